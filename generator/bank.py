@@ -1,0 +1,281 @@
+"""Loading a bank: `variants/*.toml` (parameter spaces and answer formulas),
+`templates/<lang>/*.md` (the texts) and `templates/<lang>/strings.toml` (a language's
+fixed words and number style). Everything is validated here, once, so later stages can
+trust what they are given.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ExgenError
+from .formula import Formula, FormulaError, parse, to_value
+from .numbers import NumberStyle
+from .params import Choice, ParamSpace, candidate_values
+
+DEFAULT_BANK = Path(__file__).resolve().parent.parent
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    style: NumberStyle
+    words: Mapping[str, str]
+
+    def word(self, key: str) -> str:
+        try:
+            return self.words[key]
+        except KeyError:
+            raise ExgenError(f"language `{self.code}` has no word `{key}` in its "
+                             "strings.toml") from None
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    formula: Formula | None = None
+    options: tuple[str, ...] = ()
+    correct: str | None = None
+    places: int = 2
+    tolerance: float | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    unit: Mapping[str, str] = field(default_factory=dict)
+    reference: object = None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.formula is None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    number: int
+    titles: Mapping[str, str]
+    space: ParamSpace
+    answers: Mapping[str, Answer]           # in the order they are computed
+    symbols: Mapping[str, str]
+    reference: Mapping[str, object]
+    templates: Mapping[str, Path]           # language → template file
+    path: Path
+
+    def title(self, lang: str) -> str:
+        return self.titles[lang]
+
+
+@dataclass(frozen=True)
+class Bank:
+    root: Path
+    exercises: Mapping[str, Exercise]       # by number
+    languages: Mapping[str, Language]
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        try:
+            return self.exercises[exercise_id]
+        except KeyError:
+            known = ", ".join(self.exercises)
+            raise ExgenError(f"unknown exercise `{exercise_id}` (known: {known})") from None
+
+    def language(self, code: str) -> Language:
+        try:
+            return self.languages[code]
+        except KeyError:
+            known = ", ".join(self.languages)
+            raise ExgenError(f"unknown language `{code}` (this bank has: {known})") from None
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ExgenError(f"not valid TOML: {exc}", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ExgenError("not UTF-8 text", where=str(path)) from None
+
+
+def line_of(path: Path, key: str) -> str:
+    """`file, line N` for the first line that defines `key` (for messages)."""
+    leaf = key.split(".")[-1]
+    pattern = re.compile(rf"^\s*(\[.*\b{re.escape(leaf)}\]|{re.escape(leaf)}\s*=)")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if pattern.search(line):
+            return f"{path}, line {number} ({key})"
+    return f"{path} ({key})"
+
+
+def load_bank(root: Path | str | None = None) -> Bank:
+    root = Path(root) if root is not None else DEFAULT_BANK
+    variants_dir, templates_dir = root / "variants", root / "templates"
+    for folder in (variants_dir, templates_dir):
+        if not folder.is_dir():
+            raise ExgenError(f"a bank needs the folder {folder.name}/ (not found in {root})")
+    languages = {}
+    for strings in sorted(templates_dir.glob("*/strings.toml")):
+        languages[strings.parent.name] = _load_language(strings)
+    if not languages:
+        raise ExgenError(f"no language in {templates_dir}: each needs <lang>/strings.toml")
+    exercises = [_load_exercise(path, templates_dir, languages)
+                 for path in sorted(variants_dir.glob("*.toml"))]
+    if not exercises:
+        raise ExgenError(f"no exercise in {variants_dir}")
+    numbers: dict[int, Path] = {}
+    for ex in exercises:
+        if ex.number in numbers:
+            raise ExgenError(f"exercise number {ex.number} is also used by "
+                             f"{numbers[ex.number].name}", where=line_of(ex.path, "number"))
+        numbers[ex.number] = ex.path
+    exercises.sort(key=lambda e: e.number)
+    return Bank(root, {e.id: e for e in exercises}, languages)
+
+
+def _load_language(path: Path) -> Language:
+    data = read_toml(path)
+    try:
+        style = NumberStyle(locale=data["locale"],
+                            min_grouping_digits=int(data.get("min_grouping_digits", 1)),
+                            list_separator=data.get("list_separator", ", "))
+        words = data["words"]
+    except KeyError as exc:
+        raise ExgenError(f"missing key {exc}", where=str(path)) from None
+    return Language(path.parent.name, style, words)
+
+
+def _require(data: dict, key: str, kind, path: Path, prefix: str = ""):
+    if key not in data:
+        raise ExgenError(f"missing `{prefix}{key}`", where=str(path))
+    value = data[key]
+    if not isinstance(value, kind):
+        raise ExgenError(f"`{prefix}{key}` must be a {kind.__name__}",
+                         where=line_of(path, prefix + key))
+    return value
+
+
+def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
+    exercise_id = path.stem
+    if not _ID.match(exercise_id):
+        raise ExgenError("an exercise id (the file name) must be lowercase letters, digits "
+                         "and underscores", where=str(path))
+    data = read_toml(path)
+    known = {"number", "title", "params", "constraints", "answers", "reference", "symbols"}
+    for key in data:
+        if key not in known:
+            raise ExgenError(f"unknown key `{key}` (allowed: {', '.join(sorted(known))})",
+                             where=line_of(path, key))
+    number = _require(data, "number", int, path)
+    titles = _require(data, "title", dict, path)
+    params_spec = data.get("params", {})
+    candidates = {name: candidate_values(name, spec, line_of(path, f"params.{name}"))
+                  for name, spec in params_spec.items()}
+
+    constraints = []
+    for source in data.get("constraints", []):
+        try:
+            formula = parse(source)
+        except FormulaError as exc:
+            raise ExgenError(str(exc), where=line_of(path, "constraints")) from None
+        unknown = formula.names - set(candidates)
+        if unknown:
+            raise ExgenError(f"constraint `{source}` names no parameter "
+                             f"{', '.join(sorted(unknown))}", where=line_of(path, "constraints"))
+        constraints.append(formula)
+
+    answers_spec = _require(data, "answers", dict, path)
+    answers = {name: _load_answer(name, spec, path) for name, spec in answers_spec.items()}
+    choices = tuple(Choice(a.name, a.options) for a in answers.values() if a.is_choice)
+    answers = _in_computing_order(answers, set(candidates), path)
+    space = ParamSpace.build(candidates, tuple(constraints), choices, where=str(path))
+
+    reference = _load_reference(data.get("reference", {}), space, path)
+    symbols = data.get("symbols", {})
+    templates = {}
+    for lang in languages:
+        template = templates_dir / lang / f"{exercise_id}.md"
+        if not template.is_file():
+            raise ExgenError(f"exercise `{exercise_id}` has no {lang} template {template}")
+        if lang not in titles:
+            raise ExgenError(f"no `title.{lang}`", where=line_of(path, "title"))
+        templates[lang] = template
+    return Exercise(exercise_id, number, titles, space, answers, symbols, reference,
+                    templates, path)
+
+
+def _load_answer(name: str, spec, path: Path) -> Answer:
+    where = line_of(path, f"answers.{name}")
+    if not isinstance(spec, dict):
+        raise ExgenError(f"answer `{name}` must be a table", where=where)
+    allowed = {"formula", "options", "correct", "decimals", "tolerance", "label", "unit",
+               "reference"}
+    for key in spec:
+        if key not in allowed:
+            raise ExgenError(f"answer `{name}` has unknown key `{key}` "
+                             f"(allowed: {', '.join(sorted(allowed))})", where=where)
+    common = dict(name=name, places=int(spec.get("decimals", 2)),
+                  tolerance=spec.get("tolerance"), labels=spec.get("label", {}),
+                  unit=spec.get("unit", {}), reference=spec.get("reference"))
+    if "formula" in spec:
+        try:
+            return Answer(formula=parse(spec["formula"]), **common)
+        except FormulaError as exc:
+            raise ExgenError(str(exc), where=line_of(path, f"answers.{name}.formula")) from None
+    options, correct = spec.get("options"), spec.get("correct")
+    if not options or correct not in (options or ()):
+        raise ExgenError(f"answer `{name}` needs a `formula`, or `options` with `correct` "
+                         "being one of them", where=where)
+    if len(options) > len(LETTERS) or len(set(options)) != len(options):
+        raise ExgenError(f"answer `{name}`: options must be distinct", where=where)
+    return Answer(options=tuple(options), correct=correct, **common)
+
+
+def _in_computing_order(answers: dict, params: set, path: Path) -> dict:
+    """Answers may use earlier answers; order them so each comes after what it reads."""
+    graph = {}
+    for answer in answers.values():
+        if answer.is_choice:
+            graph[answer.name] = set()
+            continue
+        unknown = answer.formula.names - params - set(answers)
+        if unknown:
+            raise ExgenError(
+                f"the formula of `{answer.name}` uses {', '.join(sorted(unknown))}, which is "
+                f"neither a parameter nor an answer",
+                where=line_of(path, f"answers.{answer.name}.formula"))
+        graph[answer.name] = answer.formula.names & set(answers)
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        raise ExgenError(f"answers depend on each other in a circle: {exc.args[1]}",
+                         where=str(path)) from None
+    # A stable topological order: the declared order wherever dependencies allow it.
+    result: dict = {}
+    pending = list(answers)
+    while pending:
+        for name in pending:
+            if graph[name] <= set(result):
+                result[name] = answers[name]
+                pending.remove(name)
+                break
+    return result
+
+
+def _load_reference(raw: dict, space: ParamSpace, path: Path) -> dict:
+    """The seed's own parameter values, checked against the space's constraints."""
+    reference = {}
+    for name, value in raw.items():
+        if name not in space.names:
+            raise ExgenError(f"reference names no parameter `{name}`",
+                             where=line_of(path, f"reference.{name}"))
+        reference[name] = tuple(value) if name.endswith("_order") else to_value(value)
+    for choice in space.choices:
+        reference.setdefault(choice.param, choice.options)
+    missing = set(space.names) - set(reference)
+    if missing:
+        raise ExgenError(f"reference misses {', '.join(sorted(missing))}", where=str(path))
+    space.check(reference)
+    return {name: reference[name] for name in space.names}

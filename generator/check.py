@@ -1,0 +1,71 @@
+"""`exgen check`: everything that can be wrong in a bank, found before a class sees it."""
+
+from __future__ import annotations
+
+from .bank import Bank, Exercise
+from .errors import ExgenError
+from .numbers import plain
+from .render import HELPERS, Renderer, template_names
+from .solve import reference, sample, solve
+
+SAMPLES_PER_EXERCISE = 20
+
+
+def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
+    problems = []
+    known = set(exercise.space.names) | set(exercise.answers) | set(HELPERS)
+    for lang in bank.languages:
+        path = exercise.templates[lang]
+        used, in_solution = template_names(bank, exercise, lang)
+        for name in sorted(used - known):
+            problems.append(f"{path}: `{name}` is neither a parameter nor an answer of "
+                            f"{exercise.id}")
+        for name in exercise.answers:
+            if name not in in_solution:
+                problems.append(f"{path}: the solution block never shows the answer `{name}`")
+    solution = solve(reference(exercise))
+    for name, answer in exercise.answers.items():
+        if answer.reference is None:
+            problems.append(f"{exercise.path}: answer `{name}` has no `reference` value from "
+                            "the seed")
+            continue
+        got = solution.answers[name]
+        if not _matches(got, answer.reference, answer.places):
+            problems.append(f"{exercise.path}: with the reference values, `{name}` is "
+                            f"{plain(got)}, but the seed's answer is {answer.reference}")
+    variants = [solution] + [solve(sample(exercise, s, "check")[1])
+                             for s in range(SAMPLES_PER_EXERCISE)]
+    for lang in bank.languages:
+        renderer = Renderer(bank, lang)
+        for sol in variants:
+            try:
+                renderer.render(sol)
+            except ExgenError as exc:
+                problems.append(f"{exc} (variant {sol.variant.key})")
+                break
+    return problems
+
+
+def _matches(value, expected, places: int) -> bool:
+    """The seed prints rounded numbers: equal to within half a unit of the last place."""
+    if isinstance(value, str):
+        return value == expected
+    got, want = _flatten(plain(value)), _flatten(expected)
+    return len(got) == len(want) and all(
+        abs(g - w) <= 0.5 * 10**-places + 1e-9 for g, w in zip(got, want))
+
+
+def _flatten(value) -> list[float]:
+    if isinstance(value, (list, tuple)):
+        return [x for item in value for x in _flatten(item)]
+    return [float(value)]
+
+
+def check_bank(bank: Bank) -> list[str]:
+    problems = []
+    for exercise in bank.exercises.values():
+        try:
+            problems.extend(check_exercise(bank, exercise))
+        except ExgenError as exc:
+            problems.append(str(exc))
+    return problems

@@ -1,0 +1,359 @@
+"""Markdown with dollar math -> LaTeX body text for pdfLaTeX, in Bulgarian or English.
+
+The document is set in Computer Modern (cm-super Type 1 fonts) with babel's
+bulgarian and english; bulgarian makes ``"`` an active shorthand and switches to the
+T2A encoding, english to T1, where Cyrillic letters do not exist.  Everything here
+guards against those pitfalls, and any character pdfTeX cannot set raises ValueError
+before TeX ever runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+# T1 last: it is the Latin default; babel's bulgarian switches to T2A by itself.
+PREAMBLE_PACKAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("fontenc", ("T2A", "T1")),
+    ("inputenc", ("utf8",)),
+    ("babel", ("english", "bulgarian")),
+    ("amsmath", ()),
+    ("amssymb", ()),
+    ("longtable", ()),
+    ("booktabs", ()),
+    ("fancyvrb", ()),
+]
+
+_GREEK = dict(zip(
+    "αβγδεζηθικλμνξπρσςτυφχψωϵϑϕΓΔΘΛΞΠΣΥΦΨΩ",
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+    "sigma varsigma tau upsilon phi chi psi omega epsilon vartheta phi "
+    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split(),
+))
+# Characters that are math symbols: as-is in math, wrapped in $...$ in text.
+_MATH_SYMBOLS = {ch: "\\" + name for ch, name in _GREEK.items()} | {
+    "×": r"\times", "≈": r"\approx", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq",
+    "·": r"\cdot", "⋅": r"\cdot", "−": "-", "→": r"\rightarrow", "←": r"\leftarrow",
+    "↔": r"\leftrightarrow", "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow",
+    "±": r"\pm", "÷": r"\div", "∞": r"\infty", "∑": r"\sum", "∏": r"\prod",
+    "∈": r"\in", "∉": r"\notin", "∂": r"\partial", "∇": r"\nabla", "∝": r"\propto",
+    "≡": r"\equiv", "∼": r"\sim", "≪": r"\ll", "≫": r"\gg", "∘": r"\circ",
+    "√": r"\surd", "∀": r"\forall", "∃": r"\exists", "✓": r"\checkmark", "′": "'",
+}
+# Text-only characters pdfTeX's inputenc does not set up, or sets up badly.
+_TEXT_SYMBOLS = {
+    "\u00a0": "~", "\u202f": r"\,", "\u2009": r"\,", "—": "---", "–": "--",
+    "…": r"\ldots{}", "„": r"\quotedblbase{}", "“": r"\textquotedblleft{}",
+    "”": r"\textquotedblright{}", "‘": r"\textquoteleft{}", "’": r"\textquoteright{}",
+    "«": r"\guillemotleft{}", "»": r"\guillemotright{}", "°": r"\textdegree{}",
+    "§": r"\S{}", "•": r"\textbullet{}", "€": r"\texteuro{}",
+}
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+# ASCII characters that are special to TeX, babel-bulgarian or T1/T2A ligatures.
+_TEXT_ESCAPES = {
+    "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "_": r"\_", "{": r"\{", "}": r"\}",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "`": r"\textasciigrave{}", '"': r"\textquotedbl{}",
+}
+_CODE_ESCAPES = _TEXT_ESCAPES | {"'": r"\textquotesingle{}", "-": "-{}"}
+_VERBATIM_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}",
+                     "'": r"\textquotesingle{}", "`": r"\textasciigrave{}"}
+_QUOTES = {"bg": (r"\glqq{}", r"\grqq{}"), "en": (r"\textquotedblleft{}", r"\textquotedblright{}")}
+_LATIN1_MISSING_IN_T2A = "ÐÞðþ"
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u045f]+")
+_CYRILLIC_TEXT_RUN = re.compile(r"[\u0400-\u045f]+(?:[ -][\u0400-\u045f]+)*")
+_HEADINGS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
+_ALIGN = {"text-align:left": "l", "text-align:center": "c", "text-align:right": "r"}
+_ENUM_COUNTERS = ("enumi", "enumii", "enumiii", "enumiv")
+_DISPLAY_ENVS = re.compile(r"\\begin\{(align|gather|equation|multline|flalign)\*?\}")
+
+
+def _is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u045f"
+
+
+def _is_plain(ch: str) -> bool:
+    """True for characters inputenc sets in both T1 and T2A without help."""
+    return (" " <= ch <= "~") or ("\u00c0" <= ch <= "\u00ff" and ch not in "×÷" + _LATIN1_MISSING_IN_T2A)
+
+
+def _unsupported(ch: str, context: str) -> ValueError:
+    return ValueError(f"cannot typeset character {ch!r} (U+{ord(ch):04X}) in PDF output: {context.strip()[:80]!r}")
+
+
+def _foreign(latex: str, lang: str, pattern: re.Pattern[str] = _CYRILLIC_RUN) -> str:
+    """English switches to T1, which has no Cyrillic: mark Cyrillic runs as Bulgarian."""
+    if lang == "bg":
+        return latex
+    return pattern.sub(lambda m: r"\foreignlanguage{bulgarian}{" + m.group(0) + "}", latex)
+
+
+def escape_text(text: str, lang: str, quotes: Iterator[str] | None = None) -> str:
+    """Escape running text; ``quotes`` yields "open"/"close"/"" for each ASCII ``"``."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == '"' and quotes is not None:
+            role = next(quotes, "")
+            out.append(_QUOTES[lang][role == "close"] if role else r"\textquotedbl{}")
+        elif ch in _TEXT_ESCAPES:
+            out.append(_TEXT_ESCAPES[ch])
+        elif ch == "," and text[i + 1:i + 2] == ",":
+            out.append(",{}")
+        elif _is_plain(ch) or _is_cyrillic(ch) or ch in "\n\t":
+            out.append(ch)
+        elif ch in _TEXT_SYMBOLS:
+            out.append(_TEXT_SYMBOLS[ch])
+        elif ch in _MATH_SYMBOLS:
+            out.append(f"${_MATH_SYMBOLS[ch]}$")
+        elif ch in _SUPERSCRIPTS:
+            out.append(r"\textsuperscript{" + _SUPERSCRIPTS[ch] + "}")
+        elif ch in _SUBSCRIPTS:
+            out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
+        else:
+            raise _unsupported(ch, text)
+    return _foreign("".join(out), lang, _CYRILLIC_TEXT_RUN)
+
+
+def _escape_code(code: str, lang: str, escapes: dict[str, str], space: str) -> str:
+    """Escape code for \\texttt or a fancyvrb Verbatim with commandchars ``\\{}``."""
+    out = []
+    for i, ch in enumerate(code):
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif ch == "," and "," in escapes.values() and code[i + 1:i + 2] == ",":
+            out.append(",{}")
+        elif _is_plain(ch) or _is_cyrillic(ch) or ch == "\n":
+            out.append(ch)
+        elif ch in "\u00a0\u202f\u2009":
+            out.append(space)
+        elif ch in _MATH_SYMBOLS:
+            out.append(r"\ensuremath{" + _MATH_SYMBOLS[ch] + "}")
+        elif ch in _TEXT_SYMBOLS:
+            out.append({"—": r"\textemdash{}", "–": r"\textendash{}"}.get(ch, _TEXT_SYMBOLS[ch]))
+        elif ch in _SUPERSCRIPTS:
+            out.append(r"\textsuperscript{" + _SUPERSCRIPTS[ch] + "}")
+        elif ch in _SUBSCRIPTS:
+            out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
+        else:
+            raise _unsupported(ch, code)
+    return _foreign("".join(out), lang)
+
+
+def escape_math(math: str, lang: str) -> str:
+    """Pass TeX math through, fixing what pdfLaTeX would misread or misspace."""
+    for ch in math:
+        if not (_is_plain(ch) or _is_cyrillic(ch) or ch.isspace() or ch in _MATH_SYMBOLS
+                or ch in _SUPERSCRIPTS or ch in _SUBSCRIPTS):
+            raise _unsupported(ch, math)
+    math = re.sub(r"(?<=\d),(?=\d)", "{,}", math)
+    math = re.sub(r"(?<!\\)([%#])", r"\\\1", math)
+    math = re.sub("[\u00a0\u202f\u2009]", r"\\,", math)
+    math = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "^{" + "".join(_SUPERSCRIPTS[c] for c in m.group(0)) + "}", math)
+    math = re.sub("[₀₁₂₃₄₅₆₇₈₉]+", lambda m: "_{" + "".join(_SUBSCRIPTS[c] for c in m.group(0)) + "}", math)
+
+    def symbol(m: re.Match[str]) -> str:
+        command = _MATH_SYMBOLS[m.group(0)]
+        needs_space = command[-1:].isalpha() and math[m.end():m.end() + 1].isascii() \
+            and math[m.end():m.end() + 1].isalpha()
+        return command + (" " if needs_space else "")
+
+    math = re.sub("[" + re.escape("".join(_MATH_SYMBOLS)) + "]", symbol, math)
+    inner = r"\foreignlanguage{bulgarian}{\g<0>}" if lang == "en" else r"\g<0>"
+    return _CYRILLIC_RUN.sub(r"\\text{" + inner.replace("\\f", "\\\\f") + "}", math)
+
+
+def _quote_roles(children: list[Token]) -> Iterator[str]:
+    """Pair ASCII double quotes across one paragraph: "open", "close" or "" (unpaired)."""
+    flat = "".join(
+        t.content if t.type == "text"
+        else " " if t.type in ("softbreak", "hardbreak")
+        else "x" if t.type in ("code_inline", "math_inline", "math_inline_double")
+        else ""
+        for t in children
+    )
+    positions = [i for i, ch in enumerate(flat) if ch == '"']
+    roles = {}
+    pending = None
+    for pos in positions:
+        before = flat[pos - 1] if pos else " "
+        after = flat[pos + 1] if pos + 1 < len(flat) else " "
+        if pending is not None and not before.isspace() and not after.isalnum():
+            roles[pending], roles[pos], pending = "open", "close", None
+        elif not after.isspace() and not before.isalnum():
+            pending = pos
+    return iter([roles.get(pos, "") for pos in positions])
+
+
+def _guard(latex: str) -> str:
+    """Stop a leading ``[`` or ``*`` from being read as an optional argument of \\item or \\\\."""
+    return "{}" + latex if latex[:1] in "[*" else latex
+
+
+class _Renderer:
+    """Walks markdown-it's block token stream and collects LaTeX."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.out: list[str] = []
+        self.lists: list[str] = []
+
+    def render(self, tokens: list[Token]) -> str:
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.type == "table_open":
+                end = next(j for j in range(i, len(tokens)) if tokens[j].type == "table_close")
+                self.table(tokens[i:end])
+                i = end
+            else:
+                handler = getattr(self, token.type, None)
+                if handler is None:
+                    raise ValueError(f"unsupported Markdown element {token.type!r} in PDF output")
+                handler(token)
+            i += 1
+        return "".join(self.out).strip() + "\n"
+
+    def heading_open(self, token: Token) -> None:
+        self.out.append("\\" + _HEADINGS.get(int(token.tag[1]), "paragraph*") + "{")
+
+    def heading_close(self, token: Token) -> None:
+        self.out.append("}\n\n")
+
+    def paragraph_open(self, token: Token) -> None:
+        pass
+
+    def paragraph_close(self, token: Token) -> None:
+        self.out.append("\n" if token.hidden else "\n\n")
+
+    def inline(self, token: Token) -> None:
+        self.out.append(_guard(self.inline_text(token.children or [])))
+
+    def bullet_list_open(self, token: Token) -> None:
+        self.open_list("itemize")
+
+    def ordered_list_open(self, token: Token) -> None:
+        self.open_list("enumerate")
+        start = int(token.attrs.get("start", 1))
+        if start != 1:
+            counter = _ENUM_COUNTERS[self.lists.count("enumerate") - 1]
+            self.out.append(f"\\setcounter{{{counter}}}{{{start - 1}}}\n")
+
+    def open_list(self, env: str) -> None:
+        self.lists.append(env)
+        if self.lists.count(env) > 4 or len(self.lists) > 6:
+            raise ValueError("lists are nested too deeply for PDF output (LaTeX allows 4 levels)")
+        self.out.append(f"\\begin{{{env}}}\n")
+
+    def bullet_list_close(self, token: Token) -> None:
+        self.out.append(f"\\end{{{self.lists.pop()}}}\n\n")
+
+    ordered_list_close = bullet_list_close
+
+    def list_item_open(self, token: Token) -> None:
+        self.out.append("\\item ")
+
+    def list_item_close(self, token: Token) -> None:
+        self.out.append("\n")
+
+    def blockquote_open(self, token: Token) -> None:
+        self.out.append("\\begin{quote}\n")
+
+    def blockquote_close(self, token: Token) -> None:
+        self.out.append("\\end{quote}\n\n")
+
+    def hr(self, token: Token) -> None:
+        self.out.append("\\par\\medskip\\hrule\\medskip\n\n")
+
+    def code_block(self, token: Token) -> None:
+        """Verbatim keeps the alignment of attention-mask matrices; commandchars lets
+        characters the font lacks be mapped without breaking it."""
+        code = _escape_code(token.content.expandtabs(4).rstrip("\n"), self.lang, _VERBATIM_ESCAPES, " ")
+        self.out.append("\\begin{Verbatim}[commandchars=\\\\\\{\\}]\n" + code + "\n\\end{Verbatim}\n\n")
+
+    fence = code_block
+
+    def math_block(self, token: Token) -> None:
+        math = re.sub(r"\n\s*\n", "\n", escape_math(token.content, self.lang).strip())
+        if _DISPLAY_ENVS.match(math):
+            self.out.append(math + "\n\n")
+            return
+        tag = f"\\tag{{{escape_text(token.info, self.lang)}}}" if token.type == "math_block_label" else ""
+        self.out.append(f"\\[\n{math}{tag}\n\\]\n\n")
+
+    math_block_label = math_block
+
+    def html_block(self, token: Token) -> None:
+        if not token.content.lstrip().startswith("<!--"):
+            self.out.append(escape_text(token.content.strip(), self.lang) + "\n\n")
+
+    def table(self, tokens: list[Token]) -> None:
+        """A longtable breaks across pages; wide tables get smaller type and padding."""
+        rows: list[list[str]] = []
+        aligns: list[str] = []
+        for token in tokens:
+            if token.type == "tr_open":
+                rows.append([])
+            elif token.type == "th_open":
+                aligns.append(_ALIGN.get(str(token.attrs.get("style", "")), "l"))
+            elif token.type == "inline":
+                rows[-1].append(_guard(self.inline_text(token.children or [], in_cell=True)))
+        ncols = len(aligns)
+        size = "" if ncols <= 4 else "\\small" if ncols <= 8 else "\\footnotesize\\setlength{\\tabcolsep}{3pt}"
+        header = " & ".join(f"\\textbf{{{cell}}}" if cell else "" for cell in rows[0])
+        body = "".join(" & ".join(row) + " \\\\\n" for row in rows[1:])
+        self.out.append(
+            f"\\begingroup{size}\n\\begin{{longtable}}{{@{{}}{''.join(aligns)}@{{}}}}\n"
+            f"\\toprule\n{header} \\\\\n\\midrule\n\\endhead\n{body}"
+            "\\bottomrule\n\\end{longtable}\n\\endgroup\n\n"
+        )
+
+    def inline_text(self, children: list[Token], in_cell: bool = False) -> str:
+        quotes = _quote_roles(children)
+        out = []
+        for token in children:
+            kind = token.type
+            if kind == "text":
+                out.append(escape_text(token.content, self.lang, quotes))
+            elif kind == "softbreak":
+                out.append("\n")
+            elif kind == "hardbreak":
+                out.append(" " if in_cell else "\\\\\\relax\n")
+            elif kind in ("strong_open", "em_open"):
+                out.append("\\textbf{" if kind == "strong_open" else "\\emph{")
+            elif kind in ("strong_close", "em_close"):
+                out.append("}")
+            elif kind == "code_inline":
+                out.append("\\texttt{" + _escape_code(token.content, self.lang, _CODE_ESCAPES, "~") + "}")
+            elif kind == "math_inline":
+                out.append("$" + escape_math(token.content, self.lang) + "$")
+            elif kind == "math_inline_double":
+                out.append("\\[" + escape_math(token.content, self.lang) + "\\]")
+            elif kind in ("link_open", "link_close"):
+                pass
+            elif kind == "html_inline":
+                if re.fullmatch(r"<br\s*/?>", token.content, re.IGNORECASE):
+                    out.append(" " if in_cell else "\\newline{}")
+                elif not token.content.startswith("<!--"):
+                    out.append(escape_text(token.content, self.lang))
+            elif kind == "image":
+                raise ValueError(f"images are not supported in PDF output: {token.content!r}")
+            else:
+                raise ValueError(f"unsupported Markdown element {kind!r} in PDF output")
+        return "".join(out)
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+
+
+def markdown_to_latex(text: str, lang: str) -> str:
+    """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX."""
+    if lang not in _QUOTES:
+        raise ValueError(f"unknown language {lang!r}: expected 'bg' or 'en'")
+    return _Renderer(lang).render(_parser().parse(text))

@@ -1,0 +1,98 @@
+"""Numbers as a reader of each language expects them, from exact sympy values.
+
+Babel supplies the locale's symbols and grouping; the one CLDR rule Babel does not apply,
+minimumGroupingDigits (Bulgarian groups only from five digits up: 2048, 32 000), comes
+from the language's data file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+
+import sympy
+from babel.numbers import format_decimal
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    locale: str
+    min_grouping_digits: int = 1
+    list_separator: str = ", "
+
+    def integer(self, value: int) -> str:
+        grouped = len(str(abs(value))) >= 3 + self.min_grouping_digits
+        return format_decimal(value, format="#,##0", locale=self.locale, group_separator=grouped)
+
+    def decimal(self, value: Decimal, places: int) -> str:
+        integer_digits = len(str(abs(int(value))))
+        grouped = integer_digits >= 3 + self.min_grouping_digits
+        pattern = "#,##0" + ("." + "#" * places if places else "")
+        return format_decimal(value, format=pattern, locale=self.locale, group_separator=grouped)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value as printed: the text and whether it is rounded (printed after ≈)."""
+
+    text: str
+    approximate: bool
+
+
+def _to_decimal(value: sympy.Expr) -> Decimal:
+    if value.is_Rational:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return Decimal(int(value.p)) / Decimal(int(value.q))
+    return Decimal(str(sympy.N(value, 40)))
+
+
+def terminates_within(value: sympy.Rational, places: int) -> bool:
+    return (value * 10**places).is_Integer
+
+
+def show_scalar(value, style: NumberStyle, places: int = 2) -> Shown:
+    """Exact integers and short decimals as they are; anything else rounded to `places`."""
+    value = sympy.sympify(value)
+    if value.is_Integer:
+        return Shown(style.integer(int(value)), False)
+    if value.is_Rational and terminates_within(value, places):
+        exact = _to_decimal(value).normalize()
+        digits = max(0, -exact.as_tuple().exponent)
+        return Shown(style.decimal(exact, digits), False)
+    if not value.is_real:
+        raise ValueError(f"not a real number: {value}")
+    rounded = _to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    rounded = rounded.normalize() if rounded != rounded.to_integral() else rounded.to_integral()
+    digits = max(0, -rounded.as_tuple().exponent)
+    return Shown(style.decimal(rounded, digits), True)
+
+
+def show_value(value, style: NumberStyle, places: int = 2) -> Shown:
+    """A scalar, or a vector as `[a, b, c]` (`[a; b; c]` where the comma is decimal)."""
+    if isinstance(value, (tuple, list)):
+        parts = [show_scalar(v, style, places) for v in value]
+        text = "[" + style.list_separator.join(p.text for p in parts) + "]"
+        return Shown(text, any(p.approximate for p in parts))
+    return show_scalar(value, style, places)
+
+
+def plain(value):
+    """The JSON form: exact integers stay integers, other numbers become floats."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, sympy.MatrixBase):
+        return [[plain(v) for v in value.row(i)] for i in range(value.rows)]
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, (int, Fraction)):
+        return value if isinstance(value, int) else float(value)
+    value = sympy.sympify(value)
+    if value.is_Integer:
+        return int(value)
+    return float(value)

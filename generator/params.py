@@ -1,0 +1,277 @@
+"""Parameter spaces: the values each parameter may take, the constraints between them,
+and uniform seeded sampling among the valid combinations.
+
+Parameters linked by a constraint form a group; each group's valid combinations are
+enumerated once, and the groups are independent, so the whole space is their product.
+A variant is then one index into that product (plus one permutation per multiple-choice
+answer), drawn uniformly: no retrying until something fits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+import numpy as np
+
+from .errors import ExgenError
+from .formula import Formula, FormulaError, to_value
+
+MAX_GROUP_COMBINATIONS = 2_000_000
+
+
+def candidate_values(name: str, spec, where: str) -> tuple:
+    """The candidates a variants file lists for one parameter.
+
+    A list of values (numbers or vectors); `{from, to, step}` for an inclusive range;
+    `{length, values}` for every vector of that length over those values.
+    """
+    try:
+        if isinstance(spec, list):
+            if not spec:
+                raise ExgenError(f"parameter `{name}` lists no values", where=where)
+            return tuple(to_value(v) for v in spec)
+        if isinstance(spec, dict) and {"from", "to"} <= spec.keys():
+            step = spec.get("step", 1)
+            start, stop = spec["from"], spec["to"]
+            if not all(isinstance(v, int) for v in (start, stop, step)) or step <= 0:
+                raise ExgenError(f"parameter `{name}`: from, to and step must be whole "
+                                 "numbers, step positive", where=where)
+            return tuple(to_value(v) for v in range(start, stop + 1, step))
+        if isinstance(spec, dict) and {"length", "values"} <= spec.keys():
+            items = [to_value(v) for v in spec["values"]]
+            return tuple(itertools.product(items, repeat=int(spec["length"])))
+        if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+            return (to_value(spec),)
+    except FormulaError as exc:
+        raise ExgenError(f"parameter `{name}`: {exc}", where=where) from None
+    raise ExgenError(
+        f"parameter `{name}` must be a list of values, {{from, to, step}} or "
+        f"{{length, values}}, not {spec!r}", where=where)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Parameters tied together by constraints, with their valid combinations."""
+
+    names: tuple[str, ...]
+    constraints: tuple[Formula, ...]
+    combinations: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A multiple-choice answer: its options are shown in a drawn order."""
+
+    answer: str
+    options: tuple[str, ...]
+
+    @property
+    def param(self) -> str:
+        return f"{self.answer}_order"
+
+    @property
+    def orders(self) -> int:
+        return math.factorial(len(self.options))
+
+    def order(self, index: int) -> tuple[str, ...]:
+        """The index-th permutation (Lehmer code), so every order is equally likely."""
+        pool = list(self.options)
+        result = []
+        for k in range(len(pool), 0, -1):
+            pick, index = divmod(index, math.factorial(k - 1))
+            result.append(pool.pop(pick))
+        return tuple(result)
+
+
+@dataclass(frozen=True)
+class ParamSpace:
+    candidates: Mapping[str, tuple]
+    constraints: tuple[Formula, ...]
+    choices: tuple[Choice, ...] = ()
+    where: str = ""
+    groups: tuple[Group, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def build(cls, candidates: Mapping[str, tuple], constraints: tuple[Formula, ...],
+              choices: tuple[Choice, ...] = (), where: str = "") -> "ParamSpace":
+        groups = tuple(_enumerate_group(names, cons, candidates, where)
+                       for names, cons in _group(candidates, constraints))
+        return cls(dict(candidates), tuple(constraints), tuple(choices), where, groups)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.candidates) + tuple(c.param for c in self.choices)
+
+    @property
+    def size(self) -> int:
+        """How many different variants the space holds."""
+        return math.prod(len(g.combinations) for g in self.groups) * math.prod(
+            c.orders for c in self.choices)
+
+    def variant(self, index: int) -> dict:
+        """The parameters of the index-th variant (mixed-radix over groups and choices)."""
+        params: dict = {}
+        for group in self.groups:
+            index, pick = divmod(index, len(group.combinations))
+            params.update(zip(group.names, group.combinations[pick]))
+        for choice in self.choices:
+            index, pick = divmod(index, choice.orders)
+            params[choice.param] = choice.order(pick)
+        return {name: params[name] for name in self.names}
+
+    def fix(self, fixed: Mapping[str, object]) -> "ParamSpace":
+        """The subspace where the given parameters take the given values.
+
+        A value outside the listed candidates is allowed as long as the constraints hold;
+        one that no combination can satisfy is refused, naming the constraint it breaks.
+        """
+        fixed = self.coerce(fixed)
+        candidates = dict(self.candidates)
+        choices = []
+        for name, value in fixed.items():
+            if name in candidates:
+                candidates[name] = (value,)
+        for choice in self.choices:
+            if choice.param in fixed:
+                order = tuple(fixed[choice.param])
+                if sorted(order) != sorted(choice.options):
+                    raise ExgenError(f"{choice.param} must order exactly the options "
+                                     f"{', '.join(choice.options)}")
+                choices.append(_FixedChoice(choice.answer, choice.options, order))
+            else:
+                choices.append(choice)
+        return ParamSpace.build(candidates, self.constraints, tuple(choices), self.where)
+
+    def coerce(self, fixed: Mapping[str, object]) -> dict:
+        """Values given on the command line or in JSON, in the form formulas work on."""
+        unknown = set(fixed) - set(self.names)
+        if unknown:
+            raise ExgenError(f"no parameter named {', '.join(sorted(unknown))} "
+                             f"(parameters: {', '.join(self.names) or 'none'})")
+        result = {}
+        for name, value in fixed.items():
+            if name.endswith("_order"):
+                result[name] = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+                continue
+            try:
+                result[name] = to_value(value)
+            except FormulaError as exc:
+                raise ExgenError(f"parameter {name}: {exc}") from None
+            if isinstance(result[name], str):
+                raise ExgenError(f"parameter {name} takes a number or a list of numbers, "
+                                 f"not `{value}`")
+            kind = type(self.candidates[name][0]) if self.candidates.get(name) else None
+            if kind is tuple and not isinstance(result[name], tuple):
+                raise ExgenError(f"parameter {name} is a vector: write it as [a, b, c]")
+            if kind is not None and kind is not tuple and isinstance(result[name], tuple):
+                raise ExgenError(f"parameter {name} is a single number, not a vector")
+        return result
+
+    def check(self, params: Mapping[str, object]) -> None:
+        """Raise naming the first constraint these parameter values break."""
+        for constraint in self.constraints:
+            try:
+                ok = constraint.holds(params)
+            except FormulaError as exc:
+                raise ExgenError(str(exc), where=self.where) from None
+            if not ok:
+                shown = ", ".join(f"{n}={_show(params[n])}" for n in sorted(constraint.names))
+                raise ExgenError(f"the values {shown} break the constraint "
+                                 f"`{constraint.source}`", where=self.where)
+
+
+@dataclass(frozen=True)
+class _FixedChoice(Choice):
+    fixed: tuple[str, ...] = ()
+
+    @property
+    def orders(self) -> int:
+        return 1
+
+    def order(self, index: int) -> tuple[str, ...]:
+        return self.fixed
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def _group(candidates, constraints) -> Iterator[tuple[tuple[str, ...], tuple[Formula, ...]]]:
+    """Split parameters into groups that no constraint connects."""
+    parent = {name: name for name in candidates}
+
+    def root(n):
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for c in constraints:
+        names = [n for n in sorted(c.names) if n in parent]
+        for other in names[1:]:
+            parent[root(other)] = root(names[0])
+    order = list(candidates)
+    for head in dict.fromkeys(root(n) for n in order):
+        names = tuple(n for n in order if root(n) == head)
+        yield names, tuple(c for c in constraints if c.names & set(names))
+
+
+def _enumerate_group(names, constraints, candidates, where) -> Group:
+    total = math.prod(len(candidates[n]) for n in names)
+    if total > MAX_GROUP_COMBINATIONS:
+        raise ExgenError(
+            f"the parameters {', '.join(names)} together have {total:,} combinations to "
+            f"check; list fewer values (at most {MAX_GROUP_COMBINATIONS:,})", where=where)
+    valid = []
+    for values in itertools.product(*(candidates[n] for n in names)):
+        env = dict(zip(names, values))
+        try:
+            if all(c.holds(env) for c in constraints):
+                valid.append(values)
+        except FormulaError as exc:
+            raise ExgenError(str(exc), where=where) from None
+    if not valid:
+        raise ExgenError(_why_empty(names, constraints, candidates), where=where)
+    return Group(names, constraints, tuple(valid))
+
+
+def _why_empty(names, constraints, candidates) -> str:
+    """Name the constraint that no combination satisfies (or all of them together)."""
+    listing = "; ".join(f"{n} in {{{', '.join(_show(v) for v in candidates[n])}}}"
+                        for n in names)
+    for c in constraints:
+        cnames = [n for n in names if n in c.names]
+        if not any(c.holds(dict(zip(cnames, vals)))
+                   for vals in itertools.product(*(candidates[n] for n in cnames))):
+            return f"no values satisfy the constraint `{c.source}` ({listing})"
+    together = ", ".join(f"`{c.source}`" for c in constraints)
+    return f"no values satisfy the constraints {together} together ({listing})"
+
+
+# ---------------------------------------------------------------- seeded draws
+
+
+def stream(*parts: object) -> np.random.Generator:
+    """A random generator that depends only on the given values, never on global state."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    entropy = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4)]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+
+def draw_index(rng: np.random.Generator, size: int) -> int:
+    """A uniform integer in [0, size), for sizes beyond 64 bits as well."""
+    if size <= 2**62:
+        return int(rng.integers(0, size))
+    words = (size.bit_length() + 61) // 62 + 1
+    while True:
+        value = 0
+        for _ in range(words):
+            value = (value << 62) | int(rng.integers(0, 2**62))
+        limit = (2 ** (62 * words) // size) * size
+        if value < limit:
+            return value % size

@@ -1,0 +1,192 @@
+"""Exercise texts: a Jinja template per exercise and language, rendered in Jinja's
+sandbox with undefined names as errors. A template holds two named blocks, `question`
+and `solution`, rendered separately.
+
+Inside a template, parameters and answers are plain names (`{{ n_heads }}` prints the
+number the way the language writes it), and a few helpers print the rest:
+`step("name")` the worked step of an answer (formula = numbers = result), `calc("name")`
+the same without the symbolic formula, `options("name")` the (letter, option) pairs of a
+multiple-choice answer in this variant's order, `grid(n, matrix)` a 0/1 matrix as an
+aligned text block, and the filter `num(places)` to print any number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import sympy
+from jinja2 import meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from .bank import LETTERS, Bank, Exercise
+from .errors import ExgenError
+from .formula import is_matrix
+from .numbers import NumberStyle, show_value
+from .solve import Solution
+
+HELPERS = ("step", "calc", "result", "options", "grid")
+BLOCKS = ("question", "solution")
+
+
+def _finalize(style: NumberStyle):
+    def finalize(value):
+        if isinstance(value, (sympy.Basic, tuple)) and not is_matrix(value):
+            if isinstance(value, tuple) and value and isinstance(value[0], str):
+                return ", ".join(value)
+            return show_value(value, style).text
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, int):
+            return show_value(sympy.Integer(value), style).text
+        return value
+    return finalize
+
+
+@lru_cache(maxsize=None)
+def environment(template_dir: Path, locale: str, min_grouping: int,
+                list_separator: str) -> SandboxedEnvironment:
+    style = NumberStyle(locale, min_grouping, list_separator)
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize(style),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["num"] = lambda value, places=2: show_value(
+        sympy.sympify(value), style, places).text
+    return env
+
+
+def language_environment(bank: Bank, lang: str) -> SandboxedEnvironment:
+    style = bank.language(lang).style
+    return environment(bank.root / "templates" / lang, style.locale,
+                       style.min_grouping_digits, style.list_separator)
+
+
+def load_template(bank: Bank, exercise: Exercise, lang: str) -> jinja2.Template:
+    env = language_environment(bank, lang)
+    name = exercise.templates[lang].name
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ExgenError(f"template error: {exc.message}",
+                         where=f"{exercise.templates[lang]}, line {exc.lineno}") from None
+    missing = [b for b in BLOCKS if b not in template.blocks]
+    if missing:
+        raise ExgenError(f"the template has no block {', '.join(missing)} "
+                         "({% block question %}…{% endblock %})",
+                         where=str(exercise.templates[lang]))
+    return template
+
+
+def grid(size: int, matrix=None, label: str = "t") -> str:
+    """A square 0/1 matrix (or `?` placeholders) as aligned rows under token headers."""
+    n = int(size)
+    cells = [[("?" if matrix is None else str(int(matrix[i, j]))) for j in range(n)]
+             for i in range(n)]
+    width = max(3, len(f"{label}{n - 1}") + 1)
+    head_width = len(f"{label}{n - 1}")
+    header = " " * (head_width + 2) + "".join(f"{label}{j}".rjust(width) for j in range(n))
+    rows = [f"{label}{i}".ljust(head_width) + " [" + "".join(c.rjust(width) for c in row)
+            + "  ]" for i, row in enumerate(cells)]
+    return "\n".join([header, *rows])
+
+
+@dataclass(frozen=True)
+class RenderedExercise:
+    question: str
+    solution: str
+
+
+class Renderer:
+    """Renders the exercises of one bank in one language, caching by variant."""
+
+    def __init__(self, bank: Bank, lang: str, *, boxed: bool = True):
+        self.bank = bank
+        self.lang = lang
+        self.style = bank.language(lang).style
+        self.boxed = boxed
+        self._cache: dict[tuple[str, str], RenderedExercise] = {}
+
+    def context(self, solution: Solution) -> dict:
+        style, boxed = self.style, self.boxed
+        exercise = solution.variant.exercise
+
+        def step(name, formula=True):
+            return "$" + solution.step(name, style).latex(formula=formula, boxed=boxed) + "$"
+
+        def calc(name):
+            return step(name, formula=False)
+
+        def options(name):
+            answer = exercise.answers.get(name)
+            if answer is None or not answer.is_choice:
+                raise ExgenError(f"`{name}` is not a multiple-choice answer of {exercise.id}")
+            order = solution.variant.params[f"{name}_order"]
+            return [(LETTERS[i], option) for i, option in enumerate(order)]
+
+        def result(name):
+            text, rounded = solution.shown(name, style)
+            if exercise.answers[name].is_choice:
+                return f"**{text})**"
+            shown = rf"\boxed{{{text}}}" if boxed else text
+            return "$" + (r"\approx " if rounded else "") + shown + "$"
+
+        return {**solution.value_env(), "step": step, "calc": calc, "options": options,
+                "grid": grid, "result": result}
+
+    def render(self, solution: Solution) -> RenderedExercise:
+        variant = solution.variant
+        key = (variant.exercise.id, variant.key)
+        if key not in self._cache:
+            template = load_template(self.bank, variant.exercise, self.lang)
+            context = template.new_context(self.context(solution))
+            parts = {}
+            for block in BLOCKS:
+                try:
+                    parts[block] = "".join(template.blocks[block](context)).strip()
+                except ExgenError as exc:
+                    raise ExgenError(str(exc), where=str(variant.exercise.templates[self.lang]))
+                except jinja2.TemplateError as exc:
+                    raise ExgenError(f"{type(exc).__name__}: {exc}",
+                                     where=_template_where(exc, variant.exercise, self.lang))
+            self._cache[key] = RenderedExercise(**parts)
+        return self._cache[key]
+
+
+def _template_where(exc: Exception, exercise: Exercise, lang: str) -> str:
+    lineno = getattr(exc, "lineno", None)
+    if lineno is None:
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == str(exercise.templates[lang]):
+                lineno = tb.tb_lineno
+            tb = tb.tb_next
+    path = exercise.templates[lang]
+    return f"{path}, line {lineno}" if lineno else str(path)
+
+
+def template_names(bank: Bank, exercise: Exercise, lang: str) -> tuple[set, set]:
+    """Names a template reads (all of it, and its solution block alone), for `check`."""
+    env = language_environment(bank, lang)
+    source = exercise.templates[lang].read_text(encoding="utf-8")
+    try:
+        tree = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ExgenError(f"template error: {exc.message}",
+                         where=f"{exercise.templates[lang]}, line {exc.lineno}") from None
+    used = meta.find_undeclared_variables(tree)
+    in_solution: set[str] = set()
+    for block in tree.find_all(nodes.Block):
+        if block.name == "solution":
+            in_solution |= {n.name for n in block.find_all(nodes.Name)}
+            for call in block.find_all(nodes.Call):
+                in_solution |= {a.value for a in call.args
+                                if isinstance(a, nodes.Const) and isinstance(a.value, str)}
+    return used, in_solution

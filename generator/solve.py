@@ -1,0 +1,156 @@
+"""Variants and their solutions: exact answers and the worked steps that explain them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Mapping
+
+from .bank import LETTERS, Exercise
+from .errors import ExgenError
+from .formula import FormulaError, Printer
+from .numbers import NumberStyle, plain, show_value
+from .params import draw_index, stream
+
+
+@dataclass(frozen=True)
+class Variant:
+    exercise: Exercise
+    params: Mapping[str, object]
+
+    @cached_property
+    def key(self) -> str:
+        """A stable text identity of the parameters (for caches, codes and comparisons)."""
+        return json.dumps(plain_params(self.params), sort_keys=True, ensure_ascii=False)
+
+    @cached_property
+    def code(self) -> str:
+        return hashlib.sha256(f"{self.exercise.id}:{self.key}".encode()).hexdigest()[:6]
+
+
+def plain_params(params: Mapping[str, object]) -> dict:
+    return {name: list(v) if name.endswith("_order") else plain(v)
+            for name, v in params.items()}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One worked step: `symbolic = substituted ≈ result`, all LaTeX math."""
+
+    symbolic: str
+    substituted: str
+    result: str
+    approximate: bool
+
+    def latex(self, *, formula: bool = True, boxed: bool = False) -> str:
+        relation = r" \approx " if self.approximate else " = "
+        result = rf"\boxed{{{self.result}}}" if boxed else self.result
+        parts = [self.symbolic] if formula else []
+        if self.substituted != self.result:
+            parts.append(self.substituted)
+        return " = ".join(parts) + relation + result if parts else result
+
+
+@dataclass(frozen=True)
+class Solution:
+    variant: Variant
+    answers: Mapping[str, object]
+
+    def value_env(self) -> dict:
+        return {**self.variant.params, **self.answers}
+
+    def shown(self, name: str, style: NumberStyle) -> tuple[str, bool]:
+        """An answer as printed, and whether it is rounded."""
+        answer = self.variant.exercise.answers[name]
+        value = self.answers[name]
+        if answer.is_choice:
+            return str(value), False
+        shown = show_value(value, style, answer.places)
+        return shown.text, shown.approximate
+
+    def step(self, name: str, style: NumberStyle) -> Step:
+        exercise = self.variant.exercise
+        try:
+            answer = exercise.answers[name]
+        except KeyError:
+            raise ExgenError(f"`{name}` is not an answer of {exercise.id}") from None
+        if answer.is_choice:
+            raise ExgenError(f"`{name}` is a multiple-choice answer and has no worked step")
+        symbols = {**exercise.symbols}
+        symbolic = Printer(symbols, style, answer.places).print(answer.formula)
+        printer = Printer(symbols, style, answer.places, env=self.value_env())
+        substituted = printer.print(answer.formula)
+        result, rounded = self.shown(name, style)
+        fraction = _fraction(self.answers[name], rounded)
+        if fraction:
+            substituted = substituted if substituted == fraction else f"{substituted} = {fraction}"
+        return Step(symbolic, substituted, result, rounded or printer.approximate)
+
+
+def _fraction(value, rounded: bool) -> str | None:
+    """A rational answer that does not end in a few decimals is also shown as a fraction."""
+    if not rounded or isinstance(value, tuple) or not getattr(value, "is_Rational", False):
+        return None
+    if value.q > 100:
+        return None
+    sign = "-" if value < 0 else ""
+    return rf"{sign}\frac{{{abs(value.p)}}}{{{value.q}}}"
+
+
+def reference(exercise: Exercise, fixed: Mapping[str, object] | None = None) -> Variant:
+    """The seed's own values (with any --set values in their place)."""
+    params = dict(exercise.reference)
+    if fixed:
+        exercise.space.fix(fixed)  # names, kinds and option orders are checked there
+        params.update(exercise.space.coerce(fixed))
+        exercise.space.check(params)
+    return Variant(exercise, params)
+
+
+def sample(exercise: Exercise, seed: int, student: str = "", *,
+           fixed: Mapping[str, object] | None = None,
+           taken: frozenset[int] | set[int] = frozenset()) -> tuple[int, Variant]:
+    """The variant of one student: uniform over the valid combinations, drawn from a
+    stream that depends only on (seed, student, exercise). Indices in `taken` are drawn
+    again, so classmates get different variants while the space has room for them."""
+    space = exercise.space.fix(fixed) if fixed else exercise.space
+    if len(taken) >= space.size:
+        raise ValueError("every variant is taken")
+    rng = stream("variant", seed, student, exercise.id)
+    while True:
+        index = draw_index(rng, space.size)
+        if index not in taken:
+            return index, Variant(exercise, space.variant(index))
+
+
+def solve(variant: Variant) -> Solution:
+    exercise = variant.exercise
+    env = dict(variant.params)
+    answers = {}
+    for name, answer in exercise.answers.items():
+        if answer.is_choice:
+            order = variant.params[f"{name}_order"]
+            answers[name] = LETTERS[order.index(answer.correct)]
+        else:
+            try:
+                answers[name] = answer.formula.evaluate(env)
+            except FormulaError as exc:
+                raise ExgenError(f"answer `{name}`: {exc} (parameters {variant.key})",
+                                 where=str(exercise.path)) from None
+        env[name] = answers[name]
+    return Solution(variant, answers)
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """`NAME=VALUE` from the command line; the value as JSON where it parses."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise ExgenError(f"--set needs NAME=VALUE, not `{text}`")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value
+

@@ -48,10 +48,16 @@ class Answer:
     labels: Mapping[str, str] = field(default_factory=dict)
     unit: Mapping[str, str] = field(default_factory=dict)
     reference: object = None
+    shares_order_with: str | None = None
 
     @property
     def is_choice(self) -> bool:
         return self.formula is None
+
+    @property
+    def order_param(self) -> str:
+        """The parameter holding the order its options are printed in."""
+        return f"{self.shares_order_with or self.name}_order"
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,15 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
 
     answers_spec = _require(data, "answers", dict, path)
     answers = {name: _load_answer(name, spec, path) for name, spec in answers_spec.items()}
-    choices = tuple(Choice(a.name, a.options) for a in answers.values() if a.is_choice)
+    choices = tuple(Choice(a.name, a.options) for a in answers.values()
+                    if a.is_choice and not a.shares_order_with)
+    for a in answers.values():
+        if a.shares_order_with:
+            leader = answers.get(a.shares_order_with)
+            if leader is None or not leader.is_choice or set(leader.options) != set(a.options):
+                raise ExgenError(f"answer `{a.name}`: same_order_as must name a multiple-choice "
+                                 "answer with the same options",
+                                 where=line_of(path, f"answers.{a.name}"))
     answers = _in_computing_order(answers, set(candidates), path)
     space = ParamSpace.build(candidates, tuple(constraints), choices, where=str(path))
 
@@ -211,7 +225,7 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     if not isinstance(spec, dict):
         raise ExgenError(f"answer `{name}` must be a table", where=where)
     allowed = {"formula", "options", "correct", "decimals", "tolerance", "label", "unit",
-               "reference"}
+               "reference", "same_order_as"}
     for key in spec:
         if key not in allowed:
             raise ExgenError(f"answer `{name}` has unknown key `{key}` "
@@ -230,7 +244,8 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
                          "being one of them", where=where)
     if len(options) > len(LETTERS) or len(set(options)) != len(options):
         raise ExgenError(f"answer `{name}`: options must be distinct", where=where)
-    return Answer(options=tuple(options), correct=correct, **common)
+    return Answer(options=tuple(options), correct=correct,
+                  shares_order_with=spec.get("same_order_as"), **common)
 
 
 def _in_computing_order(answers: dict, params: set, path: Path) -> dict:

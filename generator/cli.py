@@ -94,6 +94,87 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
     click.echo(text, nl=False)
 
 
+def _formats(text: str | None) -> tuple[str, ...]:
+    from .pdf import tex_available
+
+    if text is None:
+        return ("md", "pdf") if tex_available() else ("md",)
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("md", "pdf")]
+    if bad or not formats:
+        raise ExgenError(f"--format takes md, pdf or md,pdf (not `{text}`)")
+    if "pdf" in formats and not tex_available():
+        raise ExgenError("PDF output needs pdflatex, which is not installed; run "
+                         "`make setup` (it installs TeX Live through apt-get) or use --format md")
+    return formats
+
+
+@cli.command()
+@click.option("--seed", type=int, required=True, help="The exam's seed.")
+@click.option("--students", type=int, default=None,
+              help="Students 01 … N (default 30 without --roster).")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV with columns id,name[,lang,group].")
+@click.option("--lang", default="bg", show_default=True,
+              help="Language of the sheets (a roster's lang column overrides it).")
+@click.option("--format", "fmt", default=None, metavar="md,pdf",
+              help="Output formats (default: md,pdf when TeX is installed, else md).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default build/exams/seed-N/).")
+@click.pass_context
+def exams(ctx, seed, students, roster, lang, fmt, out):
+    """Every student's exam sheet and answer key, the instructor key and manifest.json."""
+    from .build import progress_bar, write_exams
+    from .documents import default_heading
+    from .exam import plan
+    from .roster import numbered, read_roster
+
+    bank = _bank(ctx)
+    bank.language(lang)
+    if roster is not None and students is not None:
+        raise ExgenError("choose either --students or --roster, not both")
+    people = read_roster(roster, bank.languages) if roster else numbered(students or 30)
+    formats = _formats(fmt)
+    out = out or Path("build") / "exams" / f"seed-{seed}"
+    update, close = progress_bar(2 * len(people), "exgen")
+    try:
+        exam = plan(bank, seed, people, lang, progress=update)
+        langs = {se.lang for se in exam.students} | {lang}
+        headings = {code: default_heading(bank, code) for code in langs}
+        build = write_exams(exam, headings, out, formats, lang, progress=update)
+    finally:
+        close()
+    for note in exam.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "
+               f"seed {seed}: {len(build.files)} files in {out}/")
+
+
+@cli.command()
+@click.option("--lang", default=None, help="bg or en (default: every language of the bank).")
+@click.option("--seed", type=int, default=None, help="Draw the variants from this seed.")
+@click.option("--reference", "use_reference", is_flag=True,
+              help="The seed's own values (the default without --seed).")
+@click.option("--format", "fmt", default=None, metavar="md,pdf",
+              help="Output formats (default: md,pdf when TeX is installed, else md).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default build/handouts/reference or seed-N).")
+@click.pass_context
+def handout(ctx, lang, seed, use_reference, fmt, out):
+    """The whole bank as a handout: exercises, then solutions."""
+    from .build import write_handouts
+    from .documents import default_heading
+
+    bank = _bank(ctx)
+    langs = [bank.language(lang).code] if lang else list(bank.languages)
+    solutions = [solve(variant_from_options(ex, seed, use_reference, ()))
+                 for ex in bank.exercises.values()]
+    out = out or Path("build") / "handouts" / ("reference" if seed is None else f"seed-{seed}")
+    headings = {code: default_heading(bank, code) for code in langs}
+    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt))
+    click.echo(f"{', '.join(written)} in {out}/")
+
+
 @cli.command()
 @click.pass_context
 def check(ctx):

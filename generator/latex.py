@@ -43,6 +43,7 @@ _MATH_SYMBOLS = {ch: "\\" + name for ch, name in _GREEK.items()} | {
     "∈": r"\in", "∉": r"\notin", "∂": r"\partial", "∇": r"\nabla", "∝": r"\propto",
     "≡": r"\equiv", "∼": r"\sim", "≪": r"\ll", "≫": r"\gg", "∘": r"\circ",
     "√": r"\surd", "∀": r"\forall", "∃": r"\exists", "✓": r"\checkmark", "′": "'",
+    "…": r"\ldots",
 }
 # Text-only characters pdfTeX's inputenc does not set up, or sets up badly.
 _TEXT_SYMBOLS = {
@@ -50,8 +51,11 @@ _TEXT_SYMBOLS = {
     "…": r"\ldots{}", "„": r"\quotedblbase{}", "“": r"\textquotedblleft{}",
     "”": r"\textquotedblright{}", "‘": r"\textquoteleft{}", "’": r"\textquoteright{}",
     "«": r"\guillemotleft{}", "»": r"\guillemotright{}", "°": r"\textdegree{}",
-    "§": r"\S{}", "•": r"\textbullet{}", "€": r"\texteuro{}",
+    "§": r"\S{}", "•": r"\textbullet{}", "€": r"\texteuro{}", "№": r"\textnumero{}",
+    "′": r"\ensuremath{^{\prime}}",
 }
+# In Verbatim, ligatures are off and fancyvrb makes ' active (looping inside math).
+_CODE_SYMBOLS = _TEXT_SYMBOLS | {"—": r"\textemdash{}", "–": r"\textendash{}"}
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
 # ASCII characters that are special to TeX, babel-bulgarian or T1/T2A ligatures.
@@ -83,8 +87,9 @@ def _is_plain(ch: str) -> bool:
     return (" " <= ch <= "~") or ("\u00c0" <= ch <= "\u00ff" and ch not in "×÷" + _LATIN1_MISSING_IN_T2A)
 
 
-def _unsupported(ch: str, context: str) -> ValueError:
-    return ValueError(f"cannot typeset character {ch!r} (U+{ord(ch):04X}) in PDF output: {context.strip()[:80]!r}")
+def _unsupported(text: str, i: int) -> ValueError:
+    ch, context = text[i], text[max(0, i - 30):i + 30].strip()
+    return ValueError(f"cannot typeset character {ch!r} (U+{ord(ch):04X}) in PDF output, near {context!r}")
 
 
 def _foreign(latex: str, lang: str, pattern: re.Pattern[str] = _CYRILLIC_RUN) -> str:
@@ -95,10 +100,12 @@ def _foreign(latex: str, lang: str, pattern: re.Pattern[str] = _CYRILLIC_RUN) ->
 
 
 def escape_text(text: str, lang: str, quotes: Iterator[str] | None = None) -> str:
-    """Escape running text; ``quotes`` yields "open"/"close"/"" for each ASCII ``"``."""
+    """Escape running text (also usable for titles); ``quotes`` yields "open"/"close"/""
+    for each ASCII ``"`` when the pairing spans more than this text."""
+    quotes = quotes if quotes is not None else iter(_pair_quotes(text))
     out = []
     for i, ch in enumerate(text):
-        if ch == '"' and quotes is not None:
+        if ch == '"':
             role = next(quotes, "")
             out.append(_QUOTES[lang][role == "close"] if role else r"\textquotedbl{}")
         elif ch in _TEXT_ESCAPES:
@@ -116,41 +123,44 @@ def escape_text(text: str, lang: str, quotes: Iterator[str] | None = None) -> st
         elif ch in _SUBSCRIPTS:
             out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
         else:
-            raise _unsupported(ch, text)
+            raise _unsupported(text, i)
     return _foreign("".join(out), lang, _CYRILLIC_TEXT_RUN)
 
 
-def _escape_code(code: str, lang: str, escapes: dict[str, str], space: str) -> str:
-    """Escape code for \\texttt or a fancyvrb Verbatim with commandchars ``\\{}``."""
+def _escape_code(code: str, lang: str, verbatim: bool) -> str:
+    """Escape code for \\texttt, or for a fancyvrb Verbatim with commandchars ``\\{}``
+    (which already turns off ligatures and keeps spaces)."""
+    escapes = _VERBATIM_ESCAPES if verbatim else _CODE_ESCAPES
+    space = " " if verbatim else "~"
     out = []
     for i, ch in enumerate(code):
         if ch in escapes:
             out.append(escapes[ch])
-        elif ch == "," and "," in escapes.values() and code[i + 1:i + 2] == ",":
+        elif ch == "," and not verbatim and code[i + 1:i + 2] == ",":
             out.append(",{}")
         elif _is_plain(ch) or _is_cyrillic(ch) or ch == "\n":
             out.append(ch)
         elif ch in "\u00a0\u202f\u2009":
             out.append(space)
+        elif ch in _CODE_SYMBOLS:
+            out.append(_CODE_SYMBOLS[ch])
         elif ch in _MATH_SYMBOLS:
             out.append(r"\ensuremath{" + _MATH_SYMBOLS[ch] + "}")
-        elif ch in _TEXT_SYMBOLS:
-            out.append({"—": r"\textemdash{}", "–": r"\textendash{}"}.get(ch, _TEXT_SYMBOLS[ch]))
         elif ch in _SUPERSCRIPTS:
             out.append(r"\textsuperscript{" + _SUPERSCRIPTS[ch] + "}")
         elif ch in _SUBSCRIPTS:
             out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
         else:
-            raise _unsupported(ch, code)
+            raise _unsupported(code, i)
     return _foreign("".join(out), lang)
 
 
 def escape_math(math: str, lang: str) -> str:
     """Pass TeX math through, fixing what pdfLaTeX would misread or misspace."""
-    for ch in math:
+    for i, ch in enumerate(math):
         if not (_is_plain(ch) or _is_cyrillic(ch) or ch.isspace() or ch in _MATH_SYMBOLS
                 or ch in _SUPERSCRIPTS or ch in _SUBSCRIPTS):
-            raise _unsupported(ch, math)
+            raise _unsupported(math, i)
     math = re.sub(r"(?<=\d),(?=\d)", "{,}", math)
     math = re.sub(r"(?<!\\)([%#])", r"\\\1", math)
     math = re.sub("[\u00a0\u202f\u2009]", r"\\,", math)
@@ -158,25 +168,17 @@ def escape_math(math: str, lang: str) -> str:
     math = re.sub("[₀₁₂₃₄₅₆₇₈₉]+", lambda m: "_{" + "".join(_SUBSCRIPTS[c] for c in m.group(0)) + "}", math)
 
     def symbol(m: re.Match[str]) -> str:
-        command = _MATH_SYMBOLS[m.group(0)]
-        needs_space = command[-1:].isalpha() and math[m.end():m.end() + 1].isascii() \
-            and math[m.end():m.end() + 1].isalpha()
-        return command + (" " if needs_space else "")
+        command, after = _MATH_SYMBOLS[m.group(0)], m.string[m.end():m.end() + 1]
+        return command + (" " if command[-1].isalpha() and after.isascii() and after.isalpha() else "")
 
     math = re.sub("[" + re.escape("".join(_MATH_SYMBOLS)) + "]", symbol, math)
-    inner = r"\foreignlanguage{bulgarian}{\g<0>}" if lang == "en" else r"\g<0>"
-    return _CYRILLIC_RUN.sub(r"\\text{" + inner.replace("\\f", "\\\\f") + "}", math)
+    inner = r"\foreignlanguage{bulgarian}{%s}" if lang == "en" else "%s"
+    return _CYRILLIC_RUN.sub(lambda m: r"\text{" + inner % m.group(0) + "}", math)
 
 
-def _quote_roles(children: list[Token]) -> Iterator[str]:
-    """Pair ASCII double quotes across one paragraph: "open", "close" or "" (unpaired)."""
-    flat = "".join(
-        t.content if t.type == "text"
-        else " " if t.type in ("softbreak", "hardbreak")
-        else "x" if t.type in ("code_inline", "math_inline", "math_inline_double")
-        else ""
-        for t in children
-    )
+def _pair_quotes(flat: str) -> list[str]:
+    """Roles of the ASCII double quotes in ``flat``: "open", "close" or "" (unpaired).
+    babel-bulgarian makes ``"`` a shorthand, so none may reach TeX as is."""
     positions = [i for i, ch in enumerate(flat) if ch == '"']
     roles = {}
     pending = None
@@ -187,7 +189,7 @@ def _quote_roles(children: list[Token]) -> Iterator[str]:
             roles[pending], roles[pos], pending = "open", "close", None
         elif not after.isspace() and not before.isalnum():
             pending = pos
-    return iter([roles.get(pos, "") for pos in positions])
+    return [roles.get(pos, "") for pos in positions]
 
 
 def _guard(latex: str) -> str:
@@ -273,7 +275,7 @@ class _Renderer:
     def code_block(self, token: Token) -> None:
         """Verbatim keeps the alignment of attention-mask matrices; commandchars lets
         characters the font lacks be mapped without breaking it."""
-        code = _escape_code(token.content.expandtabs(4).rstrip("\n"), self.lang, _VERBATIM_ESCAPES, " ")
+        code = _escape_code(token.content.expandtabs(4).rstrip("\n"), self.lang, verbatim=True)
         self.out.append("\\begin{Verbatim}[commandchars=\\\\\\{\\}]\n" + code + "\n\\end{Verbatim}\n\n")
 
     fence = code_block
@@ -314,7 +316,13 @@ class _Renderer:
         )
 
     def inline_text(self, children: list[Token], in_cell: bool = False) -> str:
-        quotes = _quote_roles(children)
+        quotes = iter(_pair_quotes("".join(
+            t.content if t.type == "text"
+            else " " if t.type in ("softbreak", "hardbreak")
+            else "x" if t.type in ("code_inline", "math_inline")
+            else ""
+            for t in children
+        )))
         out = []
         for token in children:
             kind = token.type
@@ -329,11 +337,9 @@ class _Renderer:
             elif kind in ("strong_close", "em_close"):
                 out.append("}")
             elif kind == "code_inline":
-                out.append("\\texttt{" + _escape_code(token.content, self.lang, _CODE_ESCAPES, "~") + "}")
+                out.append("\\texttt{" + _escape_code(token.content, self.lang, verbatim=False) + "}")
             elif kind == "math_inline":
                 out.append("$" + escape_math(token.content, self.lang) + "$")
-            elif kind == "math_inline_double":
-                out.append("\\[" + escape_math(token.content, self.lang) + "\\]")
             elif kind in ("link_open", "link_close"):
                 pass
             elif kind == "html_inline":

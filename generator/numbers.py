@@ -73,6 +73,9 @@ def show_scalar(value, style: NumberStyle, places: int = 2) -> Shown:
 
 def show_value(value, style: NumberStyle, places: int = 2) -> Shown:
     """A scalar, or a vector as `[a, b, c]` (`[a; b; c]` where the comma is decimal)."""
+    if isinstance(value, sympy.MatrixBase):
+        rows = [show_value(tuple(value.row(i)), style, places) for i in range(value.rows)]
+        return Shown(" ".join(r.text for r in rows), any(r.approximate for r in rows))
     if isinstance(value, (tuple, list)):
         parts = [show_scalar(v, style, places) for v in value]
         text = "[" + style.list_separator.join(p.text for p in parts) + "]"

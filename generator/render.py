@@ -128,7 +128,7 @@ class Renderer:
             answer = exercise.answers.get(name)
             if answer is None or not answer.is_choice:
                 raise ExgenError(f"`{name}` is not a multiple-choice answer of {exercise.id}")
-            order = solution.variant.params[f"{name}_order"]
+            order = solution.variant.params[answer.order_param]
             return [(LETTERS[i], option) for i, option in enumerate(order)]
 
         def result(name):

@@ -131,7 +131,7 @@ def solve(variant: Variant) -> Solution:
     answers = {}
     for name, answer in exercise.answers.items():
         if answer.is_choice:
-            order = variant.params[f"{name}_order"]
+            order = variant.params[answer.order_param]
             answers[name] = LETTERS[order.index(answer.correct)]
         else:
             try:

@@ -1,0 +1,49 @@
+# exgen — the two commands that matter: `make exams SEED=1` and `make test`.
+# Each sets up what it needs: the virtual environment in .venv, the Python packages,
+# and TeX Live through apt-get when it is missing (Debian/Ubuntu, as root).
+
+VENV      ?= .venv
+PYTHON    := $(VENV)/bin/python
+EXGEN     := $(VENV)/bin/exgen
+SEED      ?=
+STUDENTS  ?= 30
+ROSTER    ?=
+EXAM_LANG ?= bg
+FORMAT    ?=
+OUT       ?=
+
+.PHONY: all setup tex exams handouts check test bench clean
+
+all: exams
+
+$(VENV)/.installed: pyproject.toml
+	@scripts/ensure-python.sh
+	@echo "==> Setting up the virtual environment in $(VENV) (exgen and its Python packages)"
+	@python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed tex
+
+tex:
+	@if [ "$(FORMAT)" != "md" ]; then scripts/ensure-tex.sh; fi
+
+exams: setup
+	@if [ -z "$(SEED)" ]; then echo "usage: make exams SEED=N [STUDENTS=N | ROSTER=file.csv] [EXAM_LANG=bg|en] [FORMAT=md,pdf] [OUT=dir]"; exit 2; fi
+	$(EXGEN) exams --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
+		--lang $(EXAM_LANG) $(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
+
+handouts: setup
+	$(EXGEN) handout --reference $(if $(FORMAT),--format $(FORMAT))
+
+check: $(VENV)/.installed
+	$(EXGEN) check
+
+test: setup
+	$(PYTHON) -m pytest -q
+
+bench: setup
+	$(PYTHON) -m generator.bench
+
+clean:
+	rm -rf build

@@ -1,0 +1,124 @@
+"""Writing a build to disk: everything goes into a fresh folder beside the target, which
+replaces the target only when the whole build has succeeded. A failed build leaves the
+previous output untouched."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+from .bank import Bank
+from .documents import (Heading, Renderers, handout_parts, instructor_rows,
+                        student_documents)
+from .exam import Exam, manifest
+from .markdown import handout_markdown, instructor_markdown, student_markdown
+from .solve import Solution
+
+
+@contextlib.contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it becomes `target`, on failure it vanishes."""
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        target.rename(old)
+    staging.rename(target)
+    os.chmod(target, 0o755)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+@dataclass
+class ExamBuild:
+    """What `exgen exams` wrote, for the summary it prints."""
+
+    out: Path
+    files: list[str] = field(default_factory=list)
+
+
+def sorted_for_print(exam: Exam):
+    """The instructor's key and the print-ready PDF go by group, then id."""
+    return sorted(exam.students, key=lambda se: (se.student.group, se.student.id))
+
+
+def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
+                formats: Sequence[str], lang: str, progress=None) -> ExamBuild:
+    bank = exam.bank
+    renderers = Renderers(bank)
+    result = ExamBuild(out)
+    with replacing(out) as staging:
+        documents = []
+        for se in exam.students:
+            sheet, key = student_documents(se, headings, renderers)
+            documents.append((sheet, key))
+            if "md" in formats:
+                write_text(staging / "sheets" / f"{se.student.id}.md",
+                           student_markdown(bank, sheet))
+                write_text(staging / "keys" / f"{se.student.id}.md",
+                           student_markdown(bank, key))
+            if progress is not None:
+                progress(1)
+        ordered = sorted_for_print(exam)
+        rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
+        if "md" in formats:
+            write_text(staging / "instructor-key.md",
+                       instructor_markdown(bank, lang, headings[lang], exam.seed, rows))
+        if "pdf" in formats:
+            from .pdf import write_exam_pdfs
+
+            write_exam_pdfs(bank, exam, documents, headings[lang], rows, lang, staging)
+        write_text(staging / "manifest.json",
+                   json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
+                              if p.is_file())
+    return result
+
+
+def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[str],
+                   headings: Mapping[str, Heading], out: Path,
+                   formats: Sequence[str]) -> list[str]:
+    renderers = Renderers(bank)
+    written = []
+    with replacing(out) as staging:
+        for lang in langs:
+            parts = handout_parts(bank, lang, solutions, renderers)
+            text = handout_markdown(bank, lang, headings[lang], parts)
+            if "md" in formats:
+                write_text(staging / f"handout-{lang}.md", text)
+                written.append(f"handout-{lang}.md")
+            if "pdf" in formats:
+                from .pdf import write_handout_pdf
+
+                write_handout_pdf(bank, lang, headings[lang], parts,
+                                  staging / f"handout-{lang}.pdf")
+                written.append(f"handout-{lang}.pdf")
+    return written
+
+
+def progress_bar(total: int, label: str):
+    """A tqdm bar on a terminal, nothing otherwise; returns (update, close)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="student", disable=not sys.stderr.isatty(),
+               leave=False)
+    return bar.update, bar.close

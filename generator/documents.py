@@ -1,0 +1,132 @@
+"""The documents of a build as data: sheets, keys, the instructor's key and handouts,
+each a list of exercises with their rendered Markdown. The Markdown and PDF writers are
+thin layers over these, so both always show the same text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .bank import Bank
+from .exam import Exam, StudentExam
+from .render import Renderer
+from .solve import Solution
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What the top of a document says, in one language."""
+
+    course: str
+    title: str
+    date: str = ""
+    duration: str = ""
+    instructions: str = ""
+
+
+def default_heading(bank: Bank, lang: str) -> Heading:
+    words = bank.language(lang).words
+    return Heading(course=words.get("course", ""), title=words.get("exam_title", ""))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One exercise as a document prints it."""
+
+    position: int
+    number: int
+    exercise_id: str
+    title: str
+    question: str
+    solution: str
+    points: float | None = None
+
+
+@dataclass(frozen=True)
+class StudentDocument:
+    """A student's sheet (key=False) or answer key (key=True)."""
+
+    student_exam: StudentExam
+    lang: str
+    heading: Heading
+    parts: tuple[Part, ...]
+    key: bool
+
+    @property
+    def student(self):
+        return self.student_exam.student
+
+    @property
+    def code(self) -> str:
+        return self.student_exam.code
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    id: str
+    name: str
+    code: str
+    position: int
+    exercise: str
+    answers: str          # "label = value; …" as the language prints it
+
+
+class Renderers:
+    """One renderer per (language, boxed), shared by all documents of a build."""
+
+    def __init__(self, bank: Bank):
+        self.bank = bank
+        self._renderers: dict[tuple[str, bool], Renderer] = {}
+
+    def get(self, lang: str, boxed: bool = True) -> Renderer:
+        key = (lang, boxed)
+        if key not in self._renderers:
+            self._renderers[key] = Renderer(self.bank, lang, boxed=boxed)
+        return self._renderers[key]
+
+
+def student_documents(se: StudentExam, headings: Mapping[str, Heading],
+                      renderers: Renderers) -> tuple[StudentDocument, StudentDocument]:
+    renderer = renderers.get(se.lang)
+    parts = []
+    for item in se.items:
+        rendered = renderer.render(item.solution)
+        parts.append(Part(item.position, item.exercise.number, item.exercise.id,
+                          item.exercise.title(se.lang), rendered.question,
+                          rendered.solution, item.points))
+    heading = headings[se.lang]
+    return (StudentDocument(se, se.lang, heading, tuple(parts), key=False),
+            StudentDocument(se, se.lang, heading, tuple(parts), key=True))
+
+
+def answer_summary(solution: Solution, lang: str, bank: Bank) -> str:
+    style = bank.language(lang).style
+    exercise = solution.variant.exercise
+    shown = []
+    for name, answer in exercise.answers.items():
+        text, rounded = solution.shown(name, style)
+        label = answer.labels.get(lang, name)
+        shown.append(f"{label} {'≈' if rounded else '='} {text}")
+    return "; ".join(shown) if shown else "—"
+
+
+def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
+    rows = []
+    for se in exam.students:
+        for item in se.items:
+            rows.append(KeyRow(se.student.id, se.student.name, se.code, item.position,
+                               item.exercise.title(lang),
+                               answer_summary(item.solution, lang, exam.bank)))
+    return rows
+
+
+def handout_parts(bank: Bank, lang: str, solutions: Sequence[Solution],
+                  renderers: Renderers) -> tuple[Part, ...]:
+    renderer = renderers.get(lang, boxed=False)
+    parts = []
+    for position, solution in enumerate(solutions, start=1):
+        exercise = solution.variant.exercise
+        rendered = renderer.render(solution)
+        parts.append(Part(position, exercise.number, exercise.id, exercise.title(lang),
+                          rendered.question, rendered.solution))
+    return tuple(parts)

@@ -1,0 +1,128 @@
+"""A class's exam as data: who gets which variant of which exercise, solved.
+
+`plan` is the single source every writer (Markdown, PDF, manifest) reads from. A
+student's variant of an exercise is drawn from a stream seeded by (seed, student id,
+exercise); only when a classmate earlier in the roster already holds that variant is it
+drawn again, so appending students never changes anyone's exam and classmates share a
+variant only when the exercise has fewer variants than the class has students.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .bank import Bank, Exercise
+from .numbers import plain
+from .roster import Student
+from .solve import Solution, plain_params, sample, solve
+
+
+@dataclass(frozen=True)
+class Item:
+    """One exercise on one student's sheet."""
+
+    position: int
+    exercise: Exercise
+    solution: Solution
+    points: float | None = None
+
+
+@dataclass(frozen=True)
+class StudentExam:
+    student: Student
+    lang: str
+    items: tuple[Item, ...]
+
+    @property
+    def code(self) -> str:
+        """A short code naming this exact set of variants (same variants, same code)."""
+        keys = "|".join(f"{i.exercise.id}:{i.solution.variant.key}" for i in self.items)
+        return hashlib.sha256(keys.encode()).hexdigest()[:6].upper()
+
+    @property
+    def total_points(self) -> float | None:
+        points = [i.points for i in self.items if i.points is not None]
+        return sum(points) if points else None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A place on the sheet: the exercises it may hold, and its points."""
+
+    pool: tuple[str, ...]
+    points: float | None = None
+
+
+@dataclass(frozen=True)
+class Exam:
+    seed: int
+    bank: Bank
+    students: tuple[StudentExam, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def all_exercises(bank: Bank) -> tuple[Slot, ...]:
+    return tuple(Slot((ex_id,)) for ex_id in bank.exercises)
+
+
+def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
+         slots: Iterable[Slot] | None = None, progress=None) -> Exam:
+    """Draw and solve every student's variants (in roster order, see the module note)."""
+    slots = tuple(slots) if slots is not None else all_exercises(bank)
+    taken: dict[str, set[int]] = {}
+    wrapped: dict[str, int] = {}
+    solved: dict[tuple[str, str], Solution] = {}
+    exams = []
+    for student in students:
+        items = []
+        for position, slot in enumerate(slots, start=1):
+            exercise = bank.exercise(slot.pool[0])
+            used = taken.setdefault(exercise.id, set())
+            if len(used) >= exercise.space.size:
+                wrapped[exercise.id] = exercise.space.size
+                used.clear()
+            index, variant = sample(exercise, seed, student.id, taken=used)
+            used.add(index)
+            cache_key = (exercise.id, variant.key)
+            if cache_key not in solved:
+                solved[cache_key] = solve(variant)
+            items.append(Item(position, exercise, solved[cache_key], slot.points))
+        exams.append(StudentExam(student, student.lang or lang, tuple(items)))
+        if progress is not None:
+            progress(1)
+    notes = tuple(
+        f"{ex_id} has only {size} variant(s) for {len(students)} students: some share one"
+        for ex_id, size in wrapped.items())
+    return Exam(seed, bank, tuple(exams), notes)
+
+
+def manifest(exam: Exam) -> dict:
+    """What other tools read: every student's exercises with their params and answers."""
+    return {
+        "seed": exam.seed,
+        "students": [
+            {
+                "id": se.student.id,
+                "name": se.student.name,
+                "lang": se.lang,
+                "group": se.student.group,
+                "variant_code": se.code,
+                "total_points": se.total_points,
+                "exercises": [
+                    {
+                        "position": item.position,
+                        "exercise": item.exercise.id,
+                        "number": item.exercise.number,
+                        "points": item.points,
+                        "params": plain_params(item.solution.variant.params),
+                        "answers": {k: plain(v) for k, v in item.solution.answers.items()},
+                    }
+                    for item in se.items
+                ],
+            }
+            for se in exam.students
+        ],
+        "notes": list(exam.notes),
+    }

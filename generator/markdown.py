@@ -1,0 +1,62 @@
+"""The Markdown writer: documents through the layouts in `templates/layouts/`."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .bank import Bank
+from .documents import Heading, KeyRow, Part, StudentDocument
+from .errors import ExgenError
+
+
+@lru_cache(maxsize=None)
+def _layouts(folder: Path) -> SandboxedEnvironment:
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)),
+                                undefined=jinja2.StrictUndefined, autoescape=False,
+                                lstrip_blocks=True)
+
+
+def _render(bank: Bank, layout: str, **context) -> str:
+    folder = bank.root / "templates" / "layouts"
+    if not (folder / layout).is_file():
+        folder = Path(__file__).resolve().parent.parent / "templates" / "layouts"
+    try:
+        text = _layouts(folder).get_template(layout).render(**context)
+    except jinja2.TemplateError as exc:
+        raise ExgenError(f"layout error: {exc}", where=str(folder / layout)) from None
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def student_markdown(bank: Bank, doc: StudentDocument) -> str:
+    return _render(bank, "exam.md", heading=doc.heading, words=bank.language(doc.lang).words,
+                   student=doc.student, code=doc.code, items=doc.parts, key=doc.key,
+                   total_points=_points(doc.student_exam.total_points))
+
+
+def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
+                        rows: Sequence[KeyRow]) -> str:
+    cells = [KeyRow(*(_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
+                    _cell(r.exercise), _cell(r.answers)) for r in rows]
+    return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
+                   seed=seed, rows=cells)
+
+
+def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
+    return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
+                   items=parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _points(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)

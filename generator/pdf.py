@@ -1,0 +1,276 @@
+"""PDF documents through pdfLaTeX.
+
+A whole class is one LaTeX document (PyLaTeX): every student's sheet is a part that
+restarts the page counter and whose footer counts to its own last page, each part on an
+odd page for duplex printing. Two pdflatex passes give "page X of Y"; the result is the
+print-ready PDF, and pypdf cuts it into the per-student files. The sheets, the keys and
+the instructor's key compile in parallel. pdfTeX is told to omit dates and the trailer
+id, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from pylatex import Command, Document, Package
+from pylatex.utils import NoEscape
+from pypdf import PdfReader, PdfWriter
+
+from .bank import Bank, Language
+from .documents import Heading, KeyRow, Part, StudentDocument
+from .errors import ExgenError
+from .latex import PREAMBLE_PACKAGES, markdown_to_latex
+from .markdown import instructor_markdown
+
+PASSES = 2
+ORIGIN = "%exgen-origin: "
+SHEET_ANSWER_SPACE = "3.5cm"
+
+
+def tex_available() -> bool:
+    return shutil.which("pdflatex") is not None
+
+
+def to_latex(markdown: str, lang: str, origin: str) -> str:
+    """The converter, with its complaints turned into a message naming whose text it was."""
+    try:
+        return markdown_to_latex(markdown, lang)
+    except ValueError as exc:
+        raise ExgenError(f"{origin}: {exc}") from None
+
+
+def escape_text(text: str, lang: str) -> str:
+    """Plain text (names, titles) through the same converter as the exercise texts."""
+    body = to_latex(text.replace("\n", " "), lang, f"the text `{text}`").strip()
+    return body.removeprefix("\\par").strip() if body else ""
+
+
+def new_document(lang: str, words: Language) -> Document:
+    doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
+                   fontenc=None, inputenc=None, lmodern=False, textcomp=False,
+                   page_numbers=False, indent=False,
+                   geometry_options={"margin": "2cm", "headheight": "14pt",
+                                     "includefoot": True})
+    doc.preamble.insert(0, NoEscape(r"\pdfinfoomitdate=1 \pdftrailerid{} "
+                                    r"\pdfsuppressptexinfo=-1"))
+    for name, options in PREAMBLE_PACKAGES:
+        doc.packages.append(Package(name, options=list(options) or None))
+    for name in ("fancyhdr", "parskip", "microtype"):
+        doc.packages.append(Package(name))
+    doc.preamble.append(NoEscape(
+        r"\pagestyle{fancy}\fancyhf{}"
+        r"\renewcommand{\headrulewidth}{0.4pt}"
+        r"\newcommand{\exgenpart}{0}"
+        r"\newcommand{\exgenhead}{}"
+        r"\fancyhead[L]{\small\exgenhead}"
+        rf"\fancyfoot[C]{{\small {escape_text(words.word('page'), words.code)} \thepage\ "
+        rf"{escape_text(words.word('of'), words.code)} \pageref{{exgen-end-\exgenpart}}}}"
+        r"\setlength{\parskip}{0.6em plus 0.2em}"
+        r"\sloppy"))
+    if lang == "en":
+        doc.append(Command("selectlanguage", "english"))
+    return doc
+
+
+def student_part(doc: StudentDocument, bank: Bank) -> str:
+    lang = doc.lang
+    words = bank.language(lang)
+    w = lambda key: escape_text(words.word(key), lang)  # noqa: E731
+    head = doc.heading
+    title = escape_text(head.title, lang)
+    if doc.key:
+        title += r" --- " + w("answer_key")
+    name = escape_text(doc.student.name, lang) if doc.student.name else \
+        r"\rule{7cm}{0.4pt}"
+    lines = [
+        rf"\renewcommand{{\exgenhead}}{{{escape_text(head.course, lang)} \hfill "
+        rf"{escape_text(doc.student.id, lang)} · {doc.code}}}",
+        r"\begin{center}",
+        rf"{{\Large\bfseries {escape_text(head.course, lang)}}}\\[4pt]",
+        rf"{{\large {title}}}",
+    ]
+    details = [x for x in (head.date, head.duration) if x]
+    if details:
+        lines.append(r"\\[2pt] " + " · ".join(escape_text(x, lang) for x in details))
+    lines += [
+        r"\end{center}",
+        rf"\noindent {w('name')}: {name} \hfill {w('student_id')}: "
+        rf"\textbf{{{escape_text(doc.student.id, lang)}}} \hfill {w('variant')}: "
+        rf"\textbf{{{doc.code}}}",
+    ]
+    points = [(p.position, p.points) for p in doc.parts if p.points is not None]
+    if points:
+        total = doc.student_exam.total_points
+        listed = ", ".join(f"{pos}: {_num(pts)}" for pos, pts in points)
+        lines.append(rf"\par\noindent {w('points_total')}: \textbf{{{_num(total)}}} "
+                     rf"({w('exercises')} {listed})")
+    if head.instructions and not doc.key:
+        lines.append(rf"\par\noindent\emph{{{escape_text(head.instructions, lang)}}}")
+    lines.append(r"\par\medskip\hrule\medskip")
+    for part in doc.parts:
+        lines.append(f"{ORIGIN}student {doc.student.id}, exercise {part.exercise_id}")
+        heading = f"{w('exercise')} {part.position}: {escape_text(part.title, lang)}"
+        if part.points is not None:
+            heading += rf"\hfill\normalfont({_num(part.points)} {w('points')})"
+        lines.append(rf"\section*{{{heading}}}")
+        origin = f"student {doc.student.id}, exercise {part.exercise_id}"
+        lines.append(to_latex(part.question, lang, origin))
+        if doc.key:
+            lines.append(rf"\subsection*{{{w('solution')}}}")
+            lines.append(to_latex(part.solution, lang, origin))
+        else:
+            lines.append(rf"\par\vspace{{{SHEET_ANSWER_SPACE}}}")
+    return "\n".join(lines)
+
+
+def _num(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# A part starts on a new sheet of paper: after an odd number of printed pages, a blank one.
+_NEXT_ODD_PAGE = (r"\clearpage\ifodd\ReadonlyShipoutCounter"
+                  r"\null\thispagestyle{empty}\clearpage\fi")
+
+
+def class_document(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
+                   duplex: bool) -> str:
+    """One LaTeX document of many parts, each restarting its page count."""
+    doc = new_document(lang, bank.language(lang))
+    for number, (origin, latex) in enumerate(parts, start=1):
+        doc.append(NoEscape(
+            (_NEXT_ODD_PAGE if duplex else r"\clearpage")
+            + rf"\setcounter{{page}}{{1}}\renewcommand{{\exgenpart}}{{{number}}}"
+            + f"\n{ORIGIN}{origin}\n" + latex
+            + rf"\label{{exgen-end-{number}}}"))
+    return doc.dumps()
+
+
+@dataclass
+class Compiled:
+    pdf: Path
+    part_pages: list[int]            # pages of each part, in order
+
+
+def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
+    """Run pdflatex twice; on error, raise naming the student and exercise whose text
+    broke, with the relevant lines of the log."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    tex = workdir / f"{name}.tex"
+    tex.write_text(source, encoding="utf-8")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    for _ in range(PASSES):
+        proc = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+             "-no-shell-escape", f"{name}.tex"],
+            cwd=workdir, env=env, capture_output=True, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise _tex_error(source, workdir / f"{name}.log", name)
+    aux = (workdir / f"{name}.aux").read_text(encoding="utf-8", errors="replace")
+    pages = {int(n): int(p) for n, p in
+             re.findall(r"\\newlabel\{exgen-end-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
+    return Compiled(workdir / f"{name}.pdf", [pages[k] for k in sorted(pages)])
+
+
+def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
+    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    match = re.search(rf"^\./{re.escape(name)}\.tex:(\d+): (.*)$", log, re.M)
+    lines = source.splitlines()
+    origin = "the document's layout"
+    excerpt = ""
+    if match:
+        line_number = int(match.group(1))
+        for line in reversed(lines[:line_number]):
+            if line.startswith(ORIGIN):
+                origin = line[len(ORIGIN):]
+                break
+        start = log.index(match.group(0))
+        excerpt = "\n    ".join(log[start:].splitlines()[:8])
+    else:
+        errors = [l for l in log.splitlines() if l.startswith("!")]
+        excerpt = "\n    ".join(errors[:8]) or "(no log)"
+    return ExgenError(f"pdflatex failed on {origin}:\n    {excerpt}")
+
+
+def split(compiled: Compiled, targets: Sequence[Path], duplex: bool) -> None:
+    """Cut the class PDF into one file per part (leaving out duplex blank pages)."""
+    reader = PdfReader(compiled.pdf)
+    start = 0
+    for pages, target in zip(compiled.part_pages, targets):
+        writer = PdfWriter()
+        for index in range(start, start + pages):
+            writer.add_page(reader.pages[index])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            writer.write(handle)
+        start += pages + (pages % 2 if duplex else 0)
+
+
+def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
+                    rows: Sequence[KeyRow]) -> str:
+    return to_latex(instructor_markdown(bank, lang, heading, seed, rows), lang,
+                    "the instructor's key")
+
+
+def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
+                    lang: str, staging: Path) -> None:
+    """print-all.pdf (sheets, duplex), keys-all.pdf, per-student sheets and keys, and
+    instructor-key.pdf."""
+    by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
+    ordered = [by_id[se.student.id] for se in sorted(
+        exam.students, key=lambda se: (se.student.group, se.student.id))]
+    langs = {sheet.lang for sheet, _ in ordered}
+    main_lang = lang if lang in langs or not langs else sorted(langs)[0]
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+        work = Path(tmp)
+        jobs = {
+            "sheets": [(f"student {s.student.id}", _in_language(student_part(s, bank), s.lang))
+                       for s, _ in ordered],
+            "keys": [(f"student {k.student.id} (key)", _in_language(student_part(k, bank), k.lang))
+                     for _, k in ordered],
+            "instructor": [("the instructor's key",
+                            instructor_part(bank, lang, heading, exam.seed, rows))],
+        }
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {name: pool.submit(compile_tex,
+                                         class_document(bank, main_lang, parts,
+                                                        duplex=name == "sheets"),
+                                         work / name, name)
+                       for name, parts in jobs.items()}
+            compiled = {name: f.result() for name, f in futures.items()}
+        shutil.copyfile(compiled["sheets"].pdf, staging / "print-all.pdf")
+        shutil.copyfile(compiled["keys"].pdf, staging / "keys-all.pdf")
+        shutil.copyfile(compiled["instructor"].pdf, staging / "instructor-key.pdf")
+        split(compiled["sheets"], [staging / "sheets" / f"{s.student.id}.pdf"
+                                   for s, _ in ordered], duplex=True)
+        split(compiled["keys"], [staging / "keys" / f"{k.student.id}.pdf"
+                                 for _, k in ordered], duplex=False)
+
+
+def _in_language(latex: str, lang: str) -> str:
+    """A part in its own language (a class may mix Bulgarian and English students)."""
+    language = "english" if lang == "en" else "bulgarian"
+    return rf"\selectlanguage{{{language}}}" + "\n" + latex
+
+
+def handout_latex(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
+    from .markdown import handout_markdown
+
+    return to_latex(handout_markdown(bank, lang, heading, parts), lang, f"the {lang} handout")
+
+
+def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
+                      target: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+        source = class_document(bank, lang, [(f"the {lang} handout",
+                                              handout_latex(bank, lang, heading, parts))],
+                                duplex=False)
+        compiled = compile_tex(source, Path(tmp), "handout")
+        shutil.copyfile(compiled.pdf, target)

@@ -1,0 +1,73 @@
+"""Shared fixtures: the project's bank, a throw-away copy of it, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.bank import load_bank
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXGEN = [sys.executable, "-m", "generator"]
+
+
+def tex_required() -> bool:
+    """Under CI the PDF tests must run; elsewhere they may skip without TeX."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def needs_tex():
+    """Skip a PDF test only when TeX is missing outside CI; under CI=true, fail instead."""
+    if shutil.which("pdflatex") and shutil.which("pdftotext"):
+        return
+    if tex_required():
+        pytest.fail("CI=true but pdflatex/pdftotext are not installed: run `make test`, "
+                    "which installs them")
+    pytest.skip("pdflatex is not installed (make test installs it)")
+
+
+@pytest.fixture(scope="session")
+def bank():
+    return load_bank()
+
+
+@pytest.fixture
+def bank_copy(tmp_path) -> Path:
+    """A private copy of the project's bank, free to break."""
+    target = tmp_path / "bank"
+    shutil.copytree(ROOT / "variants", target / "variants")
+    shutil.copytree(ROOT / "templates", target / "templates")
+    return target
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the exgen command line in this process; returns exit code and output."""
+
+    def _run(*args: str) -> Result:
+        with pytest.raises(SystemExit) as exc:
+            main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(exc.value.code, captured.out, captured.err)
+
+    return _run
+
+
+def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run exgen as a real process (to see exactly what a user sees)."""
+    return subprocess.run([*EXGEN, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT)

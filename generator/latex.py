@@ -23,6 +23,7 @@ PREAMBLE_PACKAGES: list[tuple[str, tuple[str, ...]]] = [
     ("babel", ("english", "bulgarian")),
     ("amsmath", ()),
     ("amssymb", ()),
+    ("array", ()),
     ("longtable", ()),
     ("booktabs", ()),
     ("fancyvrb", ()),
@@ -74,6 +75,10 @@ _CYRILLIC_RUN = re.compile(r"[\u0400-\u045f]+")
 _CYRILLIC_TEXT_RUN = re.compile(r"[\u0400-\u045f]+(?:[ -][\u0400-\u045f]+)*")
 _HEADINGS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
 _ALIGN = {"text-align:left": "l", "text-align:center": "c", "text-align:right": "r"}
+# Tables by column count: font size and about how many characters fill a line at it.
+_TABLE_SIZES = ((4, "", 72), (8, "\\small", 80),
+                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 90))
+_WRAP = {"l": "\\raggedright", "c": "\\centering", "r": "\\raggedleft"}
 _ENUM_COUNTERS = ("enumi", "enumii", "enumiii", "enumiv")
 _DISPLAY_ENVS = re.compile(r"\\begin\{(align|gather|equation|multline|flalign)\*?\}")
 
@@ -192,6 +197,38 @@ def _pair_quotes(flat: str) -> list[str]:
     return [roles.get(pos, "") for pos in positions]
 
 
+def _cell_extent(children: list[Token]) -> tuple[float, float]:
+    """Rough printed length of a table cell and of its longest unbreakable piece, in characters."""
+    pieces: list[float] = []
+    for t in children:
+        if t.type == "text":
+            pieces += [len(word) + 1 for word in t.content.split()]
+        elif t.type in ("code_inline", "math_inline"):
+            pieces.append(len(t.content) * (0.5 if t.type == "math_inline" else 1.0) + 1)
+    return sum(pieces), max(pieces, default=0.0)
+
+
+def _column_specs(aligns: list[str], extents: list[tuple[float, float]], per_line: int) -> list[str]:
+    """Columns as wide as their content; when that would stick out of the page, the
+    widest ones become wrapping p columns, no narrower than their longest word, sharing
+    the width the others leave."""
+    least = [(word + 2) / per_line for _, word in extents]
+    need = [max((total + 2) / per_line, low) for (total, _), low in zip(extents, least)]
+    wrapped: set[int] = set()
+    for col in sorted(range(len(need)), key=lambda i: -need[i]):
+        if sum(least[i] if i in wrapped else need[i] for i in range(len(need))) <= 1:
+            break
+        wrapped.add(col)
+    spare = 1 - sum(least[i] if i in wrapped else need[i] for i in range(len(need)))
+    slack = sum(need[i] - least[i] for i in wrapped) or 1
+    return [
+        f">{{{_WRAP[a]}\\arraybackslash}}p{{\\dimexpr "
+        f"{least[i] + spare * (need[i] - least[i]) / slack:.3f}\\linewidth-2\\tabcolsep\\relax}}"
+        if i in wrapped else a
+        for i, a in enumerate(aligns)
+    ]
+
+
 def _guard(latex: str) -> str:
     """Stop a leading ``[`` or ``*`` from being read as an optional argument of \\item or \\\\."""
     return "{}" + latex if latex[:1] in "[*" else latex
@@ -295,22 +332,31 @@ class _Renderer:
             self.out.append(escape_text(token.content.strip(), self.lang) + "\n\n")
 
     def table(self, tokens: list[Token]) -> None:
-        """A longtable breaks across pages; wide tables get smaller type and padding."""
+        """A longtable breaks across pages; wide tables get smaller type, less padding
+        and wrapping columns."""
         rows: list[list[str]] = []
         aligns: list[str] = []
+        extents: list[tuple[float, float]] = []
         for token in tokens:
             if token.type == "tr_open":
                 rows.append([])
             elif token.type == "th_open":
                 aligns.append(_ALIGN.get(str(token.attrs.get("style", "")), "l"))
             elif token.type == "inline":
-                rows[-1].append(_guard(self.inline_text(token.children or [], in_cell=True)))
-        ncols = len(aligns)
-        size = "" if ncols <= 4 else "\\small" if ncols <= 8 else "\\footnotesize\\setlength{\\tabcolsep}{3pt}"
+                children = token.children or []
+                column = len(rows[-1])
+                bold = 1.1 if len(rows) == 1 else 1.0
+                total, word = (bold * x for x in _cell_extent(children))
+                if column == len(extents):
+                    extents.append((0.0, 0.0))
+                extents[column] = (max(extents[column][0], total), max(extents[column][1], word))
+                rows[-1].append(_guard(self.inline_text(children, in_cell=True)))
+        _, size, per_line = next(s for s in _TABLE_SIZES if len(aligns) <= s[0])
+        columns = "".join(_column_specs(aligns, extents, per_line))
         header = " & ".join(f"\\textbf{{{cell}}}" if cell else "" for cell in rows[0])
         body = "".join(" & ".join(row) + " \\\\\n" for row in rows[1:])
         self.out.append(
-            f"\\begingroup{size}\n\\begin{{longtable}}{{@{{}}{''.join(aligns)}@{{}}}}\n"
+            f"\\begingroup{size}\n\\begin{{longtable}}{{@{{}}{columns}@{{}}}}\n"
             f"\\toprule\n{header} \\\\\n\\midrule\n\\endhead\n{body}"
             "\\bottomrule\n\\end{longtable}\n\\endgroup\n\n"
         )

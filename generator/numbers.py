@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy
 from babel.numbers import format_decimal
@@ -54,7 +55,11 @@ def terminates_within(value: sympy.Rational, places: int) -> bool:
 
 def show_scalar(value, style: NumberStyle, places: int = 2) -> Shown:
     """Exact integers and short decimals as they are; anything else rounded to `places`."""
-    value = sympy.sympify(value)
+    return _show_scalar(sympy.sympify(value), style, places)
+
+
+@lru_cache(maxsize=65536)
+def _show_scalar(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
     if value.is_Integer:
         return Shown(style.integer(int(value)), False)
     if value.is_Rational and terminates_within(value, places):

@@ -66,7 +66,7 @@ def new_document(lang: str, words: Language) -> Document:
     for name in ("fancyhdr", "parskip", "microtype"):
         doc.packages.append(Package(name))
     doc.preamble.append(NoEscape(
-        r"\pagestyle{fancy}\fancyhf{}"
+        r"\fancyhf{}"
         r"\renewcommand{\headrulewidth}{0.4pt}"
         r"\newcommand{\exgenpart}{0}"
         r"\newcommand{\exgenhead}{}"
@@ -75,6 +75,9 @@ def new_document(lang: str, words: Language) -> Document:
         rf"{escape_text(words.word('of'), words.code)} \pageref{{exgen-end-\exgenpart}}}}"
         r"\setlength{\parskip}{0.6em plus 0.2em}"
         r"\sloppy"))
+    # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
+    # itself (its way needs lastpage); ours is set here, after it.
+    doc.append(NoEscape(r"\pagestyle{fancy}"))
     if lang == "en":
         doc.append(Command("selectlanguage", "english"))
     return doc

@@ -153,9 +153,10 @@ class Renderer:
                     parts[block] = "".join(template.blocks[block](context)).strip()
                 except ExgenError as exc:
                     raise ExgenError(str(exc), where=str(variant.exercise.templates[self.lang]))
-                except jinja2.TemplateError as exc:
+                except Exception as exc:  # a template may fail in any way: name where
                     raise ExgenError(f"{type(exc).__name__}: {exc}",
-                                     where=_template_where(exc, variant.exercise, self.lang))
+                                     where=_template_where(exc, variant.exercise, self.lang)
+                                     ) from None
             self._cache[key] = RenderedExercise(**parts)
         return self._cache[key]
 

@@ -75,9 +75,11 @@ _CYRILLIC_RUN = re.compile(r"[\u0400-\u045f]+")
 _CYRILLIC_TEXT_RUN = re.compile(r"[\u0400-\u045f]+(?:[ -][\u0400-\u045f]+)*")
 _HEADINGS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
 _ALIGN = {"text-align:left": "l", "text-align:center": "c", "text-align:right": "r"}
-# Tables by column count: font size and about how many characters fill a line at it.
-_TABLE_SIZES = ((4, "", 72), (8, "\\small", 80),
-                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 90))
+# Tables by column count: (most columns, font size command, its size and \tabcolsep in pt).
+_TABLE_SIZES = ((4, "", 10, 6), (8, "\\small", 9, 6),
+                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 8, 3))
+_LINE_PT = 345  # article's text width; column widths are written as fractions of \linewidth
+_TABLE_BUDGET = 0.97  # the widths are estimates: keep a margin
 _WRAP = {"l": "\\raggedright", "c": "\\centering", "r": "\\raggedleft"}
 _ENUM_COUNTERS = ("enumi", "enumii", "enumiii", "enumiv")
 _DISPLAY_ENVS = re.compile(r"\\begin\{(align|gather|equation|multline|flalign)\*?\}")
@@ -197,33 +199,46 @@ def _pair_quotes(flat: str) -> list[str]:
     return [roles.get(pos, "") for pos in positions]
 
 
+def _em(ch: str) -> float:
+    """Width of a character in Computer Modern, in em (measured on cm-super T1/T2A)."""
+    if ch.isspace():
+        return 0.33
+    if _is_cyrillic(ch):
+        return 0.8 if ch.isupper() else 0.57
+    return 0.72 if ch.isupper() else 0.5 if ch.isalnum() else 0.4
+
+
 def _cell_extent(children: list[Token]) -> tuple[float, float]:
-    """Rough printed length of a table cell and of its longest unbreakable piece, in characters."""
+    """Printed width of a table cell on one line and of its widest unbreakable piece, in em."""
     pieces: list[float] = []
     for t in children:
         if t.type == "text":
-            pieces += [len(word) + 1 for word in t.content.split()]
-        elif t.type in ("code_inline", "math_inline"):
-            pieces.append(len(t.content) * (0.5 if t.type == "math_inline" else 1.0) + 1)
+            pieces += [sum(map(_em, word)) + 0.33 for word in t.content.split()]
+        elif t.type == "code_inline":
+            pieces.append(0.525 * len(t.content) + 0.33)
+        elif t.type == "math_inline":
+            pieces.append(0.35 * len(t.content) + 0.33)
     return sum(pieces), max(pieces, default=0.0)
 
 
-def _column_specs(aligns: list[str], extents: list[tuple[float, float]], per_line: int) -> list[str]:
+def _column_specs(aligns: list[str], extents: list[tuple[float, float]], size: tuple) -> list[str]:
     """Columns as wide as their content; when that would stick out of the page, the
-    widest ones become wrapping p columns, no narrower than their longest word, sharing
+    widest ones become wrapping p columns, no narrower than their widest word, sharing
     the width the others leave."""
-    least = [(word + 2) / per_line for _, word in extents]
-    need = [max((total + 2) / per_line, low) for (total, _), low in zip(extents, least)]
+    _, _, font_pt, sep_pt = size
+    least = [word * font_pt + 2 * sep_pt for _, word in extents]
+    need = [max(total * font_pt + 2 * sep_pt, low) for (total, _), low in zip(extents, least)]
+    line = _LINE_PT * _TABLE_BUDGET
     wrapped: set[int] = set()
     for col in sorted(range(len(need)), key=lambda i: -need[i]):
-        if sum(least[i] if i in wrapped else need[i] for i in range(len(need))) <= 1:
+        if sum(least[i] if i in wrapped else need[i] for i in range(len(need))) <= line:
             break
         wrapped.add(col)
-    spare = 1 - sum(least[i] if i in wrapped else need[i] for i in range(len(need)))
+    spare = line - sum(least[i] if i in wrapped else need[i] for i in range(len(need)))
     slack = sum(need[i] - least[i] for i in wrapped) or 1
     return [
         f">{{{_WRAP[a]}\\arraybackslash}}p{{\\dimexpr "
-        f"{least[i] + spare * (need[i] - least[i]) / slack:.3f}\\linewidth-2\\tabcolsep\\relax}}"
+        f"{(least[i] + spare * (need[i] - least[i]) / slack) / _LINE_PT:.3f}\\linewidth-2\\tabcolsep\\relax}}"
         if i in wrapped else a
         for i, a in enumerate(aligns)
     ]
@@ -332,32 +347,38 @@ class _Renderer:
             self.out.append(escape_text(token.content.strip(), self.lang) + "\n\n")
 
     def table(self, tokens: list[Token]) -> None:
-        """A longtable breaks across pages; wide tables get smaller type, less padding
-        and wrapping columns."""
-        rows: list[list[str]] = []
-        aligns: list[str] = []
-        extents: list[tuple[float, float]] = []
+        """A longtable breaks across pages; wide tables get smaller type, less padding,
+        headers one word a line and wrapping columns."""
+        aligns = [_ALIGN.get(str(t.attrs.get("style", "")), "l") for t in tokens if t.type == "th_open"]
+        rows: list[list[list[Token]]] = []
         for token in tokens:
             if token.type == "tr_open":
                 rows.append([])
-            elif token.type == "th_open":
-                aligns.append(_ALIGN.get(str(token.attrs.get("style", "")), "l"))
             elif token.type == "inline":
-                children = token.children or []
-                column = len(rows[-1])
-                bold = 1.1 if len(rows) == 1 else 1.0
-                total, word = (bold * x for x in _cell_extent(children))
-                if column == len(extents):
-                    extents.append((0.0, 0.0))
-                extents[column] = (max(extents[column][0], total), max(extents[column][1], word))
-                rows[-1].append(_guard(self.inline_text(children, in_cell=True)))
-        _, size, per_line = next(s for s in _TABLE_SIZES if len(aligns) <= s[0])
-        columns = "".join(_column_specs(aligns, extents, per_line))
-        header = " & ".join(f"\\textbf{{{cell}}}" if cell else "" for cell in rows[0])
-        body = "".join(" & ".join(row) + " \\\\\n" for row in rows[1:])
+                rows[-1].append(token.children or [])
+        head, body = rows[0], rows[1:]
+        extents, header = [], []
+        for col, cell in enumerate(head):
+            total = max((_cell_extent(row[col])[0] for row in body), default=0.0)
+            word = max((_cell_extent(row[col])[1] for row in body), default=0.0)
+            head_total, head_word = (1.15 * x for x in _cell_extent(cell))  # bold
+            words = "".join(t.content for t in cell).split()
+            if head_total > total and len(words) > 1 and all(t.type == "text" for t in cell):
+                stacked = "\\\\".join(escape_text(w, self.lang) for w in words)
+                header.append(f"\\textbf{{\\begin{{tabular}}[b]{{@{{}}{aligns[col]}@{{}}}}{stacked}\\end{{tabular}}}}")
+            else:
+                total = max(total, head_total)
+                header.append(f"\\textbf{{{_guard(self.inline_text(cell, in_cell=True))}}}" if cell else "")
+            extents.append((total, max(word, head_word)))
+        sizing = next(s for s in _TABLE_SIZES if len(aligns) <= s[0])
+        size, columns = sizing[1], "".join(_column_specs(aligns, extents, sizing))
+        lines = "".join(
+            " & ".join(_guard(self.inline_text(cell, in_cell=True)) for cell in row) + " \\\\\n"
+            for row in body
+        )
         self.out.append(
             f"\\begingroup{size}\n\\begin{{longtable}}{{@{{}}{columns}@{{}}}}\n"
-            f"\\toprule\n{header} \\\\\n\\midrule\n\\endhead\n{body}"
+            f"\\toprule\n{' & '.join(header)} \\\\\n\\midrule\n\\endhead\n{lines}"
             "\\bottomrule\n\\end{longtable}\n\\endgroup\n\n"
         )
 

@@ -69,6 +69,11 @@ def new_document(lang: str, words: Language) -> Document:
         r"\fancyhf{}"
         r"\renewcommand{\headrulewidth}{0.4pt}"
         r"\newcommand{\exgenpart}{0}"
+        # A part's last page number, written once the part is shipped out (a \label at
+        # its very end can be lost with a trailing page of nothing but white space).
+        r"\makeatletter\newcommand{\exgenendpart}[1]{\clearpage\immediate\write\@auxout"
+        r"{\string\newlabel{exgen-end-#1}{{}{\the\numexpr\value{page}-1\relax}}}}"
+        r"\makeatother"
         r"\newcommand{\exgenhead}{}"
         r"\fancyhead[L]{\small\exgenhead}"
         rf"\fancyfoot[C]{{\small {escape_text(words.word('page'), words.code)} \thepage\ "
@@ -152,7 +157,7 @@ def class_document(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
             (_NEXT_ODD_PAGE if duplex else r"\clearpage")
             + rf"\setcounter{{page}}{{1}}\renewcommand{{\exgenpart}}{{{number}}}"
             + f"\n{ORIGIN}{origin}\n" + latex
-            + rf"\label{{exgen-end-{number}}}"))
+            + rf"\exgenendpart{{{number}}}"))
     return doc.dumps()
 
 

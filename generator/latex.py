@@ -17,6 +17,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 # T1 last: it is the Latin default; babel's bulgarian switches to T2A by itself.
+# array: wrapping table columns (>{\raggedright}p{...}); fancyvrb: code blocks.
 PREAMBLE_PACKAGES: list[tuple[str, tuple[str, ...]]] = [
     ("fontenc", ("T2A", "T1")),
     ("inputenc", ("utf8",)),
@@ -75,9 +76,10 @@ _CYRILLIC_RUN = re.compile(r"[\u0400-\u045f]+")
 _CYRILLIC_TEXT_RUN = re.compile(r"[\u0400-\u045f]+(?:[ -][\u0400-\u045f]+)*")
 _HEADINGS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
 _ALIGN = {"text-align:left": "l", "text-align:center": "c", "text-align:right": "r"}
-# Tables by column count: (most columns, font size command, its size and \tabcolsep in pt).
+# Table type, largest first: (most columns, font size command, its size and \tabcolsep in pt).
 _TABLE_SIZES = ((4, "", 10, 6), (8, "\\small", 9, 6),
-                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 8, 3))
+                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 8, 3),
+                (10**6, "\\scriptsize\\setlength{\\tabcolsep}{2pt}", 7, 2))
 _LINE_PT = 345  # article's text width; column widths are written as fractions of \linewidth
 _TABLE_BUDGET = 0.97  # the widths are estimates: keep a margin
 _WRAP = {"l": "\\raggedright", "c": "\\centering", "r": "\\raggedleft"}
@@ -171,8 +173,10 @@ def escape_math(math: str, lang: str) -> str:
     math = re.sub(r"(?<=\d),(?=\d)", "{,}", math)
     math = re.sub(r"(?<!\\)([%#])", r"\\\1", math)
     math = re.sub("[\u00a0\u202f\u2009]", r"\\,", math)
-    math = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "^{" + "".join(_SUPERSCRIPTS[c] for c in m.group(0)) + "}", math)
-    math = re.sub("[₀₁₂₃₄₅₆₇₈₉]+", lambda m: "_{" + "".join(_SUBSCRIPTS[c] for c in m.group(0)) + "}", math)
+    for mark, digits in (("^", _SUPERSCRIPTS), ("_", _SUBSCRIPTS)):
+        math = re.sub(f"[{''.join(digits)}]+",
+                      lambda m, mark=mark, digits=digits: mark + "{" + "".join(map(digits.get, m.group(0))) + "}",
+                      math)
 
     def symbol(m: re.Match[str]) -> str:
         command, after = _MATH_SYMBOLS[m.group(0)], m.string[m.end():m.end() + 1]
@@ -221,14 +225,16 @@ def _cell_extent(children: list[Token]) -> tuple[float, float]:
     return sum(pieces), max(pieces, default=0.0)
 
 
-def _column_specs(aligns: list[str], extents: list[tuple[float, float]], size: tuple) -> list[str]:
+def _column_specs(aligns: list[str], extents: list[tuple[float, float]], font_pt: float,
+                  sep_pt: float, force: bool) -> list[str] | None:
     """Columns as wide as their content; when that would stick out of the page, the
     widest ones become wrapping p columns, no narrower than their widest word, sharing
-    the width the others leave."""
-    _, _, font_pt, sep_pt = size
+    the width the others leave.  None if even that does not fit (unless ``force``)."""
     least = [word * font_pt + 2 * sep_pt for _, word in extents]
     need = [max(total * font_pt + 2 * sep_pt, low) for (total, _), low in zip(extents, least)]
     line = _LINE_PT * _TABLE_BUDGET
+    if sum(least) > line and not force:
+        return None
     wrapped: set[int] = set()
     for col in sorted(range(len(need)), key=lambda i: -need[i]):
         if sum(least[i] if i in wrapped else need[i] for i in range(len(need))) <= line:
@@ -365,13 +371,18 @@ class _Renderer:
             words = "".join(t.content for t in cell).split()
             if head_total > total and len(words) > 1 and all(t.type == "text" for t in cell):
                 stacked = "\\\\".join(escape_text(w, self.lang) for w in words)
-                header.append(f"\\textbf{{\\begin{{tabular}}[b]{{@{{}}{aligns[col]}@{{}}}}{stacked}\\end{{tabular}}}}")
+                header.append(f"\\textbf{{\\begin{{tabular}}[b]{{@{{}}{aligns[col]}@{{}}}}"
+                              f"{stacked}\\end{{tabular}}}}")
             else:
                 total = max(total, head_total)
                 header.append(f"\\textbf{{{_guard(self.inline_text(cell, in_cell=True))}}}" if cell else "")
             extents.append((total, max(word, head_word)))
-        sizing = next(s for s in _TABLE_SIZES if len(aligns) <= s[0])
-        size, columns = sizing[1], "".join(_column_specs(aligns, extents, sizing))
+        sizes = [s for s in _TABLE_SIZES if len(aligns) <= s[0]]
+        for n, (_, size, font_pt, sep_pt) in enumerate(sizes):
+            specs = _column_specs(aligns, extents, font_pt, sep_pt, force=n == len(sizes) - 1)
+            if specs:
+                break
+        columns = "".join(specs)
         lines = "".join(
             " & ".join(_guard(self.inline_text(cell, in_cell=True)) for cell in row) + " \\\\\n"
             for row in body

@@ -79,7 +79,7 @@ def new_document(lang: str, words: Language) -> Document:
         rf"\fancyfoot[C]{{\small {escape_text(words.word('page'), words.code)} \thepage\ "
         rf"{escape_text(words.word('of'), words.code)} \pageref{{exgen-end-\exgenpart}}}}"
         r"\setlength{\parskip}{0.6em plus 0.2em}"
-        r"\sloppy"))
+        r"\sloppy\setlength{\emergencystretch}{3em}"))
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
     # itself (its way needs lastpage); ours is set here, after it.
     doc.append(NoEscape(r"\pagestyle{fancy}"))

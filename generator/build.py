@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
-from .documents import (Heading, Renderers, handout_parts, instructor_rows,
-                        student_documents)
+from .documents import (Heading, Renderers, answer_boxes, handout_parts,
+                        instructor_rows, student_documents)
 from .exam import Exam, manifest
-from .markdown import handout_markdown, instructor_markdown, student_markdown
+from .markdown import (answer_sheet_markdown, handout_markdown, instructor_markdown,
+                       student_markdown)
 from .solve import Solution
 
 
@@ -62,7 +63,8 @@ def sorted_for_print(exam: Exam):
 
 
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
-                formats: Sequence[str], lang: str, progress=None) -> ExamBuild:
+                formats: Sequence[str], lang: str, progress=None,
+                answer_sheets: bool = False) -> ExamBuild:
     bank = exam.bank
     renderers = Renderers(bank)
     result = ExamBuild(out)
@@ -76,6 +78,9 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                            student_markdown(bank, sheet))
                 write_text(staging / "keys" / f"{se.student.id}.md",
                            student_markdown(bank, key))
+                if answer_sheets:
+                    write_text(staging / "answer-sheets" / f"{se.student.id}.md",
+                               answer_sheet_markdown(bank, sheet, answer_boxes(se)))
             if progress is not None:
                 progress(1)
         ordered = sorted_for_print(exam)
@@ -86,7 +91,8 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
         if "pdf" in formats:
             from .pdf import write_exam_pdfs
 
-            write_exam_pdfs(bank, exam, documents, headings[lang], rows, lang, staging)
+            write_exam_pdfs(bank, exam, documents, headings[lang], rows, lang, staging,
+                            answer_sheets=answer_sheets)
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")

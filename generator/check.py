@@ -62,10 +62,18 @@ def _flatten(value) -> list[float]:
 
 
 def check_bank(bank: Bank) -> list[str]:
+    """Every exercise, and every exam spec shipped in the bank's `exams/` folder."""
+    from .spec import load_spec
+
     problems = []
     for exercise in bank.exercises.values():
         try:
             problems.extend(check_exercise(bank, exercise))
+        except ExgenError as exc:
+            problems.append(str(exc))
+    for path in sorted((bank.root / "exams").glob("*.toml")):
+        try:
+            load_spec(path, bank)
         except ExgenError as exc:
             problems.append(str(exc))
     return problems

@@ -66,11 +66,20 @@ def variant_from_options(ex, seed: int | None, use_reference: bool,
 @click.option("--format", "fmt", type=click.Choice(["md", "tex", "json"]), default="md",
               show_default=True)
 @click.option("--solution/--no-solution", default=True, show_default=True)
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Show the exercise as this exam spec has it (points).")
 @click.pass_context
-def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, solution):
+def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, solution,
+         spec_path):
     """One exercise: its text, solution or JSON data."""
     bank = _bank(ctx)
     ex = bank.exercise(exercise_id)
+    points = None
+    if spec_path is not None:
+        slots = [slot for slot in _spec(bank, spec_path).slots if ex.id in slot.pool]
+        if not slots:
+            raise ExgenError(f"exercise `{ex.id}` is in no pool of the spec {spec_path}")
+        points = slots[0].points
     language = bank.language(lang)
     variant = variant_from_options(ex, seed, use_reference, settings, student)
     solved = solve(variant)
@@ -82,8 +91,10 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
     from .render import Renderer
 
     rendered = Renderer(bank, lang).render(solved)
-    parts = [f"## {language.word('exercise')} {ex.number}: {ex.title(lang)}",
-             rendered.question]
+    heading = f"## {language.word('exercise')} {ex.number}: {ex.title(lang)}"
+    if points is not None:
+        heading += f" ({points:g} {language.word('points')})"
+    parts = [heading, rendered.question]
     if solution:
         parts += [f"### {language.word('solution')}", rendered.solution]
     text = "\n\n".join(parts) + "\n"
@@ -92,6 +103,20 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
 
         text = markdown_to_latex(text, lang)
     click.echo(text, nl=False)
+
+
+def _spec(bank: Bank, path: Path | None):
+    from .spec import default_spec, load_spec
+
+    return load_spec(path, bank) if path is not None else default_spec(bank)
+
+
+def _students(bank: Bank, count: int | None, roster: Path | None):
+    from .roster import numbered, read_roster
+
+    if roster is not None and count is not None:
+        raise ExgenError("choose either --students or --roster, not both")
+    return read_roster(roster, bank.languages) if roster else numbered(count or 30)
 
 
 def _formats(text: str | None) -> tuple[str, ...]:
@@ -117,31 +142,31 @@ def _formats(text: str | None) -> tuple[str, ...]:
               help="CSV with columns id,name[,lang,group].")
 @click.option("--lang", default="bg", show_default=True,
               help="Language of the sheets (a roster's lang column overrides it).")
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="An exam spec (TOML): header texts, pools, points.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Output formats (default: md,pdf when TeX is installed, else md).")
+@click.option("--answer-sheet", is_flag=True,
+              help="Also a one-page answer form per student, a box per answer.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/exams/seed-N/).")
 @click.pass_context
-def exams(ctx, seed, students, roster, lang, fmt, out):
+def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
     from .build import progress_bar, write_exams
-    from .documents import default_heading
     from .exam import plan
-    from .roster import numbered, read_roster
 
     bank = _bank(ctx)
     bank.language(lang)
-    if roster is not None and students is not None:
-        raise ExgenError("choose either --students or --roster, not both")
-    people = read_roster(roster, bank.languages) if roster else numbered(students or 30)
+    spec = _spec(bank, spec_path)
+    people = _students(bank, students, roster)
     formats = _formats(fmt)
     out = out or Path("build") / "exams" / f"seed-{seed}"
     update, close = progress_bar(2 * len(people), "exgen")
     try:
-        exam = plan(bank, seed, people, lang, progress=update)
-        langs = {se.lang for se in exam.students} | {lang}
-        headings = {code: default_heading(bank, code) for code in langs}
-        build = write_exams(exam, headings, out, formats, lang, progress=update)
+        exam = plan(bank, seed, people, lang, spec.slots, progress=update)
+        build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
+                            answer_sheets=answer_sheet)
     finally:
         close()
     for note in exam.notes:
@@ -157,21 +182,23 @@ def exams(ctx, seed, students, roster, lang, fmt, out):
               help="The seed's own values (the default without --seed).")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Output formats (default: md,pdf when TeX is installed, else md).")
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Only the exercises of this exam spec's pools.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/handouts/reference or seed-N).")
 @click.pass_context
-def handout(ctx, lang, seed, use_reference, fmt, out):
-    """The whole bank as a handout: exercises, then solutions."""
+def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
+    """The whole bank (or a spec's exercises) as a handout: exercises, then solutions."""
     from .build import write_handouts
-    from .documents import default_heading
 
     bank = _bank(ctx)
+    spec = _spec(bank, spec_path)
     langs = [bank.language(lang).code] if lang else list(bank.languages)
-    solutions = [solve(variant_from_options(ex, seed, use_reference, ()))
-                 for ex in bank.exercises.values()]
+    ids = [ex_id for slot in spec.slots for ex_id in slot.pool]
+    solutions = [solve(variant_from_options(bank.exercise(ex_id), seed, use_reference, ()))
+                 for ex_id in ids]
     out = out or Path("build") / "handouts" / ("reference" if seed is None else f"seed-{seed}")
-    headings = {code: default_heading(bank, code) for code in langs}
-    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt))
+    written = write_handouts(bank, solutions, langs, spec.headings, out, _formats(fmt))
     click.echo(f"{', '.join(written)} in {out}/")
 
 

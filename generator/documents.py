@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 
 from .bank import Bank
 from .exam import Exam, StudentExam
+from .formula import is_matrix
 from .render import Renderer
 from .solve import Solution
 
@@ -69,6 +70,30 @@ class KeyRow:
     position: int
     exercise: str
     answers: str          # "label = value; …" as the language prints it
+
+
+@dataclass(frozen=True)
+class AnswerBox:
+    """One answer a student writes on the answer form."""
+
+    position: int
+    exercise: str          # the exercise's title in the student's language
+    name: str              # `<exercise>.<answer>`, the grading CSV's column
+    label: str             # short, in the student's language
+    kind: str              # number, vector, matrix or choice
+
+
+def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
+    boxes = []
+    for item in se.items:
+        for name, answer in item.exercise.answers.items():
+            value = item.solution.answers[name]
+            kind = ("choice" if answer.is_choice else "matrix" if is_matrix(value)
+                    else "vector" if isinstance(value, tuple) else "number")
+            boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
+                                   f"{item.exercise.id}.{name}",
+                                   answer.labels.get(se.lang, name), kind))
+    return tuple(boxes)
 
 
 class Renderers:

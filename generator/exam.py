@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 from .bank import Bank, Exercise
 from .numbers import plain
 from .roster import Student
+from .params import stream
 from .solve import Solution, plain_params, sample, solve
 
 
@@ -49,10 +50,27 @@ class StudentExam:
 
 @dataclass(frozen=True)
 class Slot:
-    """A place on the sheet: the exercises it may hold, and its points."""
+    """A place on the sheet: the pool it draws `pick` exercises from, and their points."""
 
     pool: tuple[str, ...]
     points: float | None = None
+    pick: int = 1
+
+
+def choose(slot: Slot, seed: int, student_id: str, slot_index: int,
+           given: dict[str, int]) -> list[str]:
+    """The exercises of a pool for one student: those given least often so far in this
+    class, ties broken by the student's own seeded preference. Each exercise of a pool
+    thus goes to nearly the same number of students (counts differ by at most one)."""
+    if len(slot.pool) == slot.pick:
+        chosen = list(slot.pool)
+    else:
+        preference = stream("pool", seed, student_id, slot_index).permutation(len(slot.pool))
+        rank = {slot.pool[i]: r for r, i in enumerate(preference)}
+        chosen = sorted(slot.pool, key=lambda ex: (given.get(ex, 0), rank[ex]))[:slot.pick]
+    for ex_id in chosen:
+        given[ex_id] = given.get(ex_id, 0) + 1
+    return sorted(chosen, key=slot.pool.index)
 
 
 @dataclass(frozen=True)
@@ -73,12 +91,15 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
     slots = tuple(slots) if slots is not None else all_exercises(bank)
     taken: dict[str, set[int]] = {}
     wrapped: dict[str, int] = {}
+    given: list[dict[str, int]] = [{} for _ in slots]
     solved: dict[tuple[str, str], Solution] = {}
     exams = []
     for student in students:
         items = []
-        for position, slot in enumerate(slots, start=1):
-            exercise = bank.exercise(slot.pool[0])
+        chosen = [(ex_id, slot) for index, slot in enumerate(slots)
+                  for ex_id in choose(slot, seed, student.id, index, given[index])]
+        for position, (ex_id, slot) in enumerate(chosen, start=1):
+            exercise = bank.exercise(ex_id)
             used = taken.setdefault(exercise.id, set())
             if len(used) >= exercise.space.size:
                 wrapped[exercise.id] = exercise.space.size

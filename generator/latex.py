@@ -9,6 +9,8 @@ before TeX ever runs.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from collections.abc import Iterator
 
@@ -432,10 +434,12 @@ class _Renderer:
         return "".join(out)
 
 
+@lru_cache(maxsize=None)
 def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
 
 
+@lru_cache(maxsize=4096)
 def markdown_to_latex(text: str, lang: str) -> str:
     """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX."""
     if lang not in _QUOTES:

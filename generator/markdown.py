@@ -11,7 +11,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
-from .documents import Heading, KeyRow, Part, StudentDocument
+from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument
 from .errors import ExgenError
 
 
@@ -37,6 +37,14 @@ def student_markdown(bank: Bank, doc: StudentDocument) -> str:
     return _render(bank, "exam.md", heading=doc.heading, words=bank.language(doc.lang).words,
                    student=doc.student, code=doc.code, items=doc.parts, key=doc.key,
                    total_points=_points(doc.student_exam.total_points))
+
+
+def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
+                          boxes: Sequence[AnswerBox]) -> str:
+    return _render(bank, "answer-sheet.md", heading=doc.heading,
+                   words=bank.language(doc.lang).words, student=doc.student, code=doc.code,
+                   boxes=[b.__class__(b.position, _cell(b.exercise), b.name, _cell(b.label),
+                                      b.kind) for b in boxes])
 
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,

@@ -25,7 +25,7 @@ from pylatex.utils import NoEscape
 from pypdf import PdfReader, PdfWriter
 
 from .bank import Bank, Language
-from .documents import Heading, KeyRow, Part, StudentDocument
+from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument, answer_boxes
 from .errors import ExgenError
 from .latex import PREAMBLE_PACKAGES, markdown_to_latex
 from .markdown import instructor_markdown
@@ -63,7 +63,7 @@ def new_document(lang: str, words: Language) -> Document:
                                     r"\pdfsuppressptexinfo=-1"))
     for name, options in PREAMBLE_PACKAGES:
         doc.packages.append(Package(name, options=list(options) or None))
-    for name in ("fancyhdr", "parskip", "microtype"):
+    for name in ("fancyhdr", "parskip", "microtype", "multicol"):
         doc.packages.append(Package(name))
     doc.preamble.append(NoEscape(
         r"\fancyhf{}"
@@ -76,8 +76,9 @@ def new_document(lang: str, words: Language) -> Document:
         r"\makeatother"
         r"\newcommand{\exgenhead}{}"
         r"\fancyhead[L]{\small\exgenhead}"
-        rf"\fancyfoot[C]{{\small {escape_text(words.word('page'), words.code)} \thepage\ "
-        rf"{escape_text(words.word('of'), words.code)} \pageref{{exgen-end-\exgenpart}}}}"
+        r"\newcommand{\exgenpage}{}\newcommand{\exgenof}{}"
+        r"\fancyfoot[C]{\small \exgenpage\ \thepage\ \exgenof\ "
+        r"\pageref{exgen-end-\exgenpart}}"
         r"\setlength{\parskip}{0.6em plus 0.2em}"
         r"\sloppy\setlength{\emergencystretch}{3em}"))
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
@@ -136,6 +137,39 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
             lines.append(to_latex(part.solution, lang, origin))
         else:
             lines.append(rf"\par\vspace{{{SHEET_ANSWER_SPACE}}}")
+    return "\n".join(lines)
+
+
+BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm"}
+
+
+def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Bank) -> str:
+    """A form with a box per answer, grouped by exercise, in two columns."""
+    lang = doc.lang
+    words = bank.language(lang)
+    w = lambda key: escape_text(words.word(key), lang)  # noqa: E731
+    name = escape_text(doc.student.name, lang) if doc.student.name else r"\rule{7cm}{0.4pt}"
+    lines = [
+        rf"\renewcommand{{\exgenhead}}{{{escape_text(doc.heading.course, lang)} \hfill "
+        rf"{escape_text(doc.student.id, lang)} · {doc.code}}}",
+        rf"\begin{{center}}{{\Large\bfseries {escape_text(doc.heading.title, lang)} --- "
+        rf"{w('answer_sheet')}}}\end{{center}}",
+        rf"\noindent {w('name')}: {name} \hfill {w('student_id')}: "
+        rf"\textbf{{{escape_text(doc.student.id, lang)}}} \hfill {w('variant')}: "
+        rf"\textbf{{{doc.code}}}\par\medskip\hrule\medskip",
+        r"\begin{multicols}{2}\raggedcolumns",
+    ]
+    position = None
+    for box in boxes:
+        if box.position != position:
+            position = box.position
+            lines.append(rf"\par\smallskip\noindent\textbf{{{box.position}. "
+                         rf"{escape_text(box.exercise, lang)}}}\par\nopagebreak")
+        lines.append(
+            rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
+            rf"{escape_text(box.label, lang)}}}\hfill"
+            rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par")
+    lines.append(r"\end{multicols}")
     return "\n".join(lines)
 
 
@@ -228,44 +262,57 @@ def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
 
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
-                    lang: str, staging: Path) -> None:
-    """print-all.pdf (sheets, duplex), keys-all.pdf, per-student sheets and keys, and
-    instructor-key.pdf."""
+                    lang: str, staging: Path, answer_sheets: bool = False) -> None:
+    """print-all.pdf (sheets, and answer forms, duplex), keys-all.pdf, per-student
+    sheets, keys and answer forms, and instructor-key.pdf."""
     by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
     ordered = [by_id[se.student.id] for se in sorted(
         exam.students, key=lambda se: (se.student.group, se.student.id))]
-    langs = {sheet.lang for sheet, _ in ordered}
-    main_lang = lang if lang in langs or not langs else sorted(langs)[0]
+    sheet_parts, sheet_files, key_parts, key_files = [], [], [], []
+    for sheet, key in ordered:
+        sid = sheet.student.id
+        sheet_parts.append((f"student {sid}", in_language(student_part(sheet, bank),
+                                                           sheet.lang, bank)))
+        sheet_files.append(staging / "sheets" / f"{sid}.pdf")
+        if answer_sheets:
+            form = answer_sheet_part(sheet, answer_boxes(sheet.student_exam), bank)
+            sheet_parts.append((f"student {sid} (answer sheet)",
+                                in_language(form, sheet.lang, bank)))
+            sheet_files.append(staging / "answer-sheets" / f"{sid}.pdf")
+        key_parts.append((f"student {sid} (key)", in_language(student_part(key, bank),
+                                                              key.lang, bank)))
+        key_files.append(staging / "keys" / f"{sid}.pdf")
+    jobs = {
+        "sheets": (sheet_parts, True),
+        "keys": (key_parts, False),
+        "instructor": ([("the instructor's key",
+                         in_language(instructor_part(bank, lang, heading, exam.seed, rows),
+                                     lang, bank))], False),
+    }
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         work = Path(tmp)
-        jobs = {
-            "sheets": [(f"student {s.student.id}", _in_language(student_part(s, bank), s.lang))
-                       for s, _ in ordered],
-            "keys": [(f"student {k.student.id} (key)", _in_language(student_part(k, bank), k.lang))
-                     for _, k in ordered],
-            "instructor": [("the instructor's key",
-                            instructor_part(bank, lang, heading, exam.seed, rows))],
-        }
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {name: pool.submit(compile_tex,
-                                         class_document(bank, main_lang, parts,
-                                                        duplex=name == "sheets"),
+                                         class_document(bank, lang, parts, duplex),
                                          work / name, name)
-                       for name, parts in jobs.items()}
+                       for name, (parts, duplex) in jobs.items()}
             compiled = {name: f.result() for name, f in futures.items()}
         shutil.copyfile(compiled["sheets"].pdf, staging / "print-all.pdf")
         shutil.copyfile(compiled["keys"].pdf, staging / "keys-all.pdf")
         shutil.copyfile(compiled["instructor"].pdf, staging / "instructor-key.pdf")
-        split(compiled["sheets"], [staging / "sheets" / f"{s.student.id}.pdf"
-                                   for s, _ in ordered], duplex=True)
-        split(compiled["keys"], [staging / "keys" / f"{k.student.id}.pdf"
-                                 for _, k in ordered], duplex=False)
+        split(compiled["sheets"], sheet_files, duplex=True)
+        split(compiled["keys"], key_files, duplex=False)
 
 
-def _in_language(latex: str, lang: str) -> str:
-    """A part in its own language (a class may mix Bulgarian and English students)."""
+def in_language(latex: str, lang: str, bank: Bank) -> str:
+    """A part in its own language, footer words included (a class may mix Bulgarian
+    and English students, and a page is shipped out in its part's language)."""
     language = "english" if lang == "en" else "bulgarian"
-    return rf"\selectlanguage{{{language}}}" + "\n" + latex
+    words = bank.language(lang)
+    return (rf"\selectlanguage{{{language}}}"
+            rf"\renewcommand{{\exgenpage}}{{{escape_text(words.word('page'), lang)}}}"
+            rf"\renewcommand{{\exgenof}}{{{escape_text(words.word('of'), lang)}}}"
+            + "\n" + latex)
 
 
 def handout_latex(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
@@ -277,8 +324,7 @@ def handout_latex(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]
 def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
                       target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        source = class_document(bank, lang, [(f"the {lang} handout",
-                                              handout_latex(bank, lang, heading, parts))],
-                                duplex=False)
+        latex = in_language(handout_latex(bank, lang, heading, parts), lang, bank)
+        source = class_document(bank, lang, [(f"the {lang} handout", latex)], duplex=False)
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)

@@ -1,0 +1,129 @@
+"""Exam specs: a TOML file per exam saying, per language, what the header says, and
+which exercises go on the sheet — slots, each a pool to draw from, with points.
+
+```toml
+[bg]
+course = "Архитектура на Transformer и големи езикови модели"
+title = "Лекция 5: контролно"
+date = "3 декември 2026"
+duration = "20 минути"
+instructions = "Пишете само крайните отговори в кутийките."
+
+[[slot]]
+pool = ["ffn_dims", "block_params"]   # one of these per student …
+points = 3
+
+[[slot]]
+pool = ["rope", "position_interpolation", "sliding_window"]
+pick = 2                              # … or two different ones
+points = 2                            # points for each
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .bank import Bank, line_of, read_toml
+from .documents import Heading, default_heading
+from .errors import ExgenError
+from .exam import Slot
+
+HEADING_KEYS = {"course", "title", "date", "duration", "instructions"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path | None
+    headings: Mapping[str, Heading]
+    slots: tuple[Slot, ...]
+
+
+def default_spec(bank: Bank) -> Spec:
+    """Without a spec: every exercise of the bank, no points."""
+    return Spec(None, {lang: default_heading(bank, lang) for lang in bank.languages},
+                tuple(Slot((ex_id,)) for ex_id in bank.exercises))
+
+
+def load_spec(path: Path, bank: Bank) -> Spec:
+    if not path.is_file():
+        raise ExgenError("exam spec not found", where=str(path))
+    data = read_toml(path)
+    headings = {}
+    for lang in bank.languages:
+        base = default_heading(bank, lang)
+        given = data.get(lang, {})
+        if not isinstance(given, dict):
+            raise ExgenError(f"`{lang}` must be a table of {', '.join(sorted(HEADING_KEYS))}",
+                             where=line_of(path, lang))
+        unknown = set(given) - HEADING_KEYS
+        if unknown:
+            raise ExgenError(f"unknown key {', '.join(sorted(unknown))} in [{lang}] "
+                             f"(allowed: {', '.join(sorted(HEADING_KEYS))})",
+                             where=line_of(path, lang))
+        headings[lang] = Heading(**{**base.__dict__, **{k: str(v) for k, v in given.items()}})
+    unknown_tables = set(data) - set(bank.languages) - {"slot"}
+    if unknown_tables:
+        raise ExgenError(f"unknown key {', '.join(sorted(unknown_tables))} (a spec has a "
+                         f"table per language: {', '.join(bank.languages)}, and [[slot]]s)",
+                         where=line_of(path, sorted(unknown_tables)[0]))
+    raw_slots = data.get("slot")
+    if not isinstance(raw_slots, list) or not raw_slots:
+        raise ExgenError("a spec needs at least one [[slot]] with a pool of exercises",
+                         where=str(path))
+    slots = tuple(_slot(raw, number, path, bank) for number, raw in
+                  enumerate(raw_slots, start=1))
+    used: dict[str, int] = {}
+    for number, slot in enumerate(slots, start=1):
+        for ex_id in slot.pool:
+            if ex_id in used:
+                raise ExgenError(f"exercise `{ex_id}` is in the pools of slots {used[ex_id]} "
+                                 f"and {number}: a student could get it twice",
+                                 where=_slot_where(path, number))
+            used[ex_id] = number
+    return Spec(path, headings, slots)
+
+
+def _slot_where(path: Path, number: int) -> str:
+    count = 0
+    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip().startswith("[[slot]]"):
+            count += 1
+            if count == number:
+                return f"{path}, line {line_number} (slot {number})"
+    return f"{path} (slot {number})"
+
+
+def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
+    where = _slot_where(path, number)
+    if not isinstance(raw, dict):
+        raise ExgenError("a slot must be a table", where=where)
+    unknown = set(raw) - {"pool", "points", "pick"}
+    if unknown:
+        raise ExgenError(f"unknown key {', '.join(sorted(unknown))} in a slot "
+                         "(allowed: pool, pick, points)", where=where)
+    pool = raw.get("pool")
+    if isinstance(pool, str):
+        pool = [pool]
+    if not isinstance(pool, list) or not pool:
+        raise ExgenError("the slot's pool is empty: list at least one exercise id",
+                         where=where)
+    for ex_id in pool:
+        if ex_id not in bank.exercises:
+            raise ExgenError(f"unknown exercise `{ex_id}` (known: "
+                             f"{', '.join(bank.exercises)})", where=where)
+    if len(set(pool)) != len(pool):
+        raise ExgenError("the slot's pool lists an exercise twice", where=where)
+    pick = raw.get("pick", 1)
+    if not isinstance(pick, int) or isinstance(pick, bool) or pick < 1:
+        raise ExgenError(f"pick must be a whole number from 1, not {pick!r}", where=where)
+    if pick > len(pool):
+        raise ExgenError(f"pick = {pick} is larger than the pool ({len(pool)} exercises)",
+                         where=where)
+    points = raw.get("points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
+                               or points < 0):
+        raise ExgenError(f"points must be a number, not {points!r}", where=where)
+    return Slot(tuple(pool), points, pick)

@@ -121,6 +121,30 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
     return written
 
 
+def write_grades(grading, heading: Heading, lang: str, out: Path,
+                 formats: Sequence[str]) -> list[str]:
+    """grades.csv, report.md with histogram.png, and report.pdf."""
+    from .grade import answer_stats, grades_csv, histogram_png, summary
+    from .markdown import report_markdown
+
+    bank = grading.exam.bank
+    words = bank.language(lang).words
+    with replacing(out) as staging:
+        write_text(staging / "grades.csv", grades_csv(grading))
+        histogram_png(grading, staging / "histogram.png", words["histogram"],
+                      words["total"], words["students"])
+        problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]
+        text = report_markdown(bank, lang, heading, grading.exam.seed, summary(grading),
+                               answer_stats(grading, lang), problems, grading.missing)
+        write_text(staging / "report.md", text)
+        if "pdf" in formats:
+            from .pdf import write_report_pdf
+
+            write_report_pdf(bank, lang, text, staging / "histogram.png",
+                             staging / "report.pdf")
+        return sorted(p.name for p in staging.iterdir())
+
+
 def progress_bar(total: int, label: str):
     """A tqdm bar on a terminal, nothing otherwise; returns (update, close)."""
     from tqdm import tqdm

@@ -203,6 +203,49 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
 
 
 @cli.command()
+@click.option("--seed", type=int, required=True, help="The exam's seed.")
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="The exam spec the sheets were built with.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The roster the sheets were built with.")
+@click.option("--students", type=int, default=None,
+              help="Without a roster: students 01 … N (default 30).")
+@click.option("--answers", "answers_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="CSV: id, then a column <exercise>.<answer> per answer.")
+@click.option("--template", is_flag=True,
+              help="Print the empty answers CSV for this class and stop.")
+@click.option("--lang", default="bg", show_default=True, help="Language of the report.")
+@click.option("--format", "fmt", default=None, metavar="md,pdf",
+              help="Report formats (default: md,pdf when TeX is installed, else md).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default build/exams/seed-N/grades/).")
+@click.pass_context
+def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, fmt, out):
+    """Mark a class's answers against each student's own key."""
+    from .build import write_grades
+    from .exam import plan
+    from .grade import grade_exam, read_answers, template_csv
+
+    bank = _bank(ctx)
+    bank.language(lang)
+    spec = _spec(bank, spec_path)
+    exam = plan(bank, seed, _students(bank, students, roster), lang, spec.slots)
+    if template:
+        click.echo(template_csv(exam), nl=False)
+        return
+    if answers_path is None:
+        raise ExgenError("--answers FILE.csv is needed (or --template to print a blank one)")
+    grading = grade_exam(exam, read_answers(answers_path, exam), spec.scale)
+    out = out or Path("build") / "exams" / f"seed-{seed}" / "grades"
+    written = write_grades(grading, spec.headings[lang], lang, out, _formats(fmt))
+    for sid in grading.missing:
+        click.echo(f"note: no answers for student {sid}: counted as blank", err=True)
+    totals = [s.total for s in grading.students]
+    click.echo(f"{len(totals)} students graded, mean {sum(totals) / len(totals):.2f} of "
+               f"{grading.maximum:g}: {', '.join(written)} in {out}/")
+
+
+@cli.command()
 @click.pass_context
 def check(ctx):
     """Validate the whole bank."""

@@ -26,6 +26,7 @@ PREAMBLE_PACKAGES: list[tuple[str, tuple[str, ...]]] = [
     ("babel", ("english", "bulgarian")),
     ("amsmath", ()),
     ("amssymb", ()),
+    ("graphicx", ()),
     ("array", ()),
     ("longtable", ()),
     ("booktabs", ()),
@@ -428,7 +429,11 @@ class _Renderer:
                 elif not token.content.startswith("<!--"):
                     out.append(escape_text(token.content, self.lang))
             elif kind == "image":
-                raise ValueError(f"images are not supported in PDF output: {token.content!r}")
+                source = token.attrs.get("src", "")
+                if not re.fullmatch(r"[\w./-]+\.(png|jpg|jpeg|pdf)", str(source)):
+                    raise ValueError(f"an image must be a PNG, JPEG or PDF file with a plain "
+                                     f"name, not {source!r}")
+                out.append("\\includegraphics[width=0.85\\linewidth]{" + str(source) + "}")
             else:
                 raise ValueError(f"unsupported Markdown element {kind!r} in PDF output")
         return "".join(out)

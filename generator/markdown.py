@@ -55,6 +55,19 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                    seed=seed, rows=cells)
 
 
+def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
+                    answer_stats, problems, missing) -> str:
+    words = bank.language(lang).words
+    rows = [{"exercise": _cell(bank.exercise(a.exercise_id).title(lang)),
+             "label": _cell(a.label), "right": a.right, "given_to": a.given_to,
+             "wrong": a.wrong, "blank": a.blank, "unparseable": a.unparseable}
+            for a in answer_stats]
+    marks = [{"student_id": _cell(m.student_id), "column": _cell(m.column),
+              "given": _cell(m.given)} for m in problems]
+    return _render(bank, "report.md", heading=heading, words=words, seed=seed, stats=stats,
+                   answer_stats=rows, problems=marks, missing=missing)
+
+
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
                    items=parts)

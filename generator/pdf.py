@@ -328,3 +328,15 @@ def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[P
         source = class_document(bank, lang, [(f"the {lang} handout", latex)], duplex=False)
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
+
+
+def write_report_pdf(bank: Bank, lang: str, markdown: str, histogram: Path,
+                     target: Path) -> None:
+    """The grading report; its histogram picture sits beside the LaTeX source."""
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+        work = Path(tmp)
+        shutil.copyfile(histogram, work / histogram.name)
+        latex = in_language(to_latex(markdown, lang, "the grading report"), lang, bank)
+        compiled = compile_tex(class_document(bank, lang, [("the grading report", latex)],
+                                              duplex=False), work, "report")
+        shutil.copyfile(compiled.pdf, target)

@@ -30,6 +30,7 @@ from .bank import Bank, line_of, read_toml
 from .documents import Heading, default_heading
 from .errors import ExgenError
 from .exam import Slot
+from .grade import DEFAULT_SCALE
 
 HEADING_KEYS = {"course", "title", "date", "duration", "instructions"}
 
@@ -39,6 +40,7 @@ class Spec:
     path: Path | None
     headings: Mapping[str, Heading]
     slots: tuple[Slot, ...]
+    scale: tuple[tuple[float, int], ...] = DEFAULT_SCALE
 
 
 def default_spec(bank: Bank) -> Spec:
@@ -64,7 +66,7 @@ def load_spec(path: Path, bank: Bank) -> Spec:
                              f"(allowed: {', '.join(sorted(HEADING_KEYS))})",
                              where=line_of(path, lang))
         headings[lang] = Heading(**{**base.__dict__, **{k: str(v) for k, v in given.items()}})
-    unknown_tables = set(data) - set(bank.languages) - {"slot"}
+    unknown_tables = set(data) - set(bank.languages) - {"slot", "grading"}
     if unknown_tables:
         raise ExgenError(f"unknown key {', '.join(sorted(unknown_tables))} (a spec has a "
                          f"table per language: {', '.join(bank.languages)}, and [[slot]]s)",
@@ -83,7 +85,26 @@ def load_spec(path: Path, bank: Bank) -> Spec:
                                  f"and {number}: a student could get it twice",
                                  where=_slot_where(path, number))
             used[ex_id] = number
-    return Spec(path, headings, slots)
+    return Spec(path, headings, slots, _scale(data.get("grading", {}), path))
+
+
+def _scale(raw, path: Path) -> tuple[tuple[float, int], ...]:
+    """`[grading] scale = [[0.87, 6], [0.75, 5], …]`: the share of points for each grade."""
+    if not raw:
+        return DEFAULT_SCALE
+    where = line_of(path, "grading")
+    scale = raw.get("scale") if isinstance(raw, dict) else None
+    try:
+        pairs = tuple((float(share), int(grade)) for share, grade in scale)
+    except (TypeError, ValueError):
+        raise ExgenError("[grading] needs scale = [[share, grade], …], e.g. "
+                         "[[0.87, 6], [0.75, 5], [0.62, 4], [0.5, 3], [0, 2]]",
+                         where=where) from None
+    pairs = tuple(sorted(pairs, reverse=True))
+    if not pairs or pairs[-1][0] > 0 or any(not 0 <= s <= 1 for s, _ in pairs):
+        raise ExgenError("the grading scale's shares must lie between 0 and 1 and end "
+                         "with 0 (the grade for everything below)", where=where)
+    return pairs
 
 
 def _slot_where(path: Path, number: int) -> str:

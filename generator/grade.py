@@ -1,0 +1,374 @@
+"""Marking returned answers against each student's own key.
+
+The exam is planned again from (seed, spec, roster) — the same plan that printed the
+sheets — so grading needs no stored state. Each answer is compared with a tolerance
+that matches what the key shows: whole numbers exactly, decimals to half a unit of the
+key's last printed place (so `1,63` and `1.63` both match 1.6329…), or the answer's own
+`tolerance` from its variants file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import sympy
+
+from .bank import Answer
+from .errors import ExgenError
+from .exam import Exam, Item, StudentExam
+from .formula import is_matrix
+from .numbers import plain
+
+# Bulgarian six-point scale: the share of the points needed for each grade.
+DEFAULT_SCALE = ((0.87, 6), (0.75, 5), (0.62, 4), (0.50, 3), (0.0, 2))
+
+
+@dataclass(frozen=True)
+class Mark:
+    student_id: str
+    position: int
+    exercise_id: str
+    answer: str
+    given: str
+    status: str                 # right, wrong, blank or unparseable
+    expected: str
+
+    @property
+    def column(self) -> str:
+        return f"{self.exercise_id}.{self.answer}"
+
+    @property
+    def right(self) -> bool:
+        return self.status == "right"
+
+
+@dataclass
+class StudentGrade:
+    exam: StudentExam
+    points: list[float]          # per position on the sheet
+    total: float
+    maximum: float
+    grade: int
+
+
+@dataclass
+class Grading:
+    exam: Exam
+    marks: list[Mark]
+    students: list[StudentGrade]
+    missing: list[str] = field(default_factory=list)   # students with no row
+
+    @property
+    def maximum(self) -> float:
+        return max((s.maximum for s in self.students), default=0)
+
+
+def asked(item: Item) -> list[tuple[str, Answer]]:
+    return list(item.exercise.answers.items())
+
+
+def answer_columns(exam: Exam) -> list[str]:
+    """`<exercise>.<answer>` for every answer any student of this exam must give."""
+    seen: dict[str, None] = {}
+    for se in exam.students:
+        for item in se.items:
+            for name, _ in asked(item):
+                seen.setdefault(f"{item.exercise.id}.{name}", None)
+    order = list(exam.bank.exercises)
+    return sorted(seen, key=lambda c: (order.index(c.split(".")[0]),
+                                        list(seen).index(c)))
+
+
+def template_csv(exam: Exam) -> str:
+    """An empty answers file: one row per student of this class, a column per answer."""
+    columns = answer_columns(exam)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", *columns])
+    for se in exam.students:
+        writer.writerow([se.student.id, *([""] * len(columns))])
+    return out.getvalue()
+
+
+def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ExgenError("answers file not found", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ExgenError("the answers file is not UTF-8 text", where=str(path)) from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header or header[0].strip() != "id":
+        raise ExgenError("the first column must be `id` (print a blank file with "
+                         "`exgen grade … --template`)", where=f"{path}, line 1")
+    header = [h.strip() for h in header]
+    known = set(answer_columns(exam))
+    unknown = [h for h in header[1:] if h not in known]
+    if unknown:
+        raise ExgenError(f"unknown answer column(s) {', '.join(unknown)} (columns are "
+                         "<exercise>.<answer> of this exam)", where=f"{path}, line 1")
+    ids = {se.student.id for se in exam.students}
+    rows: dict[str, dict[str, str]] = {}
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        sid = row[0].strip()
+        if sid not in ids:
+            raise ExgenError(f"unknown student id `{sid}` (not in this class's roster)",
+                             where=f"{path}, line {line}")
+        if sid in rows:
+            raise ExgenError(f"a second row for student `{sid}`", where=f"{path}, line {line}")
+        if len(row) > len(header):
+            raise ExgenError(f"{len(row)} cells but {len(header)} columns (quote answers "
+                             "that contain commas: \"[1.1, 1.8, 3.3]\")",
+                             where=f"{path}, line {line}")
+        rows[sid] = {h: (row[i].strip() if i < len(row) else "")
+                     for i, h in enumerate(header) if i > 0}
+    return rows
+
+
+# ---------------------------------------------------------------- reading one answer
+
+_NUMBER = re.compile(r"^[+-−]?[\d\s\u00a0.,']+$")
+
+
+def number_readings(text: str) -> list[float]:
+    """Every sensible reading of a written number: `1,63` and `1.63`, `1 048 576`,
+    `1,048,576`; `1,048` may be either, so both readings are kept."""
+    text = text.strip().lstrip("≈~").strip().replace("−", "-")
+    if not text:
+        return []
+    fraction = re.fullmatch(r"(-?\d+)\s*/\s*(\d+)", text)
+    if fraction and int(fraction.group(2)) != 0:
+        return [int(fraction.group(1)) / int(fraction.group(2))]
+    if not _NUMBER.match(text):
+        return []
+    compact = re.sub(r"[\s\u00a0']", "", text)
+    readings = []
+    for decimal, group in ((".", ","), (",", ".")):
+        candidate = compact
+        if group in candidate and decimal in candidate and \
+                candidate.rfind(group) > candidate.rfind(decimal):
+            continue
+        if group in candidate and not re.fullmatch(
+                rf"-?\d{{1,3}}(\{group}\d{{3}})+(\{decimal}\d+)?", candidate):
+            if decimal in candidate or candidate.count(group) > 1:
+                continue
+            candidate = candidate.replace(group, decimal)   # a lone decimal sign
+        else:
+            candidate = candidate.replace(group, "")
+        try:
+            readings.append(float(candidate.replace(decimal, ".")))
+        except ValueError:
+            pass
+    return sorted(set(readings))
+
+
+def list_readings(text: str) -> list[list]:
+    """A vector or matrix: JSON (`[1.1, 1.8, 3.3]`, `[[1,0],[1,1]]`) or with semicolons
+    (`[1,1; 1,8; 3,3]`, the Bulgarian way)."""
+    text = text.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return []
+    try:
+        value = json.loads(text)
+        return [value] if isinstance(value, list) else []
+    except json.JSONDecodeError:
+        pass
+    inner = text[1:-1]
+    if ";" in inner and "[" not in inner:
+        parts = [number_readings(p) for p in inner.split(";")]
+        if all(len(p) == 1 for p in parts):
+            return [[p[0] for p in parts]]
+    return []
+
+
+def _close(given: float, expected: float, tolerance: float) -> bool:
+    return abs(given - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
+
+
+def tolerance_for(answer: Answer, expected) -> float:
+    if answer.tolerance is not None:
+        return float(answer.tolerance)
+    values = [expected] if not isinstance(expected, (tuple, list)) and not is_matrix(expected) \
+        else list(expected)
+    if all(sympy.sympify(v).is_Integer for v in values):
+        return 0.0
+    return 0.5 * 10 ** -answer.places
+
+
+def judge(given: str, answer: Answer, expected) -> str:
+    """right, wrong, blank or unparseable."""
+    if not given.strip():
+        return "blank"
+    if answer.is_choice:
+        letter = given.strip().strip(").").lower()
+        if len(letter) != 1 or not letter.isalpha():
+            return "unparseable"
+        return "right" if letter == expected else "wrong"
+    tolerance = tolerance_for(answer, expected)
+    target = plain(expected)
+    if isinstance(target, list):
+        readings = list_readings(given)
+        if not readings:
+            return "unparseable"
+        flat_target = _flatten(target)
+        for reading in readings:
+            flat = _flatten(reading)
+            if flat is not None and len(flat) == len(flat_target) and all(
+                    _close(g, e, tolerance) for g, e in zip(flat, flat_target)):
+                return "right"
+        return "wrong"
+    readings = number_readings(given)
+    if not readings:
+        return "unparseable"
+    return "right" if any(_close(r, float(target), tolerance) for r in readings) else "wrong"
+
+
+def _flatten(value) -> list[float] | None:
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            inner = _flatten(v)
+            if inner is None:
+                return None
+            out.extend(inner)
+        return out
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)]
+    return None
+
+
+# ---------------------------------------------------------------- the whole class
+
+
+def grade_for(share: float, scale: Sequence[tuple[float, int]]) -> int:
+    for threshold, grade in scale:
+        if share >= threshold - 1e-12:
+            return grade
+    return scale[-1][1]
+
+
+def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
+               scale: Sequence[tuple[float, int]] = DEFAULT_SCALE) -> Grading:
+    marks, students, missing = [], [], []
+    for se in exam.students:
+        row = answers.get(se.student.id)
+        if row is None:
+            missing.append(se.student.id)
+            row = {}
+        points = []
+        for item in se.items:
+            worth = item.points if item.points is not None else 1
+            item_marks = []
+            for name, answer in asked(item):
+                column = f"{item.exercise.id}.{name}"
+                expected = item.solution.answers[name]
+                given = row.get(column, "")
+                shown = item.solution.shown(name, exam.bank.language("en").style)[0]
+                item_marks.append(Mark(se.student.id, item.position, item.exercise.id, name,
+                                       given, judge(given, answer, expected), shown))
+            marks.extend(item_marks)
+            right = sum(m.right for m in item_marks)
+            points.append(round(worth * right / len(item_marks), 2) if item_marks else 0)
+        maximum = sum(i.points if i.points is not None else 1 for i in se.items)
+        total = round(sum(points), 2)
+        students.append(StudentGrade(se, points, total, maximum,
+                                     grade_for(total / maximum if maximum else 0, scale)))
+    return Grading(exam, marks, students, missing)
+
+
+def grades_csv(grading: Grading) -> str:
+    width = max((len(s.points) for s in grading.students), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "name", "group", *[f"ex{i}" for i in range(1, width + 1)],
+                     "total", "max", "grade"])
+    for s in sorted(grading.students, key=lambda s: (s.exam.student.group, s.exam.student.id)):
+        student = s.exam.student
+        writer.writerow([student.id, student.name, student.group,
+                         *[_num(p) for p in s.points], _num(s.total), _num(s.maximum),
+                         s.grade])
+    return out.getvalue()
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class AnswerStat:
+    column: str
+    exercise_id: str
+    answer: str
+    label: str
+    given_to: int
+    right: int
+    blank: int
+    unparseable: int
+
+    @property
+    def wrong(self) -> int:
+        return self.given_to - self.right
+
+
+def answer_stats(grading: Grading, lang: str) -> list[AnswerStat]:
+    """Per answer, how many got it right — the most often wrong first."""
+    stats: dict[str, dict] = {}
+    for mark in grading.marks:
+        entry = stats.setdefault(mark.column, {"n": 0, "right": 0, "blank": 0, "bad": 0,
+                                               "mark": mark})
+        entry["n"] += 1
+        entry["right"] += mark.right
+        entry["blank"] += mark.status == "blank"
+        entry["bad"] += mark.status == "unparseable"
+    result = []
+    for column, e in stats.items():
+        exercise = grading.exam.bank.exercise(e["mark"].exercise_id)
+        label = exercise.answers[e["mark"].answer].labels.get(lang, e["mark"].answer)
+        result.append(AnswerStat(column, exercise.id, e["mark"].answer, label, e["n"],
+                                 e["right"], e["blank"], e["bad"]))
+    return sorted(result, key=lambda s: (-s.wrong / s.given_to, -s.wrong, s.column))
+
+
+def summary(grading: Grading) -> dict:
+    totals = [s.total for s in grading.students]
+    return {
+        "students": len(totals),
+        "mean": round(statistics.fmean(totals), 2) if totals else 0,
+        "median": round(statistics.median(totals), 2) if totals else 0,
+        "maximum": grading.maximum,
+        "grades": {g: sum(s.grade == g for s in grading.students)
+                   for g in sorted({g for _, g in DEFAULT_SCALE} |
+                                   {s.grade for s in grading.students})},
+    }
+
+
+def histogram_png(grading: Grading, path: Path, title: str, xlabel: str,
+                  ylabel: str) -> None:
+    """The class's distribution of totals (PNG without a timestamp: same bytes each run)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    totals = [s.total for s in grading.students]
+    maximum = grading.maximum or 1
+    bins = min(20, max(5, int(maximum) if float(maximum).is_integer() else 10))
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=150)
+    ax.hist(totals, bins=bins, range=(0, maximum), color="#4a6fa5", edgecolor="white")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)

@@ -171,9 +171,10 @@ def test_html_line_break_and_comment():
     assert en("a<br>b <!-- note -->") == "a\\newline{}b\n"
 
 
-def test_image_is_rejected():
+def test_image_becomes_includegraphics_and_odd_sources_are_refused():
+    assert "\\includegraphics[width=0.85\\linewidth]{histogram.png}" in en("![alt](histogram.png)")
     with pytest.raises(ValueError, match="image"):
-        en("![alt](pic.png)")
+        en("![alt](http://example.org/x.gif)")
 
 
 # --- real builds ----------------------------------------------------------

@@ -8,11 +8,14 @@ EXGEN     := $(VENV)/bin/exgen
 SEED      ?=
 STUDENTS  ?= 30
 ROSTER    ?=
+SPEC      ?=
+ANSWERS   ?=
+ANSWER_SHEET ?=
 EXAM_LANG ?= bg
 FORMAT    ?=
 OUT       ?=
 
-.PHONY: all setup tex exams handouts check test bench clean
+.PHONY: all setup tex exams handouts grade check test bench clean
 
 all: exams
 
@@ -29,9 +32,16 @@ tex:
 	@if [ "$(FORMAT)" != "md" ]; then scripts/ensure-tex.sh; fi
 
 exams: setup
-	@if [ -z "$(SEED)" ]; then echo "usage: make exams SEED=N [STUDENTS=N | ROSTER=file.csv] [EXAM_LANG=bg|en] [FORMAT=md,pdf] [OUT=dir]"; exit 2; fi
+	@if [ -z "$(SEED)" ]; then echo "usage: make exams SEED=N [STUDENTS=N | ROSTER=file.csv] [SPEC=exams/x.toml] [EXAM_LANG=bg|en] [ANSWER_SHEET=1] [FORMAT=md,pdf] [OUT=dir]"; exit 2; fi
 	$(EXGEN) exams --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
-		--lang $(EXAM_LANG) $(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
+		--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) $(if $(ANSWER_SHEET),--answer-sheet) \
+		$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
+
+grade: setup
+	@if [ -z "$(SEED)" ] || [ -z "$(ANSWERS)" ]; then echo "usage: make grade SEED=N ANSWERS=answers.csv [ROSTER=file.csv | STUDENTS=N] [SPEC=exams/x.toml] [EXAM_LANG=bg|en]"; exit 2; fi
+	$(EXGEN) grade --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
+		--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) --answers $(ANSWERS) \
+		$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
 
 handouts: setup
 	$(EXGEN) handout --reference $(if $(FORMAT),--format $(FORMAT))

@@ -146,8 +146,9 @@ def _formats(text: str | None) -> tuple[str, ...]:
               default=None, help="An exam spec (TOML): header texts, pools, points.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Output formats (default: md,pdf when TeX is installed, else md).")
-@click.option("--answer-sheet", is_flag=True,
-              help="Also a one-page answer form per student, a box per answer.")
+@click.option("--answer-sheet/--no-answer-sheet", default=None,
+              help="Also an answer form per student, a box per answer "
+                   "(default: with --spec).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/exams/seed-N/).")
 @click.pass_context
@@ -159,6 +160,8 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     bank = _bank(ctx)
     bank.language(lang)
     spec = _spec(bank, spec_path)
+    if answer_sheet is None:
+        answer_sheet = spec_path is not None
     people = _students(bank, students, roster)
     formats = _formats(fmt)
     out = out or Path("build") / "exams" / f"seed-{seed}"

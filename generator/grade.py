@@ -64,6 +64,7 @@ class Grading:
     marks: list[Mark]
     students: list[StudentGrade]
     missing: list[str] = field(default_factory=list)   # students with no row
+    scale: Sequence[tuple[float, int]] = DEFAULT_SCALE
 
     @property
     def maximum(self) -> float:
@@ -283,7 +284,7 @@ def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
         total = round(sum(points), 2)
         students.append(StudentGrade(se, points, total, maximum,
                                      grade_for(total / maximum if maximum else 0, scale)))
-    return Grading(exam, marks, students, missing)
+    return Grading(exam, marks, students, missing, tuple(scale))
 
 
 def grades_csv(grading: Grading) -> str:
@@ -347,7 +348,7 @@ def summary(grading: Grading) -> dict:
         "median": round(statistics.median(totals), 2) if totals else 0,
         "maximum": grading.maximum,
         "grades": {g: sum(s.grade == g for s in grading.students)
-                   for g in sorted({g for _, g in DEFAULT_SCALE} |
+                   for g in sorted({g for _, g in grading.scale} |
                                    {s.grade for s in grading.students})},
     }
 

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Sequence
 
 import jinja2
+import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
 from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument
 from .errors import ExgenError
+from .numbers import show_scalar
 
 
 @lru_cache(maxsize=None)
@@ -58,6 +60,9 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
                     answer_stats, problems, missing) -> str:
     words = bank.language(lang).words
+    style = bank.language(lang).style
+    stats = {**stats, **{k: show_scalar(sympy.Rational(str(stats[k])), style).text
+                         for k in ("mean", "median", "maximum")}}
     rows = [{"exercise": _cell(bank.exercise(a.exercise_id).title(lang)),
              "label": _cell(a.label), "right": a.right, "given_to": a.given_to,
              "wrong": a.wrong, "blank": a.blank, "unparseable": a.unparseable}

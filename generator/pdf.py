@@ -208,10 +208,12 @@ def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     tex = workdir / f"{name}.tex"
     tex.write_text(source, encoding="utf-8")
     env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
-    for _ in range(PASSES):
+    for run in range(PASSES):
+        # The first pass only has to count pages: -draftmode skips writing the PDF.
+        draft = ["-draftmode"] if run < PASSES - 1 else []
         proc = subprocess.run(
             ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-             "-no-shell-escape", f"{name}.tex"],
+             "-no-shell-escape", *draft, f"{name}.tex"],
             cwd=workdir, env=env, capture_output=True, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
             raise _tex_error(source, workdir / f"{name}.log", name)

@@ -49,6 +49,7 @@ class Answer:
     unit: Mapping[str, str] = field(default_factory=dict)
     reference: object = None
     shares_order_with: str | None = None
+    part: int | None = None               # the sub-question it answers (for specs)
 
     @property
     def is_choice(self) -> bool:
@@ -71,6 +72,7 @@ class Exercise:
     reference: Mapping[str, object]
     templates: Mapping[str, Path]           # language → template file
     path: Path
+    parts: int = 0                          # numbered sub-questions a spec may choose from
 
     def title(self, lang: str) -> str:
         return self.titles[lang]
@@ -169,7 +171,8 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
         raise ExgenError("an exercise id (the file name) must be lowercase letters, digits "
                          "and underscores", where=str(path))
     data = read_toml(path)
-    known = {"number", "title", "params", "constraints", "answers", "reference", "symbols"}
+    known = {"number", "title", "params", "constraints", "answers", "reference", "symbols",
+             "parts"}
     for key in data:
         if key not in known:
             raise ExgenError(f"unknown key `{key}` (allowed: {', '.join(sorted(known))})",
@@ -216,8 +219,17 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
         if lang not in titles:
             raise ExgenError(f"no `title.{lang}`", where=line_of(path, "title"))
         templates[lang] = template
+    parts = data.get("parts", 0)
+    if not isinstance(parts, int) or isinstance(parts, bool) or parts < 0:
+        raise ExgenError("`parts` must be the number of sub-questions",
+                         where=line_of(path, "parts"))
+    for answer in answers.values():
+        if answer.part is not None and not 1 <= answer.part <= parts:
+            raise ExgenError(f"answer `{answer.name}` has part = {answer.part}, but the "
+                             f"exercise declares parts = {parts}",
+                             where=line_of(path, f"answers.{answer.name}"))
     return Exercise(exercise_id, number, titles, space, answers, symbols, reference,
-                    templates, path)
+                    templates, path, parts)
 
 
 def _load_answer(name: str, spec, path: Path) -> Answer:
@@ -225,12 +237,16 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     if not isinstance(spec, dict):
         raise ExgenError(f"answer `{name}` must be a table", where=where)
     allowed = {"formula", "options", "correct", "decimals", "tolerance", "label", "unit",
-               "reference", "same_order_as"}
+               "reference", "same_order_as", "part"}
     for key in spec:
         if key not in allowed:
             raise ExgenError(f"answer `{name}` has unknown key `{key}` "
                              f"(allowed: {', '.join(sorted(allowed))})", where=where)
-    common = dict(name=name, places=int(spec.get("decimals", 2)),
+    part = spec.get("part")
+    if part is not None and (not isinstance(part, int) or isinstance(part, bool) or part < 1):
+        raise ExgenError(f"answer `{name}`: part must be a sub-question number from 1",
+                         where=where)
+    common = dict(name=name, part=part, places=int(spec.get("decimals", 2)),
                   tolerance=spec.get("tolerance"), labels=spec.get("label", {}),
                   unit=spec.get("unit", {}), reference=spec.get("reference"))
     if "formula" in spec:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .bank import Bank
-from .exam import Exam, StudentExam
+from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .render import Renderer
 from .solve import Solution
@@ -86,7 +86,8 @@ class AnswerBox:
 def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
     boxes = []
     for item in se.items:
-        for name, answer in item.exercise.answers.items():
+        for name in item.asked:
+            answer = item.exercise.answers[name]
             value = item.solution.answers[name]
             kind = ("choice" if answer.is_choice else "matrix" if is_matrix(value)
                     else "vector" if isinstance(value, tuple) else "number")
@@ -115,7 +116,7 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
     renderer = renderers.get(se.lang)
     parts = []
     for item in se.items:
-        rendered = renderer.render(item.solution)
+        rendered = renderer.render(item.solution, item.parts)
         parts.append(Part(item.position, item.exercise.number, item.exercise.id,
                           item.exercise.title(se.lang), rendered.question,
                           rendered.solution, item.points))
@@ -124,11 +125,13 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
             StudentDocument(se, se.lang, heading, tuple(parts), key=True))
 
 
-def answer_summary(solution: Solution, lang: str, bank: Bank) -> str:
+def answer_summary(item: Item, lang: str, bank: Bank) -> str:
     style = bank.language(lang).style
+    solution = item.solution
     exercise = solution.variant.exercise
     shown = []
-    for name, answer in exercise.answers.items():
+    for name in item.asked:
+        answer = exercise.answers[name]
         text, rounded = solution.shown(name, style)
         label = answer.labels.get(lang, name)
         shown.append(f"{label} {'≈' if rounded else '='} {text}")
@@ -141,7 +144,7 @@ def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
         for item in se.items:
             rows.append(KeyRow(se.student.id, se.student.name, se.code, item.position,
                                item.exercise.title(lang),
-                               answer_summary(item.solution, lang, exam.bank)))
+                               answer_summary(item, lang, exam.bank)))
     return rows
 
 

@@ -28,6 +28,16 @@ class Item:
     exercise: Exercise
     solution: Solution
     points: float | None = None
+    parts: tuple[int, ...] | None = None    # the sub-questions asked (None: all)
+
+    def asks(self, part: int | None) -> bool:
+        return self.parts is None or part is None or part in self.parts
+
+    @property
+    def asked(self) -> list[str]:
+        """The answers this student must give."""
+        return [name for name, answer in self.exercise.answers.items()
+                if self.asks(answer.part)]
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Slot:
     pool: tuple[str, ...]
     points: float | None = None
     pick: int = 1
+    parts: tuple[int, ...] | None = None
 
 
 def choose(slot: Slot, seed: int, student_id: str, slot_index: int,
@@ -109,7 +120,8 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
             cache_key = (exercise.id, variant.key)
             if cache_key not in solved:
                 solved[cache_key] = solve(variant)
-            items.append(Item(position, exercise, solved[cache_key], slot.points))
+            items.append(Item(position, exercise, solved[cache_key], slot.points,
+                              slot.parts))
         exams.append(StudentExam(student, student.lang or lang, tuple(items)))
         if progress is not None:
             progress(1)
@@ -137,6 +149,8 @@ def manifest(exam: Exam) -> dict:
                         "exercise": item.exercise.id,
                         "number": item.exercise.number,
                         "points": item.points,
+                        "parts": list(item.parts) if item.parts else None,
+                        "asked": item.asked,
                         "params": plain_params(item.solution.variant.params),
                         "answers": {k: plain(v) for k, v in item.solution.answers.items()},
                     }

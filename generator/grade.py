@@ -72,7 +72,7 @@ class Grading:
 
 
 def asked(item: Item) -> list[tuple[str, Answer]]:
-    return list(item.exercise.answers.items())
+    return [(name, item.exercise.answers[name]) for name in item.asked]
 
 
 def answer_columns(exam: Exam) -> list[str]:

@@ -7,7 +7,8 @@ number the way the language writes it), and a few helpers print the rest:
 `step("name")` the worked step of an answer (formula = numbers = result), `calc("name")`
 the same without the symbolic formula, `options("name")` the (letter, option) pairs of a
 multiple-choice answer in this variant's order, `grid(n, matrix)` a 0/1 matrix as an
-aligned text block, and the filter `num(places)` to print any number.
+aligned text block, `ask(n)` whether sub-question n is asked (an exam spec may ask only
+some), and the filter `num(places)` to print any number.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .formula import is_matrix
 from .numbers import NumberStyle, show_value
 from .solve import Solution
 
-HELPERS = ("step", "calc", "result", "options", "grid")
+HELPERS = ("step", "calc", "result", "options", "grid", "ask")
 BLOCKS = ("question", "solution")
 
 
@@ -114,7 +115,7 @@ class Renderer:
         self.boxed = boxed
         self._cache: dict[tuple[str, str], RenderedExercise] = {}
 
-    def context(self, solution: Solution) -> dict:
+    def context(self, solution: Solution, parts: tuple[int, ...] | None = None) -> dict:
         style, boxed = self.style, self.boxed
         exercise = solution.variant.exercise
 
@@ -138,15 +139,20 @@ class Renderer:
             shown = rf"\boxed{{{text}}}" if boxed else text
             return "$" + (r"\approx " if rounded else "") + shown + "$"
 
+        def ask(part):
+            return parts is None or part in parts
+
         return {**solution.value_env(), "step": step, "calc": calc, "options": options,
+                "ask": ask,
                 "grid": grid, "result": result}
 
-    def render(self, solution: Solution) -> RenderedExercise:
+    def render(self, solution: Solution,
+               parts: tuple[int, ...] | None = None) -> RenderedExercise:
         variant = solution.variant
-        key = (variant.exercise.id, variant.key)
+        key = (variant.exercise.id, variant.key, parts)
         if key not in self._cache:
             template = load_template(self.bank, variant.exercise, self.lang)
-            context = template.new_context(self.context(solution))
+            context = template.new_context(self.context(solution, parts))
             parts = {}
             for block in BLOCKS:
                 try:

@@ -121,10 +121,10 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
     where = _slot_where(path, number)
     if not isinstance(raw, dict):
         raise ExgenError("a slot must be a table", where=where)
-    unknown = set(raw) - {"pool", "points", "pick"}
+    unknown = set(raw) - {"pool", "points", "pick", "parts"}
     if unknown:
         raise ExgenError(f"unknown key {', '.join(sorted(unknown))} in a slot "
-                         "(allowed: pool, pick, points)", where=where)
+                         "(allowed: pool, pick, points, parts)", where=where)
     pool = raw.get("pool")
     if isinstance(pool, str):
         pool = [pool]
@@ -147,4 +147,18 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
                                or points < 0):
         raise ExgenError(f"points must be a number, not {points!r}", where=where)
-    return Slot(tuple(pool), points, pick)
+    parts = raw.get("parts")
+    if parts is not None:
+        if not isinstance(parts, list) or not parts or not all(
+                isinstance(p, int) and not isinstance(p, bool) for p in parts):
+            raise ExgenError("parts must be a list of sub-question numbers, e.g. [1, 3]",
+                             where=where)
+        for ex_id in pool:
+            available = bank.exercise(ex_id).parts
+            outside = [p for p in parts if not 1 <= p <= available]
+            if outside:
+                raise ExgenError(f"exercise `{ex_id}` has {available or 'no numbered'} "
+                                 f"sub-question(s); parts {outside} do not exist",
+                                 where=where)
+        parts = tuple(sorted(set(parts)))
+    return Slot(tuple(pool), points, pick, parts)

@@ -118,7 +118,10 @@ def line_of(path: Path, key: str) -> str:
     return f"{path} ({key})"
 
 
-def load_bank(root: Path | str | None = None) -> Bank:
+def load_bank(root: Path | str | None = None, problems: list[str] | None = None) -> Bank:
+    """Load and validate a bank. With a `problems` list, an exercise that fails is left
+    out and its error collected there (so `check` reports every problem at once);
+    without one, the first problem raises."""
     root = Path(root) if root is not None else DEFAULT_BANK
     variants_dir, templates_dir = root / "variants", root / "templates"
     for folder in (variants_dir, templates_dir):
@@ -129,9 +132,15 @@ def load_bank(root: Path | str | None = None) -> Bank:
         languages[strings.parent.name] = _load_language(strings)
     if not languages:
         raise ExgenError(f"no language in {templates_dir}: each needs <lang>/strings.toml")
-    exercises = [_load_exercise(path, templates_dir, languages)
-                 for path in sorted(variants_dir.glob("*.toml"))]
-    if not exercises:
+    exercises = []
+    for path in sorted(variants_dir.glob("*.toml")):
+        try:
+            exercises.append(_load_exercise(path, templates_dir, languages))
+        except ExgenError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+    if not exercises and not problems:
         raise ExgenError(f"no exercise in {variants_dir}")
     numbers: dict[int, Path] = {}
     for ex in exercises:

@@ -29,7 +29,8 @@ def cli(ctx: click.Context, bank_dir: Path | None) -> None:
     """exgen: parametric exercises, per-student exams and answer keys."""
     ctx.ensure_object(dict)
     ctx.obj["bank_dir"] = bank_dir
-    ctx.obj["bank"] = load_bank(bank_dir)
+    if ctx.invoked_subcommand != "check":
+        ctx.obj["bank"] = load_bank(bank_dir)
 
 
 @cli.command("list")
@@ -254,8 +255,9 @@ def check(ctx):
     """Validate the whole bank."""
     from .check import check_bank
 
-    bank = _bank(ctx)
-    problems = check_bank(bank)
+    load_problems: list[str] = []
+    bank = load_bank(ctx.obj["bank_dir"], problems=load_problems)
+    problems = load_problems + check_bank(bank)
     if problems:
         raise ExgenError(f"the bank in {bank.root} has {len(problems)} problem(s):\n  "
                          + "\n  ".join(problems))
@@ -266,7 +268,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="exgen", standalone_mode=False)
     except ExgenError as exc:
-        click.echo(f"exgen: error: {exc}", err=True)
+        # Paths under the working directory read better relative to it.
+        message = str(exc).replace(f"{Path.cwd()}/", "")
+        click.echo(f"exgen: error: {message}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("exgen: aborted", err=True)

@@ -151,3 +151,26 @@ def test_handout_pdfs_in_both_languages(tmp_path, run):
     en = pdf_text(tmp_path / "handout-en.pdf")
     assert "Решения" in bg and "Solutions" in en
     assert "134217728" in squeeze(bg)
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
+    """No line of any sheet or key is wider than the text block (pdfTeX's overfull boxes)."""
+    needs_tex()
+    from generator import pdf
+    from generator.documents import Renderers, default_heading, student_documents
+    from generator.exam import plan
+    from generator.roster import numbered
+
+    exam = plan(bank, 3, numbered(12), lang)
+    headings = {code: default_heading(bank, code) for code in bank.languages}
+    renderers = Renderers(bank)
+    parts = []
+    for se in exam.students:
+        for doc in student_documents(se, headings, renderers):
+            parts.append((se.student.id, pdf.in_language(pdf.student_part(doc, bank), lang,
+                                                         bank)))
+    pdf.compile_tex(pdf.class_document(bank, lang, parts, duplex=False), tmp_path, "all")
+    log = (tmp_path / "all.log").read_text(errors="replace")
+    widths = [float(w) for w in re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)]
+    assert [w for w in widths if w > 2.0] == []

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .bank import Bank, Exercise
-from .numbers import plain
 from .roster import Student
 from .params import stream
-from .solve import Solution, plain_params, sample, solve
+from .solve import Solution, sample, solve
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
     taken: dict[str, set[int]] = {}
     wrapped: dict[str, int] = {}
     given: list[dict[str, int]] = [{} for _ in slots]
-    solved: dict[tuple[str, str], Solution] = {}
+    solved: dict[tuple[str, int], Solution] = {}
     exams = []
     for student in students:
         items = []
@@ -117,7 +116,7 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
                 used.clear()
             index, variant = sample(exercise, seed, student.id, taken=used)
             used.add(index)
-            cache_key = (exercise.id, variant.key)
+            cache_key = (exercise.id, index)
             if cache_key not in solved:
                 solved[cache_key] = solve(variant)
             items.append(Item(position, exercise, solved[cache_key], slot.points,
@@ -151,8 +150,8 @@ def manifest(exam: Exam) -> dict:
                         "points": item.points,
                         "parts": list(item.parts) if item.parts else None,
                         "asked": item.asked,
-                        "params": plain_params(item.solution.variant.params),
-                        "answers": {k: plain(v) for k, v in item.solution.answers.items()},
+                        "params": item.solution.plain_params,
+                        "answers": item.solution.plain_answers,
                     }
                     for item in se.items
                 ],

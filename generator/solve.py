@@ -12,7 +12,7 @@ from .bank import LETTERS, Exercise
 from .errors import ExgenError
 from .formula import FormulaError, Printer
 from .numbers import NumberStyle, plain, show_value
-from .params import draw_index, stream
+from .params import draws
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,18 @@ class Step:
         return " = ".join(parts) + relation + result if parts else result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Solution:
     variant: Variant
     answers: Mapping[str, object]
+
+    @cached_property
+    def plain_answers(self) -> dict:
+        return {name: plain(value) for name, value in self.answers.items()}
+
+    @cached_property
+    def plain_params(self) -> dict:
+        return plain_params(self.variant.params)
 
     def value_env(self) -> dict:
         return {**self.variant.params, **self.answers}
@@ -118,11 +126,10 @@ def sample(exercise: Exercise, seed: int, student: str = "", *,
     space = exercise.space.fix(fixed) if fixed else exercise.space
     if len(taken) >= space.size:
         raise ValueError("every variant is taken")
-    rng = stream("variant", seed, student, exercise.id)
-    while True:
-        index = draw_index(rng, space.size)
+    for index in draws(space.size, "variant", seed, student, exercise.id):
         if index not in taken:
             return index, Variant(exercise, space.variant(index))
+    raise AssertionError("unreachable: draws() never ends")
 
 
 def solve(variant: Variant) -> Solution:

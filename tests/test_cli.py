@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
 
 from conftest import run_process
 from generator.exam import plan

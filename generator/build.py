@@ -20,6 +20,7 @@ from .documents import (Heading, Renderers, answer_boxes, handout_parts,
 from .exam import Exam, manifest
 from .markdown import (answer_sheet_markdown, handout_markdown, instructor_markdown,
                        student_markdown)
+from .roster import print_order
 from .solve import Solution
 
 
@@ -59,7 +60,7 @@ class ExamBuild:
 
 def sorted_for_print(exam: Exam):
     """The instructor's key and the print-ready PDF go by group, then id."""
-    return sorted(exam.students, key=lambda se: (se.student.group, se.student.id))
+    return sorted(exam.students, key=lambda se: print_order(se.student))
 
 
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,

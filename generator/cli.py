@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -94,7 +95,7 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
     rendered = Renderer(bank, lang).render(solved)
     heading = f"## {language.word('exercise')} {ex.number}: {ex.title(lang)}"
     if points is not None:
-        heading += f" ({points:g} {language.word('points')})"
+        heading += f" ({language.style.points(points)} {language.word('points')})"
     parts = [heading, rendered.question]
     if solution:
         parts += [f"### {language.word('solution')}", rendered.solution]
@@ -202,7 +203,11 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
     solutions = [solve(variant_from_options(bank.exercise(ex_id), seed, use_reference, ()))
                  for ex_id in ids]
     out = out or Path("build") / "handouts" / ("reference" if seed is None else f"seed-{seed}")
-    written = write_handouts(bank, solutions, langs, spec.headings, out, _formats(fmt))
+    headings = spec.headings
+    if spec_path is None:  # the bank's own handout title, as the seed has it
+        headings = {code: replace(h, title=bank.language(code).word("handout"))
+                    for code, h in headings.items()}
+    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt))
     click.echo(f"{', '.join(written)} in {out}/")
 
 

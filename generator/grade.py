@@ -25,6 +25,7 @@ from .errors import ExgenError
 from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .numbers import plain
+from .roster import print_order
 
 # Bulgarian six-point scale: the share of the points needed for each grade.
 DEFAULT_SCALE = ((0.87, 6), (0.75, 5), (0.62, 4), (0.50, 3), (0.0, 2))
@@ -193,7 +194,8 @@ def list_readings(text: str) -> list[list]:
 
 
 def _close(given: float, expected: float, tolerance: float) -> bool:
-    return abs(given - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
+    """Within the tolerance; a whole-number answer (tolerance 0) must be exact."""
+    return abs(given - expected) <= tolerance + 1e-9
 
 
 def tolerance_for(answer: Answer, expected) -> float:
@@ -211,7 +213,7 @@ def judge(given: str, answer: Answer, expected) -> str:
     if not given.strip():
         return "blank"
     if answer.is_choice:
-        letter = given.strip().strip(").").lower()
+        letter = given.strip().strip("().").strip().lower()
         if len(letter) != 1 or not letter.isalpha():
             return "unparseable"
         return "right" if letter == expected else "wrong"
@@ -293,7 +295,7 @@ def grades_csv(grading: Grading) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["id", "name", "group", *[f"ex{i}" for i in range(1, width + 1)],
                      "total", "max", "grade"])
-    for s in sorted(grading.students, key=lambda s: (s.exam.student.group, s.exam.student.id)):
+    for s in sorted(grading.students, key=lambda s: print_order(s.exam.student)):
         student = s.exam.student
         writer.writerow([student.id, student.name, student.group,
                          *[_num(p) for p in s.points], _num(s.total), _num(s.maximum),

@@ -36,9 +36,15 @@ def _render(bank: Bank, layout: str, **context) -> str:
 
 
 def student_markdown(bank: Bank, doc: StudentDocument) -> str:
+    style = bank.language(doc.lang).style
+    items = [{"position": p.position, "title": p.title, "question": p.question,
+              "solution": p.solution,
+              "points": style.points(p.points) if p.points is not None else ""}
+             for p in doc.parts]
+    total = doc.student_exam.total_points
     return _render(bank, "exam.md", heading=doc.heading, words=bank.language(doc.lang).words,
-                   student=doc.student, code=doc.code, items=doc.parts, key=doc.key,
-                   total_points=_points(doc.student_exam.total_points))
+                   student=doc.student, code=doc.code, items=items, key=doc.key,
+                   total_points=style.points(total) if total is not None else "")
 
 
 def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
@@ -80,9 +86,3 @@ def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Pa
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _points(value) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)

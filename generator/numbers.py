@@ -26,6 +26,10 @@ class NumberStyle:
         grouped = len(str(abs(value))) >= 3 + self.min_grouping_digits
         return format_decimal(value, format="#,##0", locale=self.locale, group_separator=grouped)
 
+    def points(self, value) -> str:
+        """Points as written on a sheet: `3`, `1,5` (bg) or `1.5` (en)."""
+        return show_scalar(sympy.Rational(str(value)), self, 2).text
+
     def decimal(self, value: Decimal, places: int) -> str:
         integer_digits = len(str(abs(int(value))))
         grouped = integer_digits >= 3 + self.min_grouping_digits

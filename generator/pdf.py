@@ -29,6 +29,7 @@ from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument, answer
 from .errors import ExgenError
 from .latex import PREAMBLE_PACKAGES, markdown_to_latex
 from .markdown import instructor_markdown
+from .roster import print_order
 
 PASSES = 2
 ORIGIN = "%exgen-origin: "
@@ -118,8 +119,11 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     points = [(p.position, p.points) for p in doc.parts if p.points is not None]
     if points:
         total = doc.student_exam.total_points
-        listed = ", ".join(f"{pos}: {_num(pts)}" for pos, pts in points)
-        lines.append(rf"\par\noindent {w('points_total')}: \textbf{{{_num(total)}}} "
+        style = words.style
+        listed = ", ".join(f"{pos}: {escape_text(style.points(pts), lang)}"
+                           for pos, pts in points)
+        lines.append(rf"\par\noindent {w('points_total')}: "
+                     rf"\textbf{{{escape_text(style.points(total), lang)}}} "
                      rf"({w('exercises')} {listed})")
     if head.instructions and not doc.key:
         lines.append(rf"\par\noindent\emph{{{escape_text(head.instructions, lang)}}}")
@@ -128,7 +132,8 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
         lines.append(f"{ORIGIN}student {doc.student.id}, exercise {part.exercise_id}")
         heading = f"{w('exercise')} {part.position}: {escape_text(part.title, lang)}"
         if part.points is not None:
-            heading += rf"\hfill\normalfont({_num(part.points)} {w('points')})"
+            heading += (rf"\hfill\normalfont({escape_text(words.style.points(part.points), lang)}"
+                        rf" {w('points')})")
         lines.append(rf"\section*{{{heading}}}")
         origin = f"student {doc.student.id}, exercise {part.exercise_id}"
         lines.append(to_latex(part.question, lang, origin))
@@ -171,10 +176,6 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par")
     lines.append(r"\end{multicols}")
     return "\n".join(lines)
-
-
-def _num(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 # A part starts on a new sheet of paper: after an odd number of printed pages, a blank one.
@@ -269,7 +270,7 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
     sheets, keys and answer forms, and instructor-key.pdf."""
     by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
     ordered = [by_id[se.student.id] for se in sorted(
-        exam.students, key=lambda se: (se.student.group, se.student.id))]
+        exam.students, key=lambda se: print_order(se.student))]
     sheet_parts, sheet_files, key_parts, key_files = [], [], [], []
     for sheet, key in ordered:
         sid = sheet.student.id

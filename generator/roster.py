@@ -20,6 +20,12 @@ class Student:
     group: str = ""
 
 
+def print_order(student: Student) -> tuple:
+    """Group, then id in natural order (`9` before `10`)."""
+    return (student.group, [(0, int(t), "") if t.isdigit() else (1, 0, t)
+                            for t in re.findall(r"\d+|\D+", student.id)])
+
+
 def numbered(count: int) -> tuple[Student, ...]:
     """Students `01` … `N` (zero-padded to the width of N, at least two digits)."""
     if count < 1:

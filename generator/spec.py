@@ -22,6 +22,7 @@ points = 2                            # points for each
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -93,6 +94,9 @@ def _scale(raw, path: Path) -> tuple[tuple[float, int], ...]:
     if not raw:
         return DEFAULT_SCALE
     where = line_of(path, "grading")
+    if isinstance(raw, dict) and set(raw) - {"scale"}:
+        raise ExgenError(f"unknown key {', '.join(sorted(set(raw) - {'scale'}))} in "
+                         "[grading] (allowed: scale)", where=where)
     scale = raw.get("scale") if isinstance(raw, dict) else None
     try:
         pairs = tuple((float(share), int(grade)) for share, grade in scale)
@@ -131,6 +135,9 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
     if not isinstance(pool, list) or not pool:
         raise ExgenError("the slot's pool is empty: list at least one exercise id",
                          where=where)
+    if not all(isinstance(ex_id, str) for ex_id in pool):
+        raise ExgenError("a pool lists exercise ids as strings: pool = [\"ffn_dims\", "
+                         "\"block_params\"]", where=where)
     for ex_id in pool:
         if ex_id not in bank.exercises:
             raise ExgenError(f"unknown exercise `{ex_id}` (known: "
@@ -145,7 +152,7 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
                          where=where)
     points = raw.get("points")
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
-                               or points < 0):
+                               or not math.isfinite(points) or points < 0):
         raise ExgenError(f"points must be a number, not {points!r}", where=where)
     parts = raw.get("parts")
     if parts is not None:

@@ -8,7 +8,7 @@ number the way the language writes it), and a few helpers print the rest:
 the same without the symbolic formula, `options("name")` the (letter, option) pairs of a
 multiple-choice answer in this variant's order, `grid(n, matrix)` a 0/1 matrix as an
 aligned text block, `ask(n)` whether sub-question n is asked (an exam spec may ask only
-some), and the filter `num(places)` to print any number.
+some) and `number(n)` the number it shows among those asked, and the filter `num(places)` to print any number.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .formula import is_matrix
 from .numbers import NumberStyle, show_value
 from .solve import Solution
 
-HELPERS = ("step", "calc", "result", "options", "grid", "ask")
+HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number")
 BLOCKS = ("question", "solution")
 
 
@@ -142,8 +142,12 @@ class Renderer:
         def ask(part):
             return parts is None or part in parts
 
+        def number(part):
+            """The number sub-question `part` shows: its place among those asked."""
+            return part if parts is None else sum(1 for p in parts if p <= part)
+
         return {**solution.value_env(), "step": step, "calc": calc, "options": options,
-                "ask": ask,
+                "ask": ask, "number": number,
                 "grid": grid, "result": result}
 
     def render(self, solution: Solution,

@@ -69,19 +69,20 @@ def variant_from_options(ex, seed: int | None, use_reference: bool,
               show_default=True)
 @click.option("--solution/--no-solution", default=True, show_default=True)
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Show the exercise as this exam spec has it (points).")
+              default=None, help="Show the exercise as this exam spec has it (points, "
+                                 "the sub-questions it asks).")
 @click.pass_context
 def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, solution,
          spec_path):
     """One exercise: its text, solution or JSON data."""
     bank = _bank(ctx)
     ex = bank.exercise(exercise_id)
-    points = None
+    points = parts = None
     if spec_path is not None:
         slots = [slot for slot in _spec(bank, spec_path).slots if ex.id in slot.pool]
         if not slots:
             raise ExgenError(f"exercise `{ex.id}` is in no pool of the spec {spec_path}")
-        points = slots[0].points
+        points, parts = slots[0].points, slots[0].parts
     language = bank.language(lang)
     variant = variant_from_options(ex, seed, use_reference, settings, student)
     solved = solve(variant)
@@ -92,7 +93,7 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
         return
     from .render import Renderer
 
-    rendered = Renderer(bank, lang).render(solved)
+    rendered = Renderer(bank, lang).render(solved, parts)
     heading = f"## {language.word('exercise')} {ex.number}: {ex.title(lang)}"
     if points is not None:
         heading += f" ({language.style.points(points)} {language.word('points')})"

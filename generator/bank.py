@@ -13,7 +13,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Mapping
 
-from .errors import ExgenError
+from .errors import ExgenError, read_user_file
 from .formula import Formula, FormulaError, parse, to_value
 from .numbers import NumberStyle
 from .params import Choice, ParamSpace, candidate_values
@@ -100,12 +100,11 @@ class Bank:
 
 
 def read_toml(path: Path) -> dict:
+    text = read_user_file(path, "file")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExgenError(f"not valid TOML: {exc}", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise ExgenError("not UTF-8 text", where=str(path)) from None
 
 
 def line_of(path: Path, key: str) -> str:

@@ -1,5 +1,7 @@
 """The one error type a user sees: a message naming the file, line or parameter."""
 
+from pathlib import Path
+
 
 class ExgenError(Exception):
     """Bad input or a failed build; the command line prints it and exits with status 2."""
@@ -7,3 +9,15 @@ class ExgenError(Exception):
     def __init__(self, message: str, *, where: str | None = None):
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+def read_user_file(path: Path, what: str) -> str:
+    """A file the user gave us, as text; a missing or non-UTF-8 file is a clear error."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ExgenError(f"{what} not found", where=str(path)) from None
+    except IsADirectoryError:
+        raise ExgenError(f"{what} is a folder, not a file", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ExgenError(f"the {what} is not UTF-8 text", where=str(path)) from None

@@ -21,7 +21,7 @@ from typing import Mapping, Sequence
 import sympy
 
 from .bank import Answer
-from .errors import ExgenError
+from .errors import ExgenError, read_user_file
 from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .numbers import plain
@@ -100,12 +100,7 @@ def template_csv(exam: Exam) -> str:
 
 
 def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ExgenError("answers file not found", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise ExgenError("the answers file is not UTF-8 text", where=str(path)) from None
+    text = read_user_file(path, "answers file")
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header or header[0].strip() != "id":

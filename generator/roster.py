@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExgenError
+from .errors import ExgenError, read_user_file
 
 _SAFE_ID = re.compile(r"^[\w.-]+$", re.UNICODE)
 
@@ -35,12 +35,7 @@ def numbered(count: int) -> tuple[Student, ...]:
 
 
 def read_roster(path: Path, languages) -> tuple[Student, ...]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ExgenError("roster file not found", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise ExgenError("the roster is not UTF-8 text", where=str(path)) from None
+    text = read_user_file(path, "roster file")
     reader = csv.DictReader(text.splitlines())
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if "id" not in columns:

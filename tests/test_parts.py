@@ -1,0 +1,81 @@
+"""Specs that ask only some sub-questions: the sheet, key, answer form, manifest and
+grading all follow the chosen parts, and the asked ones are numbered 1, 2, …"""
+
+import json
+import re
+
+import pytest
+
+SPEC = """
+[[slot]]
+pool = ["ffn_dims"]
+parts = [2, 4]
+points = 2
+
+[[slot]]
+pool = ["gqa_kv_cache"]
+points = 3
+"""
+
+
+@pytest.fixture
+def built(tmp_path, run):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 3, "--students", 2, "--spec", spec, "--format", "md",
+                 "--out", out)
+    assert result.code == 0, result.err
+    return spec, out
+
+
+def _boxed(text: str) -> set[str]:
+    return set(re.findall(r"\\boxed\{([^}]*)\}", text))
+
+
+def test_only_the_chosen_answers_are_asked(built, bank):
+    _, out = built
+    manifest = json.loads((out / "manifest.json").read_text())
+    ffn = manifest["students"][0]["exercises"][0]
+    assert ffn["exercise"] == "ffn_dims" and ffn["parts"] == [2, 4]
+    parts = {name: a.part for name, a in bank.exercise("ffn_dims").answers.items()}
+    assert ffn["asked"] == [n for n in parts if parts[n] in (None, 2, 4)]
+    gqa = manifest["students"][0]["exercises"][1]
+    assert gqa["parts"] is None and gqa["asked"] == list(gqa["answers"])
+
+
+def test_key_boxes_only_the_asked_answers_and_numbers_them_from_one(built, bank):
+    _, out = built
+    manifest = json.loads((out / "manifest.json").read_text())
+    ffn = manifest["students"][0]["exercises"][0]
+    key = (out / "keys" / "01.md").read_text()
+    section = re.split(r"^## ", key, flags=re.M)[2]     # the first exercise's section
+    question, solution = re.split(r"^### ", section, flags=re.M)[:2]
+    style = bank.language("bg").style
+    shown = {name: style.integer(value) for name, value in ffn["answers"].items()}
+    assert {shown[n] for n in ffn["asked"]} <= _boxed(solution)
+    for name in set(ffn["answers"]) - set(ffn["asked"]):
+        assert shown[name] not in _boxed(solution), name
+    assert re.findall(r"^(\d+)\. ", question, re.M) == ["1", "2"]
+    assert re.findall(r"^(\d+)\. ", solution, re.M) == ["1", "2"]
+
+
+def test_answer_form_and_grading_template_list_only_the_asked_answers(built, run, bank):
+    spec, out = built
+    form = (out / "answer-sheets" / "01.md").read_text()
+    labels = {name: a.labels["bg"] for name, a in bank.exercise("ffn_dims").answers.items()}
+    manifest = json.loads((out / "manifest.json").read_text())
+    asked = manifest["students"][0]["exercises"][0]["asked"]
+    for name, label in labels.items():
+        assert (f"| {label} |" in form) == (name in asked), name
+    template = run("grade", "--seed", 3, "--students", 2, "--spec", spec, "--template").out
+    columns = template.splitlines()[0].split(",")
+    assert [c for c in columns if c.startswith("ffn_dims.")] == [f"ffn_dims.{n}" for n in asked]
+
+
+def test_a_part_the_exercise_does_not_have_is_refused(tmp_path, run):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace("parts = [2, 4]", "parts = [2, 9]"), encoding="utf-8")
+    result = run("exams", "--seed", 3, "--students", 2, "--spec", spec, "--format", "md",
+                 "--out", tmp_path / "out")
+    assert result.code == 2 and "9" in result.err and "spec.toml, line" in result.err

@@ -54,8 +54,10 @@ def test_key_boxes_only_the_asked_answers_and_numbers_them_from_one(built, bank)
     style = bank.language("bg").style
     shown = {name: style.integer(value) for name, value in ffn["answers"].items()}
     assert {shown[n] for n in ffn["asked"]} <= _boxed(solution)
+    asked_values = {shown[n] for n in ffn["asked"]}
     for name in set(ffn["answers"]) - set(ffn["asked"]):
-        assert shown[name] not in _boxed(solution), name
+        if shown[name] not in asked_values:   # W2 has as many parameters as W1
+            assert shown[name] not in _boxed(solution), name
     assert re.findall(r"^(\d+)\. ", question, re.M) == ["1", "2"]
     assert re.findall(r"^(\d+)\. ", solution, re.M) == ["1", "2"]
 

@@ -34,9 +34,10 @@ class Item:
 
     @property
     def asked(self) -> list[str]:
-        """The answers this student must give."""
-        return [name for name, answer in self.exercise.answers.items()
-                if self.asks(answer.part)]
+        """The answers this student must give, sub-question by sub-question."""
+        answers = self.exercise.answers
+        names = [name for name, answer in answers.items() if self.asks(answer.part)]
+        return sorted(names, key=lambda n: answers[n].part or 0)
 
 
 @dataclass(frozen=True)

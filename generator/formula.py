@@ -344,7 +344,11 @@ class Printer:
                 items = [self._binop(node, i)[0] for i in range(n)]
                 return "[" + self.style.list_separator.join(items) + "]", _ATOM
         prec = _PRECEDENCE[op]
-        left, lprec = self._print(node.left, index)
+        if op is ast.Pow and isinstance(node.left, ast.Constant):
+            # A power's base is a short literal (1024², 2^20): no digit grouping.
+            left, lprec = str(node.left.value), _ATOM
+        else:
+            left, lprec = self._print(node.left, index)
         right, rprec = self._print(node.right, index)
         if op is ast.Div:
             return rf"\frac{{{left}}}{{{right}}}", _ATOM

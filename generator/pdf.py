@@ -175,6 +175,8 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             rf"{escape_text(box.label, lang)}}}\hfill"
             rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par")
     lines.append(r"\end{multicols}")
+    if not boxes:
+        lines[-2:] = [escape_text(words.word("no_boxes"), lang)]
     return "\n".join(lines)
 
 

@@ -1,15 +1,17 @@
 """PDF documents through pdfLaTeX.
 
-A whole class is one LaTeX document (PyLaTeX): every student's sheet is a part that
-restarts the page counter and whose footer counts to its own last page, each part on an
-odd page for duplex printing. Two pdflatex passes give "page X of Y"; the result is the
-print-ready PDF, and pypdf cuts it into the per-student files. The sheets, the keys and
-the instructor's key compile in parallel. pdfTeX is told to omit dates and the trailer
-id, so the same input gives the same bytes.
+A class is typeset as a few LaTeX documents (PyLaTeX), one per core, each holding many
+parts — a student's sheet, answer form or key, the instructor's key — that restart the
+page counter and whose footers count to their own last page. Two pdflatex passes give
+"page X of Y" (the first in draft mode, only to count). pikepdf (qpdf) then assembles
+the files: each part alone, the print-ready PDF with every sheet starting on an odd page
+for duplex printing, all keys together. pdfTeX is told to omit dates and the trailer id
+and qpdf writes deterministic ids, so the same input gives the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -22,7 +24,7 @@ from typing import Sequence
 
 from pylatex import Command, Document, Package
 from pylatex.utils import NoEscape
-from pypdf import PdfReader, PdfWriter
+import pikepdf
 
 from .bank import Bank, Language
 from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument, answer_boxes
@@ -180,18 +182,12 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
     return "\n".join(lines)
 
 
-# A part starts on a new sheet of paper: after an odd number of printed pages, a blank one.
-_NEXT_ODD_PAGE = (r"\clearpage\ifodd\ReadonlyShipoutCounter"
-                  r"\null\thispagestyle{empty}\clearpage\fi")
-
-
-def class_document(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
-                   duplex: bool) -> str:
+def class_document(bank: Bank, lang: str, parts: Sequence[tuple[str, str]]) -> str:
     """One LaTeX document of many parts, each restarting its page count."""
     doc = new_document(lang, bank.language(lang))
     for number, (origin, latex) in enumerate(parts, start=1):
         doc.append(NoEscape(
-            (_NEXT_ODD_PAGE if duplex else r"\clearpage")
+            r"\clearpage"
             + rf"\setcounter{{page}}{{1}}\renewcommand{{\exgenpart}}{{{number}}}"
             + f"\n{ORIGIN}{origin}\n" + latex
             + rf"\exgenendpart{{{number}}}"))
@@ -246,20 +242,6 @@ def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
     return ExgenError(f"pdflatex failed on {origin}:\n    {excerpt}")
 
 
-def split(compiled: Compiled, targets: Sequence[Path], duplex: bool) -> None:
-    """Cut the class PDF into one file per part (leaving out duplex blank pages)."""
-    reader = PdfReader(compiled.pdf)
-    start = 0
-    for pages, target in zip(compiled.part_pages, targets):
-        writer = PdfWriter()
-        for index in range(start, start + pages):
-            writer.add_page(reader.pages[index])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            writer.write(handle)
-        start += pages + (pages % 2 if duplex else 0)
-
-
 def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
                     rows: Sequence[KeyRow]) -> str:
     return to_latex(instructor_markdown(bank, lang, heading, seed, rows), lang,
@@ -268,45 +250,96 @@ def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
                     lang: str, staging: Path, answer_sheets: bool = False) -> None:
-    """print-all.pdf (sheets, and answer forms, duplex), keys-all.pdf, per-student
-    sheets, keys and answer forms, and instructor-key.pdf."""
+    """print-all.pdf (every sheet, and answer form, on an odd page for duplex),
+    keys-all.pdf, per-student sheets, keys and answer forms, and instructor-key.pdf."""
     by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
     ordered = [by_id[se.student.id] for se in sorted(
         exam.students, key=lambda se: print_order(se.student))]
-    sheet_parts, sheet_files, key_parts, key_files = [], [], [], []
+    sheets, keys = [], []                     # (origin, latex, per-part file)
     for sheet, key in ordered:
         sid = sheet.student.id
-        sheet_parts.append((f"student {sid}", in_language(student_part(sheet, bank),
-                                                           sheet.lang, bank)))
-        sheet_files.append(staging / "sheets" / f"{sid}.pdf")
+        sheets.append((f"student {sid}", in_language(student_part(sheet, bank), sheet.lang,
+                                                     bank), staging / "sheets" / f"{sid}.pdf"))
         if answer_sheets:
             form = answer_sheet_part(sheet, answer_boxes(sheet.student_exam), bank)
-            sheet_parts.append((f"student {sid} (answer sheet)",
-                                in_language(form, sheet.lang, bank)))
-            sheet_files.append(staging / "answer-sheets" / f"{sid}.pdf")
-        key_parts.append((f"student {sid} (key)", in_language(student_part(key, bank),
-                                                              key.lang, bank)))
-        key_files.append(staging / "keys" / f"{sid}.pdf")
-    jobs = {
-        "sheets": (sheet_parts, True),
-        "keys": (key_parts, False),
-        "instructor": ([("the instructor's key",
-                         in_language(instructor_part(bank, lang, heading, exam.seed, rows),
-                                     lang, bank))], False),
-    }
+            sheets.append((f"student {sid} (answer sheet)", in_language(form, sheet.lang, bank),
+                           staging / "answer-sheets" / f"{sid}.pdf"))
+        keys.append((f"student {sid} (key)", in_language(student_part(key, bank), key.lang,
+                                                         bank), staging / "keys" / f"{sid}.pdf"))
+    instructor = ("the instructor's key",
+                  in_language(instructor_part(bank, lang, heading, exam.seed, rows), lang, bank),
+                  staging / "instructor-key.pdf")
+    parts = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        work = Path(tmp)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {name: pool.submit(compile_tex,
-                                         class_document(bank, lang, parts, duplex),
-                                         work / name, name)
-                       for name, (parts, duplex) in jobs.items()}
-            compiled = {name: f.result() for name, f in futures.items()}
-        shutil.copyfile(compiled["sheets"].pdf, staging / "print-all.pdf")
-        shutil.copyfile(compiled["keys"].pdf, staging / "keys-all.pdf")
-        shutil.copyfile(compiled["instructor"].pdf, staging / "instructor-key.pdf")
-        split(compiled["sheets"], sheet_files, duplex=True)
-        split(compiled["keys"], key_files, duplex=False)
+        ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in parts], Path(tmp))
+        with contextlib.ExitStack() as stack:
+            opened = {}
+
+            def pages_of(r: PageRange):
+                if r.pdf not in opened:
+                    opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
+                return opened[r.pdf].pages[r.start:r.start + r.count]
+
+            for (_, _, target), r in zip(parts, ranges):
+                write_pages(target, [pages_of(r)])
+            write_pages(staging / "print-all.pdf", [pages_of(r) for r in ranges[:len(sheets)]],
+                        odd_starts=True)
+            write_pages(staging / "keys-all.pdf",
+                        [pages_of(r) for r in ranges[len(sheets):len(sheets) + len(keys)]])
+
+
+@dataclass(frozen=True)
+class PageRange:
+    pdf: Path
+    start: int
+    count: int
+
+
+def typeset(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
+            work: Path) -> list[PageRange]:
+    """Compile the parts as a few documents of about equal size, one per core (each
+    pdflatex run has a fixed start-up cost, so fewer and balanced is faster), and say
+    where each part's pages are."""
+    workers = max(1, min(4, os.cpu_count() or 1, len(parts)))
+    chunks = _balanced(parts, workers)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(compile_tex, class_document(bank, lang, chunk),
+                               work / f"part{i}", f"part{i}")
+                   for i, chunk in enumerate(chunks)]
+        compiled = [f.result() for f in futures]
+    ranges = []
+    for result in compiled:
+        start = 0
+        for count in result.part_pages:
+            ranges.append(PageRange(result.pdf, start, count))
+            start += count
+    return ranges
+
+
+def _balanced(parts: Sequence[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
+    """Contiguous chunks of about equal LaTeX length (a fair proxy for pages)."""
+    total = sum(len(latex) for _, latex in parts)
+    chunks: list[list[tuple[str, str]]] = [[]]
+    size = 0
+    for part in parts:
+        if size >= total * len(chunks) / count and len(chunks) < count:
+            chunks.append([])
+        chunks[-1].append(part)
+        size += len(part[1])
+    return [c for c in chunks if c]
+
+
+def write_pages(target: Path, groups: Sequence, odd_starts: bool = False) -> None:
+    """Write groups of pages into one PDF; with odd_starts, a blank page after a group of
+    odd length, so that every group starts on a new sheet of paper when printed duplex."""
+    out = pikepdf.new()
+    for index, pages in enumerate(groups):
+        out.pages.extend(pages)
+        if odd_starts and len(pages) % 2 and index < len(groups) - 1:
+            box = [float(v) for v in out.pages[-1].mediabox]
+            out.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    out.save(target, deterministic_id=True)
 
 
 def in_language(latex: str, lang: str, bank: Bank) -> str:
@@ -330,7 +363,7 @@ def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[P
                       target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         latex = in_language(handout_latex(bank, lang, heading, parts), lang, bank)
-        source = class_document(bank, lang, [(f"the {lang} handout", latex)], duplex=False)
+        source = class_document(bank, lang, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
 
@@ -342,6 +375,6 @@ def write_report_pdf(bank: Bank, lang: str, markdown: str, histogram: Path,
         work = Path(tmp)
         shutil.copyfile(histogram, work / histogram.name)
         latex = in_language(to_latex(markdown, lang, "the grading report"), lang, bank)
-        compiled = compile_tex(class_document(bank, lang, [("the grading report", latex)],
-                                              duplex=False), work, "report")
+        compiled = compile_tex(class_document(bank, lang, [("the grading report", latex)]),
+                               work, "report")
         shutil.copyfile(compiled.pdf, target)

@@ -5,6 +5,7 @@ previous output untouched."""
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import shutil
@@ -66,14 +67,22 @@ def sorted_for_print(exam: Exam):
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
                 answer_sheets: bool = False) -> ExamBuild:
+    """Everything of a class build. The PDFs are typeset in the background (pdflatex
+    runs in other processes) while the Markdown and the manifest are written."""
     bank = exam.bank
     renderers = Renderers(bank)
     result = ExamBuild(out)
-    with replacing(out) as staging:
-        documents = []
-        for se in exam.students:
-            sheet, key = student_documents(se, headings, renderers)
-            documents.append((sheet, key))
+    with replacing(out) as staging, ThreadPoolExecutor(max_workers=1) as background:
+        documents = [student_documents(se, headings, renderers) for se in exam.students]
+        ordered = sorted_for_print(exam)
+        rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
+        pdfs = None
+        if "pdf" in formats:
+            from .pdf import write_exam_pdfs
+
+            pdfs = background.submit(write_exam_pdfs, bank, exam, documents, headings[lang],
+                                     rows, lang, staging, answer_sheets=answer_sheets)
+        for se, (sheet, key) in zip(exam.students, documents):
             if "md" in formats:
                 write_text(staging / "sheets" / f"{se.student.id}.md",
                            student_markdown(bank, sheet))
@@ -84,18 +93,13 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                                answer_sheet_markdown(bank, sheet, answer_boxes(se)))
             if progress is not None:
                 progress(1)
-        ordered = sorted_for_print(exam)
-        rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
         if "md" in formats:
             write_text(staging / "instructor-key.md",
                        instructor_markdown(bank, lang, headings[lang], exam.seed, rows))
-        if "pdf" in formats:
-            from .pdf import write_exam_pdfs
-
-            write_exam_pdfs(bank, exam, documents, headings[lang], rows, lang, staging,
-                            answer_sheets=answer_sheets)
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        if pdfs is not None:
+            pdfs.result()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
                               if p.is_file())
     return result

@@ -12,6 +12,7 @@ and qpdf writes deterministic ids, so the same input gives the same bytes.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -62,8 +64,6 @@ def new_document(lang: str, words: Language) -> Document:
                    page_numbers=False, indent=False,
                    geometry_options={"margin": "2cm", "headheight": "14pt",
                                      "includefoot": True})
-    doc.preamble.insert(0, NoEscape(r"\pdfinfoomitdate=1 \pdftrailerid{} "
-                                    r"\pdfsuppressptexinfo=-1"))
     for name, options in PREAMBLE_PACKAGES:
         doc.packages.append(Package(name, options=list(options) or None))
     for name in ("fancyhdr", "parskip", "microtype", "multicol"):
@@ -200,22 +200,65 @@ class Compiled:
     part_pages: list[int]            # pages of each part, in order
 
 
+# Reproducible output: no dates, no random trailer id, no pdfTeX version banner.
+REPRODUCIBLE = r"\pdfinfoomitdate=1 \pdftrailerid{} \pdfsuppressptexinfo=-1"
+TEX_ENV = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+PDFLATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+            "-no-shell-escape"]
+
+
+def format_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "exgen"
+
+
+@lru_cache(maxsize=None)
+def preamble_format(preamble: str) -> Path | None:
+    """The preamble (document class, babel, fonts, packages) loaded once and dumped as a
+    pdfTeX format, cached by its text: loading a format is much faster than reading
+    the preamble, which is most of a short document's compile time. None if the
+    format cannot be made (the document is then compiled with its preamble)."""
+    version = subprocess.run(["pdflatex", "--version"], capture_output=True,
+                             text=True).stdout.splitlines()[:1]
+    key = hashlib.sha256((preamble + "".join(version)).encode()).hexdigest()[:20]
+    target = format_cache() / f"exgen-{key}.fmt"
+    if target.is_file():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="exgen-fmt-") as tmp:
+            (Path(tmp) / "fmt.tex").write_text(preamble + "\n\\dump\n", encoding="utf-8")
+            proc = subprocess.run(
+                ["pdflatex", "-ini", "-interaction=batchmode", f"-jobname=exgen-{key}",
+                 "&pdflatex", "fmt.tex"], cwd=tmp, capture_output=True,
+                env={**os.environ, **TEX_ENV}, stdin=subprocess.DEVNULL)
+            built = Path(tmp) / f"exgen-{key}.fmt"
+            if proc.returncode != 0 or not built.is_file():
+                return None
+            staged = target.with_suffix(f".{os.getpid()}.tmp")
+            shutil.copyfile(built, staged)
+            os.replace(staged, target)
+        return target
+    except OSError:
+        return None
+
+
 def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     """Run pdflatex twice; on error, raise naming the student and exercise whose text
     broke, with the relevant lines of the log."""
     workdir.mkdir(parents=True, exist_ok=True)
-    tex = workdir / f"{name}.tex"
-    tex.write_text(source, encoding="utf-8")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    preamble, marker, body = source.partition("\\begin{document}")
+    fmt = preamble_format(preamble) if marker else None
+    text = REPRODUCIBLE + "\n" + (marker + body if fmt else source)
+    (workdir / f"{name}.tex").write_text(text, encoding="utf-8")
+    command = [*PDFLATEX, f"-fmt={fmt}"] if fmt else PDFLATEX
     for run in range(PASSES):
         # The first pass only has to count pages: -draftmode skips writing the PDF.
         draft = ["-draftmode"] if run < PASSES - 1 else []
         proc = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-             "-no-shell-escape", *draft, f"{name}.tex"],
-            cwd=workdir, env=env, capture_output=True, stdin=subprocess.DEVNULL)
+            [*command, *draft, f"{name}.tex"], cwd=workdir, env={**os.environ, **TEX_ENV},
+            capture_output=True, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
-            raise _tex_error(source, workdir / f"{name}.log", name)
+            raise _tex_error(text, workdir / f"{name}.log", name)
     aux = (workdir / f"{name}.aux").read_text(encoding="utf-8", errors="replace")
     pages = {int(n): int(p) for n, p in
              re.findall(r"\\newlabel\{exgen-end-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
@@ -316,16 +359,21 @@ def typeset(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
     return ranges
 
 
+def _weight(latex: str) -> int:
+    """About how long a part takes to typeset: its text, and its blank answer spaces."""
+    return len(latex) + 600 * latex.count(r"\vspace{")
+
+
 def _balanced(parts: Sequence[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
-    """Contiguous chunks of about equal LaTeX length (a fair proxy for pages)."""
-    total = sum(len(latex) for _, latex in parts)
+    """Contiguous chunks of about equal weight."""
+    total = sum(_weight(latex) for _, latex in parts)
     chunks: list[list[tuple[str, str]]] = [[]]
     size = 0
     for part in parts:
         if size >= total * len(chunks) / count and len(chunks) < count:
             chunks.append([])
         chunks[-1].append(part)
-        size += len(part[1])
+        size += _weight(part[1])
     return [c for c in chunks if c]
 
 

@@ -175,3 +175,20 @@ def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
     log = (tmp_path / "all.log").read_text(errors="replace")
     widths = [float(w) for w in re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)]
     assert [w for w in widths if w > 2.0] == []
+
+
+def test_preamble_format_changes_no_byte(tmp_path, run, monkeypatch):
+    """With the cached pdfTeX format or without one (cache not writable), the same PDFs."""
+    needs_tex()
+    from generator import pdf
+
+    assert run("exams", "--seed", 6, "--students", 2, "--format", "pdf",
+               "--out", tmp_path / "with").code == 0
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/exgen-cannot-write-here")
+    pdf.preamble_format.cache_clear()
+    try:
+        assert run("exams", "--seed", 6, "--students", 2, "--format", "pdf",
+                   "--out", tmp_path / "without").code == 0
+    finally:
+        pdf.preamble_format.cache_clear()
+    assert _tree(tmp_path / "with") == _tree(tmp_path / "without")

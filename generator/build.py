@@ -73,7 +73,11 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     renderers = Renderers(bank)
     result = ExamBuild(out)
     with replacing(out) as staging, ThreadPoolExecutor(max_workers=1) as background:
-        documents = [student_documents(se, headings, renderers) for se in exam.students]
+        documents = []
+        for se in exam.students:
+            documents.append(student_documents(se, headings, renderers))
+            if progress is not None:
+                progress(0.5)
         ordered = sorted_for_print(exam)
         rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
         pdfs = None
@@ -92,7 +96,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                     write_text(staging / "answer-sheets" / f"{se.student.id}.md",
                                answer_sheet_markdown(bank, sheet, answer_boxes(se)))
             if progress is not None:
-                progress(1)
+                progress(0.5)
         if "md" in formats:
             write_text(staging / "instructor-key.md",
                        instructor_markdown(bank, lang, headings[lang], exam.seed, rows))
@@ -150,10 +154,11 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
         return sorted(p.name for p in staging.iterdir())
 
 
-def progress_bar(total: int, label: str):
-    """A tqdm bar on a terminal, nothing otherwise; returns (update, close)."""
+@contextlib.contextmanager
+def progress_bar(total: int, label: str) -> Iterator:
+    """A tqdm bar on a terminal (nothing otherwise); yields its update function."""
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=label, unit="student", disable=not sys.stderr.isatty(),
-               leave=False)
-    return bar.update, bar.close
+    with tqdm(total=total, desc=label, unit=" students", leave=False,
+              disable=not sys.stderr.isatty()) as bar:
+        yield bar.update

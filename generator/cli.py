@@ -168,13 +168,12 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     people = _students(bank, students, roster)
     formats = _formats(fmt)
     out = out or Path("build") / "exams" / f"seed-{seed}"
-    update, close = progress_bar(2 * len(people), "exgen")
-    try:
+    with progress_bar(len(people), "drawing variants") as update:
         exam = plan(bank, seed, people, lang, spec.slots, progress=update)
+    label = "writing " + " and ".join({"md": "Markdown", "pdf": "PDF"}[f] for f in formats)
+    with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
                             answer_sheets=answer_sheet)
-    finally:
-        close()
     for note in exam.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "

@@ -30,7 +30,7 @@ def needs_tex():
     if tex_required():
         pytest.fail("CI=true but pdflatex/pdftotext are not installed: run `make test`, "
                     "which installs them")
-    pytest.skip("pdflatex is not installed (make test installs it)")
+    pytest.skip("pdflatex is not installed (make test installs it; under CI=true this fails)")
 
 
 @pytest.fixture(scope="session")

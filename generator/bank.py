@@ -46,8 +46,8 @@ class Answer:
     places: int = 2
     tolerance: float | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
-    unit: Mapping[str, str] = field(default_factory=dict)
     reference: object = None
+    intermediate: bool = False            # a step on the way, not asked of the student
     shares_order_with: str | None = None
     part: int | None = None               # the sub-question it answers (for specs)
 
@@ -81,7 +81,7 @@ class Exercise:
 @dataclass(frozen=True)
 class Bank:
     root: Path
-    exercises: Mapping[str, Exercise]       # by number
+    exercises: Mapping[str, Exercise]       # by id, in the order of their numbers
     languages: Mapping[str, Language]
 
     def exercise(self, exercise_id: str) -> Exercise:
@@ -108,13 +108,29 @@ def read_toml(path: Path) -> dict:
 
 
 def line_of(path: Path, key: str) -> str:
-    """`file, line N` for the first line that defines `key` (for messages)."""
-    leaf = key.split(".")[-1]
-    pattern = re.compile(rf"^\s*(\[.*\b{re.escape(leaf)}\]|{re.escape(leaf)}\s*=)")
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if pattern.search(line):
-            return f"{path}, line {number} ({key})"
-    return f"{path} ({key})"
+    """`file, line N` for the line that defines a dotted key such as
+    `answers.w2_params.formula`: its table header, then the key within it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    parts = key.split(".")
+    found, start = None, 0
+    for depth in range(len(parts), 0, -1):      # the longest table header that exists
+        header = re.compile(rf"^\s*\[\[?{re.escape('.'.join(parts[:depth]))}\]\]?\s*(#.*)?$")
+        hit = next((i for i, line in enumerate(lines) if header.match(line)), None)
+        if hit is not None:
+            found, start, parts = hit, hit + 1, parts[depth:]
+            break
+    for leaf in parts:
+        assignment = re.compile(rf"^\s*{re.escape(leaf)}\s*=|[{{,]\s*{re.escape(leaf)}\s*=")
+        hit = next((i for i in range(start, len(lines))
+                    if assignment.search(lines[i]) or (i > start and lines[i].lstrip()
+                                                       .startswith("["))), None)
+        if hit is None or lines[hit].lstrip().startswith("[") and not assignment.search(
+                lines[hit]):
+            break
+        found, start = hit, hit
+    if found is None:
+        return f"{path} ({key})"
+    return f"{path}, line {found + 1} ({key})"
 
 
 def load_bank(root: Path | str | None = None, problems: list[str] | None = None) -> Bank:
@@ -188,11 +204,23 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
     number = _require(data, "number", int, path)
     titles = _require(data, "title", dict, path)
     params_spec = data.get("params", {})
+    if not isinstance(params_spec, dict):
+        raise ExgenError("[params] must be a table: name = [values]", where=line_of(path, "params"))
+    for name in params_spec:
+        if name.endswith("_order"):
+            raise ExgenError(f"parameter `{name}`: names ending in _order are kept for the "
+                             "order of a multiple-choice answer's options",
+                             where=line_of(path, f"params.{name}"))
     candidates = {name: candidate_values(name, spec, line_of(path, f"params.{name}"))
                   for name, spec in params_spec.items()}
 
     constraints = []
-    for source in data.get("constraints", []):
+    raw_constraints = data.get("constraints", [])
+    if not isinstance(raw_constraints, list) or not all(
+            isinstance(c, str) for c in raw_constraints):
+        raise ExgenError("constraints must be a list of strings: [\"a % b == 0\"]",
+                         where=line_of(path, "constraints"))
+    for source in raw_constraints:
         try:
             formula = parse(source)
         except FormulaError as exc:
@@ -219,6 +247,9 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
 
     reference = _load_reference(data.get("reference", {}), space, path)
     symbols = data.get("symbols", {})
+    if not isinstance(symbols, dict) or not all(isinstance(v, str) for v in symbols.values()):
+        raise ExgenError("[symbols] must map names to LaTeX strings",
+                         where=line_of(path, "symbols"))
     templates = {}
     for lang in languages:
         template = templates_dir / lang / f"{exercise_id}.md"
@@ -244,32 +275,55 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     where = line_of(path, f"answers.{name}")
     if not isinstance(spec, dict):
         raise ExgenError(f"answer `{name}` must be a table", where=where)
-    allowed = {"formula", "options", "correct", "decimals", "tolerance", "label", "unit",
-               "reference", "same_order_as", "part"}
+    allowed = {"formula", "options", "correct", "decimals", "tolerance", "label",
+               "reference", "same_order_as", "part", "intermediate"}
     for key in spec:
         if key not in allowed:
             raise ExgenError(f"answer `{name}` has unknown key `{key}` "
                              f"(allowed: {', '.join(sorted(allowed))})", where=where)
     part = spec.get("part")
-    if part is not None and (not isinstance(part, int) or isinstance(part, bool) or part < 1):
+    if part is not None and not _whole(part, 1):
         raise ExgenError(f"answer `{name}`: part must be a sub-question number from 1",
                          where=where)
-    common = dict(name=name, part=part, places=int(spec.get("decimals", 2)),
-                  tolerance=spec.get("tolerance"), labels=spec.get("label", {}),
-                  unit=spec.get("unit", {}), reference=spec.get("reference"))
+    places = spec.get("decimals", 2)
+    if not _whole(places, 0) or places > 10:
+        raise ExgenError(f"answer `{name}`: decimals must be a whole number from 0 to 10",
+                         where=where)
+    tolerance = spec.get("tolerance")
+    if tolerance is not None and (isinstance(tolerance, bool) or
+                                  not isinstance(tolerance, (int, float)) or
+                                  not 0 <= tolerance < float("inf")):
+        raise ExgenError(f"answer `{name}`: tolerance must be a number from 0", where=where)
+    labels = spec.get("label", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise ExgenError(f"answer `{name}`: label must be a table per language: "
+                         "{ bg = \"…\", en = \"…\" }", where=where)
+    intermediate = spec.get("intermediate", False)
+    if not isinstance(intermediate, bool):
+        raise ExgenError(f"answer `{name}`: intermediate is true or false", where=where)
+    common = dict(name=name, part=part, places=places, tolerance=tolerance, labels=labels,
+                  reference=spec.get("reference"), intermediate=intermediate)
     if "formula" in spec:
+        if not isinstance(spec["formula"], str):
+            raise ExgenError(f"answer `{name}`: a formula is a string: formula = \"a * b\"",
+                             where=where)
         try:
             return Answer(formula=parse(spec["formula"]), **common)
         except FormulaError as exc:
             raise ExgenError(str(exc), where=line_of(path, f"answers.{name}.formula")) from None
     options, correct = spec.get("options"), spec.get("correct")
-    if not options or correct not in (options or ()):
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options) \
+            or correct not in options:
         raise ExgenError(f"answer `{name}` needs a `formula`, or `options` with `correct` "
                          "being one of them", where=where)
     if len(options) > len(LETTERS) or len(set(options)) != len(options):
         raise ExgenError(f"answer `{name}`: options must be distinct", where=where)
     return Answer(options=tuple(options), correct=correct,
                   shares_order_with=spec.get("same_order_as"), **common)
+
+
+def _whole(value, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def _in_computing_order(answers: dict, params: set, path: Path) -> dict:
@@ -310,9 +364,16 @@ def _load_reference(raw: dict, space: ParamSpace, path: Path) -> dict:
         if name not in space.names:
             raise ExgenError(f"reference names no parameter `{name}`",
                              where=line_of(path, f"reference.{name}"))
-        reference[name] = tuple(value) if name.endswith("_order") else to_value(value)
+        try:
+            reference[name] = tuple(value) if name.endswith("_order") else to_value(value)
+        except (FormulaError, TypeError) as exc:
+            raise ExgenError(f"reference `{name}`: {exc}",
+                             where=line_of(path, f"reference.{name}")) from None
     for choice in space.choices:
         reference.setdefault(choice.param, choice.options)
+        if sorted(reference[choice.param]) != sorted(choice.options):
+            raise ExgenError(f"reference `{choice.param}` must order exactly the options "
+                             f"{', '.join(choice.options)}", where=line_of(path, "reference"))
     missing = set(space.names) - set(reference)
     if missing:
         raise ExgenError(f"reference misses {', '.join(sorted(missing))}", where=str(path))

@@ -13,7 +13,7 @@ import click
 from .bank import Bank, load_bank
 from .errors import ExgenError
 from .numbers import plain
-from .solve import Variant, parse_setting, reference, sample, solve
+from .solve import Variant, reference, sample, solve
 from .solve import plain_params
 
 
@@ -44,6 +44,18 @@ def list_command(ctx: click.Context) -> None:
         click.echo(f"    parameters: {', '.join(ex.space.names) or '—'}")
         click.echo(f"    answers:    {', '.join(ex.answers)}")
         click.echo(f"    variants:   {ex.space.size:,}")
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """`NAME=VALUE` from the command line; the value as JSON where it parses."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise ExgenError(f"--set needs NAME=VALUE, not `{text}`")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value
 
 
 def variant_from_options(ex, seed: int | None, use_reference: bool,

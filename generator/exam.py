@@ -36,7 +36,8 @@ class Item:
     def asked(self) -> list[str]:
         """The answers this student must give, sub-question by sub-question."""
         answers = self.exercise.answers
-        names = [name for name, answer in answers.items() if self.asks(answer.part)]
+        names = [name for name, answer in answers.items()
+                 if self.asks(answer.part) and not answer.intermediate]
         return sorted(names, key=lambda n: answers[n].part or 0)
 
 

@@ -43,6 +43,8 @@ def to_value(raw):
     if isinstance(raw, int):
         return sympy.Integer(raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise FormulaError(f"{raw} is not a finite number")
         return sympy.Rational(repr(raw))
     if isinstance(raw, str):
         return raw
@@ -73,6 +75,16 @@ def _div(a, b):
     return a / b
 
 
+MAX_EXPONENT = 1000
+
+
+def _pow(a, b):
+    """Powers with a bounded exponent: `2**20` is fine, `d ** 10**9` is a typo."""
+    if isinstance(b, sympy.Basic) and b.is_number and abs(b) > MAX_EXPONENT:
+        raise FormulaError(f"the exponent {b} is larger than {MAX_EXPONENT}")
+    return a**b
+
+
 def _floordiv(a, b):
     if b == 0:
         raise FormulaError("division by zero")
@@ -92,7 +104,7 @@ _BINARY = {
     ast.Div: _div,
     ast.FloorDiv: _floordiv,
     ast.Mod: _mod,
-    ast.Pow: lambda a, b: a**b,
+    ast.Pow: lambda a, b: _pow(a, b),
 }
 
 _COMPARE = {
@@ -174,7 +186,7 @@ class Formula:
             return _evaluate(self.tree, env)
         except FormulaError:
             raise
-        except (TypeError, ValueError, ZeroDivisionError, AttributeError) as exc:
+        except (TypeError, ValueError, ZeroDivisionError, AttributeError, IndexError) as exc:
             raise FormulaError(f"cannot evaluate `{self.source}`: {exc}") from None
 
     def holds(self, env: Mapping[str, object]) -> bool:
@@ -263,6 +275,17 @@ _PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.FloorDiv: 2,
 _ATOM = 5
 
 
+def fraction_latex(value, style: NumberStyle) -> str | None:
+    """`\\frac{p}{q}` for a rational that is not whole and has a small denominator (so
+    that a third is shown exactly, not as 0.33); None otherwise."""
+    value = sympy.sympify(value)
+    if not value.is_Rational or value.is_Integer or value.q > 100:
+        return None
+    sign = "-" if value < 0 else ""
+    return (rf"{sign}\frac{{{style.integer(abs(int(value.p)))}}}"
+            rf"{{{style.integer(int(value.q))}}}")
+
+
 def default_symbol(name: str) -> str:
     """`d_k` → `d_k`, `d_model` → `d_{model}`, `seq_len` → `\\text{seq\\_len}`."""
     head, _, tail = name.partition("_")
@@ -299,6 +322,11 @@ class Printer:
 
     # Each _print returns (latex, precedence).
     def _number(self, value) -> tuple[str, int]:
+        fraction = None if is_vector(value) else fraction_latex(value, self.style)
+        if fraction and not show_value(value, self.style, self.places).approximate:
+            fraction = None      # a short decimal such as 0.25 prints as itself
+        if fraction:
+            return fraction, (3 if value < 0 else _ATOM)
         shown = show_value(value, self.style, self.places)
         self.approximate |= shown.approximate
         negative = not is_vector(value) and sympy.sympify(value).is_negative

@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
-from .formula import is_matrix
+from .formula import is_matrix, to_value
 from .numbers import NumberStyle, show_value
 from .solve import Solution
 
@@ -59,8 +59,15 @@ def environment(template_dir: Path, locale: str, min_grouping: int,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["num"] = lambda value, places=2: show_value(
-        sympy.sympify(value), style, places).text
+    def num(value, places=2):
+        # Numbers only: sympify() of a string would evaluate it, outside the sandbox.
+        if isinstance(value, bool) or not isinstance(value, (int, float, sympy.Number,
+                                                             sympy.Expr, tuple)):
+            raise ExgenError(f"the num filter takes a number, not {type(value).__name__}")
+        return show_value(to_value(value) if isinstance(value, (int, float)) else value,
+                          style, int(places)).text
+
+    env.filters["num"] = num
     return env
 
 

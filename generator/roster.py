@@ -42,8 +42,10 @@ def read_roster(path: Path, languages) -> tuple[Student, ...]:
         raise ExgenError("the roster needs a header line with at least the column `id` "
                          "(columns: id,name[,lang,group])", where=f"{path}, line 1")
     students, seen = [], {}
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    for row in reader:
+        line = reader.line_num
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()
+               if isinstance(v, str) or v is None}
         sid = row.get("id", "")
         where = f"{path}, line {line}"
         if not sid:

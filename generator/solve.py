@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping
 
+import sympy
+
 from .bank import LETTERS, Exercise
 from .errors import ExgenError
-from .formula import FormulaError, Printer
+from .formula import FormulaError, Printer, fraction_latex
 from .numbers import NumberStyle, plain, show_value
 from .params import draws
 
@@ -37,20 +39,30 @@ def plain_params(params: Mapping[str, object]) -> dict:
 
 @dataclass(frozen=True)
 class Step:
-    """One worked step: `symbolic = substituted ≈ result`, all LaTeX math."""
+    """One worked step, all LaTeX math: `symbolic = substituted = fraction ≈ result`.
+
+    Where a rounded number had to be substituted (an irrational σ), what follows the
+    substitution can only be approximately equal to it, so it is joined with ≈ and no
+    exact fraction is claimed."""
 
     symbolic: str
     substituted: str
     result: str
-    approximate: bool
+    substituted_rounded: bool = False    # a rounded value stands in the substitution
+    fraction: str | None = None          # the exact value, where it is a short fraction
+    result_rounded: bool = False         # the result is printed rounded
 
     def latex(self, *, formula: bool = True, boxed: bool = False) -> str:
-        relation = r" \approx " if self.approximate else " = "
         result = rf"\boxed{{{self.result}}}" if boxed else self.result
-        parts = [self.symbolic] if formula else []
-        if self.substituted != self.result:
-            parts.append(self.substituted)
-        return " = ".join(parts) + relation + result if parts else result
+        text = f"{self.symbolic} = " if formula else ""
+        if self.substituted == self.result:
+            return text + result
+        text += self.substituted
+        if self.substituted_rounded:
+            return text + r" \approx " + result
+        if self.fraction and self.fraction != self.substituted:
+            text += f" = {self.fraction}"
+        return text + (r" \approx " if self.result_rounded else " = ") + result
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,20 +103,10 @@ class Solution:
         printer = Printer(symbols, style, answer.places, env=self.value_env())
         substituted = printer.print(answer.formula)
         result, rounded = self.shown(name, style)
-        fraction = _fraction(self.answers[name], rounded)
-        if fraction:
-            substituted = substituted if substituted == fraction else f"{substituted} = {fraction}"
-        return Step(symbolic, substituted, result, rounded or printer.approximate)
-
-
-def _fraction(value, rounded: bool) -> str | None:
-    """A rational answer that does not end in a few decimals is also shown as a fraction."""
-    if not rounded or isinstance(value, tuple) or not getattr(value, "is_Rational", False):
-        return None
-    if value.q > 100:
-        return None
-    sign = "-" if value < 0 else ""
-    return rf"{sign}\frac{{{abs(value.p)}}}{{{value.q}}}"
+        value = self.answers[name]
+        fraction = fraction_latex(value, style) if rounded and not isinstance(value, tuple) \
+            else None
+        return Step(symbolic, substituted, result, printer.approximate, fraction, rounded)
 
 
 def reference(exercise: Exercise, fixed: Mapping[str, object] | None = None) -> Variant:
@@ -146,18 +148,16 @@ def solve(variant: Variant) -> Solution:
             except FormulaError as exc:
                 raise ExgenError(f"answer `{name}`: {exc} (parameters {variant.key})",
                                  where=str(exercise.path)) from None
+            if not _real(answers[name]):
+                raise ExgenError(f"answer `{name}` is not a real number for the parameters "
+                                 f"{variant.key}", where=str(exercise.path))
         env[name] = answers[name]
     return Solution(variant, answers)
 
 
-def parse_setting(text: str) -> tuple[str, object]:
-    """`NAME=VALUE` from the command line; the value as JSON where it parses."""
-    name, sep, raw = text.partition("=")
-    if not sep or not name.strip():
-        raise ExgenError(f"--set needs NAME=VALUE, not `{text}`")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return name.strip(), value
-
+def _real(value) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_real(v) for v in value)
+    if isinstance(value, sympy.MatrixBase):
+        return all(_real(v) for v in value)
+    return bool(getattr(value, "is_real", False)) or isinstance(value, bool)

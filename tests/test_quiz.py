@@ -24,7 +24,8 @@ from generator.cli import main
 from generator.exam import plan
 from generator.grade import answer_columns, judge, number_readings
 from generator.roster import numbered, read_roster
-from generator.solve import parse_setting, reference, solve
+from generator.cli import parse_setting
+from generator.solve import reference, solve
 from generator.spec import load_spec
 
 QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
@@ -913,7 +914,8 @@ def test_template_without_roster_numbers_the_students(bank, run):
     assert result.code == 0, result.err
     rows = list(csv.reader(io.StringIO(result.out)))
     assert [r[0] for r in rows[1:]] == ["01", "02", "03", "04"]
-    every = {f"{ex_id}.{name}" for ex_id, ex in bank.exercises.items() for name in ex.answers}
+    every = {f"{ex_id}.{name}" for ex_id, ex in bank.exercises.items()
+             for name, answer in ex.answers.items() if not answer.intermediate}
     assert rows[0][0] == "id" and set(rows[0][1:]) == every     # no spec: all 12 exercises
     order = [c.split(".")[0] for c in rows[0][1:]]
     assert list(dict.fromkeys(order)) == list(bank.exercises)
@@ -935,9 +937,11 @@ def test_example_answers_grade_with_every_output(run, tmp_path):
     for r in rows:
         assert r["max"] == "10" and 0 <= float(r["total"]) <= 10
         assert 2 <= int(r["grade"]) <= 6
+    # The sample answers match today's keys (examples/make_answers.py remakes them):
+    # mostly right, so the class average is well above half.
+    assert sum(float(r["total"]) for r in rows) / len(rows) > 5
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "Лекция 5: контролно" in report and "histogram.png" in report
-    assert "| 2401012 | layernorm.normalized | ? |" in report        # the unreadable "?"
     text = pdf_text(out / "report.pdf")
     assert "Лекция 5: контролно" in text and "2401012" in text
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
+from .errors import ExgenError
 from .documents import (Heading, Renderers, answer_boxes, handout_parts,
                         instructor_rows, student_documents)
 from .exam import Exam, manifest
@@ -26,13 +27,25 @@ from .solve import Solution
 
 
 @contextlib.contextmanager
-def replacing(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it becomes `target`, on failure it vanishes."""
+def replacing(target: Path, marker: str, keep: Sequence[str] = ()) -> Iterator[Path]:
+    """Yield a temporary folder; on success it becomes `target`, on failure it vanishes.
+
+    Only a folder exgen wrote (one holding `marker`, a glob) is ever replaced: any other
+    non-empty folder is refused rather than wiped. Subfolders named in `keep` (a
+    build's grades) are carried over into the new build."""
     target = target.resolve()
+    if target.exists() and (not target.is_dir() or (
+            any(target.iterdir()) and not any(target.glob(marker)))):
+        raise ExgenError(f"{target} is not an exgen output folder ({marker} is missing) and "
+                         "exgen replaces its whole output folder: choose a new or empty "
+                         "folder with --out")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield staging
+        for name in keep:
+            if (target / name).is_dir() and not (staging / name).exists():
+                shutil.copytree(target / name, staging / name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -72,7 +85,8 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     bank = exam.bank
     renderers = Renderers(bank)
     result = ExamBuild(out)
-    with replacing(out) as staging, ThreadPoolExecutor(max_workers=1) as background:
+    with replacing(out, "manifest.json", keep=("grades",)) as staging, \
+            ThreadPoolExecutor(max_workers=1) as background:
         documents = []
         for se in exam.students:
             documents.append(student_documents(se, headings, renderers))
@@ -114,7 +128,7 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
                    formats: Sequence[str]) -> list[str]:
     renderers = Renderers(bank)
     written = []
-    with replacing(out) as staging:
+    with replacing(out, "handout-*") as staging:
         for lang in langs:
             parts = handout_parts(bank, lang, solutions, renderers)
             text = handout_markdown(bank, lang, headings[lang], parts)
@@ -138,7 +152,7 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
 
     bank = grading.exam.bank
     words = bank.language(lang).words
-    with replacing(out) as staging:
+    with replacing(out, "grades.csv") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])

@@ -4,6 +4,7 @@ and exit status 2, never a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -114,10 +115,16 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
         parts += [f"### {language.word('solution')}", rendered.solution]
     text = "\n\n".join(parts) + "\n"
     if fmt == "tex":
-        from .latex import markdown_to_latex
+        from .pdf import to_latex
 
-        text = markdown_to_latex(text, lang)
+        text = to_latex(text, lang, f"exercise {ex.id}")
     click.echo(text, nl=False)
+
+
+def exam_folder(seed: int, spec_path: Path | None) -> Path:
+    """build/exams/seed-N, or build/exams/<spec>-seed-N: two exams never share a folder."""
+    name = f"seed-{seed}" if spec_path is None else f"{spec_path.stem}-seed-{seed}"
+    return Path("build") / "exams" / name
 
 
 def _spec(bank: Bank, path: Path | None):
@@ -165,7 +172,8 @@ def _formats(text: str | None) -> tuple[str, ...]:
               help="Also an answer form per student, a box per answer "
                    "(default: with --spec).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default build/exams/seed-N/).")
+              help="Output folder (default build/exams/seed-N/, with a spec "
+                   "build/exams/SPEC-seed-N/).")
 @click.pass_context
 def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
@@ -179,7 +187,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
         answer_sheet = spec_path is not None
     people = _students(bank, students, roster)
     formats = _formats(fmt)
-    out = out or Path("build") / "exams" / f"seed-{seed}"
+    out = out or exam_folder(seed, spec_path)
     with progress_bar(len(people), "drawing variants") as update:
         exam = plan(bank, seed, people, lang, spec.slots, progress=update)
     label = "writing " + " and ".join({"md": "Markdown", "pdf": "PDF"}[f] for f in formats)
@@ -238,10 +246,14 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
 @click.option("--lang", default="bg", show_default=True, help="Language of the report.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Report formats (default: md,pdf when TeX is installed, else md).")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The exams' build folder, whose manifest.json the keys "
+                                 "are checked against (default: as `exams` names it).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default build/exams/seed-N/grades/).")
+              help="Output folder (default: grades/ in the build folder).")
 @click.pass_context
-def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, fmt, out):
+def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, fmt,
+          build_dir, out):
     """Mark a class's answers against each student's own key."""
     from .build import write_grades
     from .exam import plan
@@ -256,14 +268,39 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, 
         return
     if answers_path is None:
         raise ExgenError("--answers FILE.csv is needed (or --template to print a blank one)")
+    build_dir = build_dir or exam_folder(seed, spec_path)
+    same_as_built(exam, build_dir / "manifest.json")
     grading = grade_exam(exam, read_answers(answers_path, exam), spec.scale)
-    out = out or Path("build") / "exams" / f"seed-{seed}" / "grades"
+    out = out or build_dir / "grades"
     written = write_grades(grading, spec.headings[lang], lang, out, _formats(fmt))
     for sid in grading.missing:
         click.echo(f"note: no answers for student {sid}: counted as blank", err=True)
     totals = [s.total for s in grading.students]
     click.echo(f"{len(totals)} students graded, mean {sum(totals) / len(totals):.2f} of "
                f"{grading.maximum:g}: {', '.join(written)} in {out}/")
+
+
+def same_as_built(exam, manifest_path: Path) -> None:
+    """Grading draws the keys again from (seed, spec, roster); the printed sheets must be
+    the same, or every key would be wrong. The build's manifest says what was printed."""
+    if not manifest_path.is_file():
+        click.echo(f"note: no {manifest_path} to check the keys against; grading with the "
+                   "variants this seed, spec and roster give", err=True)
+        return
+    try:
+        built = {s["id"]: s["variant_code"] for s in
+                 json.loads(manifest_path.read_text(encoding="utf-8"))["students"]}
+    except (ValueError, KeyError, TypeError):
+        raise ExgenError("not a manifest written by exgen exams",
+                         where=str(manifest_path)) from None
+    differ = [se.student.id for se in exam.students
+              if built.get(se.student.id, se.code) != se.code]
+    if differ:
+        raise ExgenError(
+            f"the sheets in {manifest_path.parent} were built from another roster or spec: "
+            f"students {', '.join(differ[:5])}{' …' if len(differ) > 5 else ''} have other "
+            "variants there. Grade with the seed, --spec and --roster the exams were built "
+            "with (a student's variant depends on the classmates before them in the roster)")
 
 
 @cli.command()
@@ -297,4 +334,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"exgen: error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug, not bad input: say so in one line
+        if os.environ.get("EXGEN_DEBUG"):
+            raise
+        click.echo(f"exgen: internal error: {type(exc).__name__}: {exc} (run with "
+                   "EXGEN_DEBUG=1 for the traceback, and please report it)", err=True)
+        sys.exit(1)
     sys.exit(0)

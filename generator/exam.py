@@ -3,8 +3,10 @@
 `plan` is the single source every writer (Markdown, PDF, manifest) reads from. A
 student's variant of an exercise is drawn from a stream seeded by (seed, student id,
 exercise); only when a classmate earlier in the roster already holds that variant is it
-drawn again, so appending students never changes anyone's exam and classmates share a
-variant only when the exercise has fewer variants than the class has students.
+drawn again (once every variant is out, a new round starts), so appending students never
+changes anyone's exam and classmates share a variant only when the exercise has fewer
+variants than the class has students. Removing or reordering students can change the
+variants of those after them: grading therefore checks the build's manifest.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Iterable, Sequence
 
 from .bank import Bank, Exercise
 from .roster import Student
-from .params import stream
+from .params import draws
 from .solve import Solution, sample, solve
 
 
@@ -77,8 +79,8 @@ def choose(slot: Slot, seed: int, student_id: str, slot_index: int,
     if len(slot.pool) == slot.pick:
         chosen = list(slot.pool)
     else:
-        preference = stream("pool", seed, student_id, slot_index).permutation(len(slot.pool))
-        rank = {slot.pool[i]: r for r, i in enumerate(preference)}
+        rank = {ex_id: next(draws(2**64, "pool", seed, student_id, slot_index, ex_id))
+                for ex_id in slot.pool}
         chosen = sorted(slot.pool, key=lambda ex: (given.get(ex, 0), rank[ex]))[:slot.pick]
     for ex_id in chosen:
         given[ex_id] = given.get(ex_id, 0) + 1
@@ -99,7 +101,7 @@ def all_exercises(bank: Bank) -> tuple[Slot, ...]:
 
 def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
          slots: Iterable[Slot] | None = None, progress=None) -> Exam:
-    """Draw and solve every student's variants (in roster order, see the module note)."""
+    """Draw and solve every student's variants, in roster order (see the module note)."""
     slots = tuple(slots) if slots is not None else all_exercises(bank)
     taken: dict[str, set[int]] = {}
     wrapped: dict[str, int] = {}
@@ -108,20 +110,19 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
     exams = []
     for student in students:
         items = []
-        chosen = [(ex_id, slot) for index, slot in enumerate(slots)
-                  for ex_id in choose(slot, seed, student.id, index, given[index])]
-        for position, (ex_id, slot) in enumerate(chosen, start=1):
+        picks = [(ex_id, slot) for index, slot in enumerate(slots)
+                 for ex_id in choose(slot, seed, student.id, index, given[index])]
+        for position, (ex_id, slot) in enumerate(picks, start=1):
             exercise = bank.exercise(ex_id)
-            used = taken.setdefault(exercise.id, set())
-            if len(used) >= exercise.space.size:
-                wrapped[exercise.id] = exercise.space.size
+            used = taken.setdefault(ex_id, set())
+            if len(used) >= exercise.space.size:       # every variant is out: a new round
+                wrapped[ex_id] = exercise.space.size
                 used.clear()
             index, variant = sample(exercise, seed, student.id, taken=used)
             used.add(index)
-            cache_key = (exercise.id, index)
-            if cache_key not in solved:
-                solved[cache_key] = solve(variant)
-            items.append(Item(position, exercise, solved[cache_key], slot.points,
+            if (ex_id, index) not in solved:
+                solved[(ex_id, index)] = solve(variant)
+            items.append(Item(position, exercise, solved[(ex_id, index)], slot.points,
                               slot.parts))
         exams.append(StudentExam(student, student.lang or lang, tuple(items)))
         if progress is not None:

@@ -39,7 +39,6 @@ class Mark:
     answer: str
     given: str
     status: str                 # right, wrong, blank or unparseable
-    expected: str
 
     @property
     def column(self) -> str:
@@ -134,7 +133,7 @@ def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
 
 # ---------------------------------------------------------------- reading one answer
 
-_NUMBER = re.compile(r"^[+-−]?[\d\s\u00a0.,']+$")
+_NUMBER = re.compile(r"^[-+−]?[\d\s\u00a0.,']+$")
 
 
 def number_readings(text: str) -> list[float]:
@@ -271,9 +270,8 @@ def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
                 column = f"{item.exercise.id}.{name}"
                 expected = item.solution.answers[name]
                 given = row.get(column, "")
-                shown = item.solution.shown(name, exam.bank.language("en").style)[0]
                 item_marks.append(Mark(se.student.id, item.position, item.exercise.id, name,
-                                       given, judge(given, answer, expected), shown))
+                                       given, judge(given, answer, expected)))
             marks.extend(item_marks)
             right = sum(m.right for m in item_marks)
             points.append(round(worth * right / len(item_marks), 2) if item_marks else 0)

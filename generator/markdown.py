@@ -43,14 +43,15 @@ def student_markdown(bank: Bank, doc: StudentDocument) -> str:
              for p in doc.parts]
     total = doc.student_exam.total_points
     return _render(bank, "exam.md", heading=doc.heading, words=bank.language(doc.lang).words,
-                   student=doc.student, code=doc.code, items=items, key=doc.key,
+                   student=_student(doc.student), code=doc.code, items=items, key=doc.key,
                    total_points=style.points(total) if total is not None else "")
 
 
 def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
                           boxes: Sequence[AnswerBox]) -> str:
     return _render(bank, "answer-sheet.md", heading=doc.heading,
-                   words=bank.language(doc.lang).words, student=doc.student, code=doc.code,
+                   words=bank.language(doc.lang).words, student=_student(doc.student),
+                   code=doc.code,
                    boxes=[b.__class__(b.position, _cell(b.exercise), b.name, _cell(b.label),
                                       b.kind) for b in boxes])
 
@@ -73,10 +74,14 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: d
              "label": _cell(a.label), "right": a.right, "given_to": a.given_to,
              "wrong": a.wrong, "blank": a.blank, "unparseable": a.unparseable}
             for a in answer_stats]
-    marks = [{"student_id": _cell(m.student_id), "column": _cell(m.column),
+    def answer_name(mark) -> str:
+        label = bank.exercise(mark.exercise_id).answers[mark.answer].labels.get(lang, "")
+        return f"{_cell(label)} (`{mark.column}`)" if label else f"`{mark.column}`"
+
+    marks = [{"student_id": _cell(m.student_id), "column": answer_name(m),
               "given": _cell(m.given)} for m in problems]
     return _render(bank, "report.md", heading=heading, words=words, seed=seed, stats=stats,
-                   answer_stats=rows, problems=marks, missing=missing)
+                   answer_stats=rows, problems=marks, missing=[_cell(m) for m in missing])
 
 
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
@@ -84,5 +89,16 @@ def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Pa
                    items=parts)
 
 
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>|$~])")
+_LINE_START = re.compile(r"^(\s*)([#+-]|\d+[.)])")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text that came from people (names, ids, typed answers), shown as it is: every sign
+    Markdown (or the dollar maths) would act on is escaped."""
+    text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def _student(student) -> dict:
+    return {"id": _cell(student.id), "name": _cell(student.name) if student.name else ""}

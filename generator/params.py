@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
-import numpy as np
 
 from .errors import ExgenError
 from .formula import Formula, FormulaError, to_value
@@ -254,13 +253,6 @@ def _why_empty(names, constraints, candidates) -> str:
 
 
 # ---------------------------------------------------------------- seeded draws
-
-
-def stream(*parts: object) -> np.random.Generator:
-    """A random generator that depends only on the given values, never on global state."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    entropy = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4)]
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
 def draws(size: int, *parts: object) -> Iterator[int]:

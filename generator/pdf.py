@@ -31,11 +31,15 @@ import pikepdf
 from .bank import Bank, Language
 from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument, answer_boxes
 from .errors import ExgenError
+from . import latex
 from .latex import PREAMBLE_PACKAGES, markdown_to_latex
 from .markdown import instructor_markdown
 from .roster import print_order
 
 PASSES = 2
+# How many LaTeX documents a class is typeset as: fixed, not the number of cores, since
+# each per-student file carries the fonts of its document (the same bytes everywhere).
+DOCUMENTS = 2
 ORIGIN = "%exgen-origin: "
 SHEET_ANSWER_SPACE = "3.5cm"
 
@@ -53,9 +57,12 @@ def to_latex(markdown: str, lang: str, origin: str) -> str:
 
 
 def escape_text(text: str, lang: str) -> str:
-    """Plain text (names, titles) through the same converter as the exercise texts."""
-    body = to_latex(text.replace("\n", " "), lang, f"the text `{text}`").strip()
-    return body.removeprefix("\\par").strip() if body else ""
+    """Plain text — names, ids, titles, fixed words — as LaTeX: every character printed
+    as it is (a name like `$x$` or `# Ivan` is not markup)."""
+    try:
+        return latex.escape_text(str(text).replace("\n", " "), lang)
+    except ValueError as exc:
+        raise ExgenError(f"the text `{text}`: {exc}") from None
 
 
 def new_document(lang: str, words: Language) -> Document:
@@ -183,13 +190,15 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
 
 
 def class_document(bank: Bank, lang: str, parts: Sequence[tuple[str, str]]) -> str:
-    """One LaTeX document of many parts, each restarting its page count."""
+    """One LaTeX document of many parts, each restarting its page count and its running
+    header (a student's part sets its own)."""
     doc = new_document(lang, bank.language(lang))
-    for number, (origin, latex) in enumerate(parts, start=1):
+    for number, (origin, body) in enumerate(parts, start=1):
         doc.append(NoEscape(
             r"\clearpage"
             + rf"\setcounter{{page}}{{1}}\renewcommand{{\exgenpart}}{{{number}}}"
-            + f"\n{ORIGIN}{origin}\n" + latex
+            + r"\renewcommand{\exgenhead}{}"
+            + f"\n{ORIGIN}{origin}\n" + body
             + rf"\exgenendpart{{{number}}}"))
     return doc.dumps()
 
@@ -287,8 +296,9 @@ def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
 
 def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
                     rows: Sequence[KeyRow]) -> str:
-    return to_latex(instructor_markdown(bank, lang, heading, seed, rows), lang,
-                    "the instructor's key")
+    header = rf"\renewcommand{{\exgenhead}}{{{escape_text(heading.course, lang)}}}"
+    return header + "\n" + to_latex(instructor_markdown(bank, lang, heading, seed, rows),
+                                    lang, "the instructor's key")
 
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
@@ -340,12 +350,11 @@ class PageRange:
 
 def typeset(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
             work: Path) -> list[PageRange]:
-    """Compile the parts as a few documents of about equal size, one per core (each
-    pdflatex run has a fixed start-up cost, so fewer and balanced is faster), and say
-    where each part's pages are."""
-    workers = max(1, min(4, os.cpu_count() or 1, len(parts)))
-    chunks = _balanced(parts, workers)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    """Compile the parts as a few documents of about equal size, in parallel (each
+    pdflatex run has a fixed start-up cost, so few and balanced is fast), and say where
+    each part's pages are."""
+    chunks = _balanced(parts, min(DOCUMENTS, len(parts)))
+    with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
         futures = [pool.submit(compile_tex, class_document(bank, lang, chunk),
                                work / f"part{i}", f"part{i}")
                    for i, chunk in enumerate(chunks)]

@@ -180,11 +180,39 @@ def list_readings(text: str) -> list[list]:
     except json.JSONDecodeError:
         pass
     inner = text[1:-1]
-    if ";" in inner and "[" not in inner:
-        parts = [number_readings(p) for p in inner.split(";")]
-        if all(len(p) == 1 for p in parts):
-            return [[p[0] for p in parts]]
+    if "[" in inner:
+        return []
+    separator = ";" if ";" in inner else None      # [1 2 3] with spaces is a vector too
+    if separator is None and "," in inner:
+        return []
+    parts = [number_readings(p) for p in inner.split(separator) if p.strip()]
+    if parts and all(len(p) == 1 for p in parts):
+        return [[p[0] for p in parts]]
     return []
+
+
+def matrix_readings(text: str) -> list[list]:
+    """A 0/1 matrix: JSON, rows in brackets as the key prints them (`[1; 0] [1; 1]`,
+    `[1, 0] [1, 1]`, `[1 0] [1 1]`), or rows separated by semicolons in one bracket
+    (`[1 0; 1 1]`, `[1,0; 1,1]`)."""
+    text = text.strip()
+    try:
+        value = json.loads(text)
+        if isinstance(value, list) and all(isinstance(r, list) for r in value):
+            return [value]
+    except json.JSONDecodeError:
+        pass
+    rows = re.findall(r"\[([^\[\]]*)\]", text)
+    if len(rows) == 1:
+        rows = rows[0].split(";")
+    elif not rows or re.sub(r"\[[^\[\]]*\]|[\s,\[\]]", "", text):
+        return []
+    try:
+        matrix = [[float(cell) for cell in re.split(r"[\s,;]+", row.strip()) if cell]
+                  for row in rows]
+    except ValueError:
+        return []
+    return [matrix] if matrix and all(matrix) else []
 
 
 def _close(given: float, expected: float, tolerance: float) -> bool:
@@ -214,7 +242,8 @@ def judge(given: str, answer: Answer, expected) -> str:
     tolerance = tolerance_for(answer, expected)
     target = plain(expected)
     if isinstance(target, list):
-        readings = list_readings(given)
+        is_matrix_answer = bool(target) and isinstance(target[0], list)
+        readings = matrix_readings(given) if is_matrix_answer else list_readings(given)
         if not readings:
             return "unparseable"
         flat_target = _flatten(target)
@@ -313,6 +342,11 @@ class AnswerStat:
 
     @property
     def wrong(self) -> int:
+        """Answered, but not right (blank and unreadable answers are counted apart)."""
+        return self.given_to - self.right - self.blank - self.unparseable
+
+    @property
+    def not_right(self) -> int:
         return self.given_to - self.right
 
 
@@ -332,7 +366,7 @@ def answer_stats(grading: Grading, lang: str) -> list[AnswerStat]:
         label = exercise.answers[e["mark"].answer].labels.get(lang, e["mark"].answer)
         result.append(AnswerStat(column, exercise.id, e["mark"].answer, label, e["n"],
                                  e["right"], e["blank"], e["bad"]))
-    return sorted(result, key=lambda s: (-s.wrong / s.given_to, -s.wrong, s.column))
+    return sorted(result, key=lambda s: (-s.not_right / s.given_to, -s.not_right, s.column))
 
 
 def summary(grading: Grading) -> dict:

@@ -991,3 +991,18 @@ def test_handout_with_a_spec_has_only_its_exercises(bank, run, tmp_path):
         for ex_id, exercise in bank.exercises.items():
             present = exercise.title(lang) in text
             assert present == (ex_id in ("rope", "residual", "flash_attention")), ex_id
+
+
+@pytest.mark.parametrize("written", [
+    "[1 0 0 0; 1 1 0 0; 1 1 1 0; 1 1 1 1]",
+    "[1,0,0,0; 1,1,0,0; 1,1,1,0; 1,1,1,1]",
+    "[1; 0; 0; 0] [1; 1; 0; 0] [1; 1; 1; 0] [1; 1; 1; 1]",
+    "[1, 0, 0, 0] [1, 1, 0, 0] [1, 1, 1, 0] [1, 1, 1, 1]",
+    "[[1,0,0,0],[1,1,0,0],[1,1,1,0],[1,1,1,1]]",
+])
+def test_a_mask_is_read_however_it_is_written(bank, written):
+    exercise = bank.exercise("attention_masks")
+    solution = solve(reference(exercise))
+    assert judge(written, exercise.answers["causal"], solution.answers["causal"]) == "right"
+    assert judge(written, exercise.answers["bidirectional"],
+                 solution.answers["bidirectional"]) == "wrong"

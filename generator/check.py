@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .bank import Bank, Exercise
 from .errors import ExgenError
+from .latex import markdown_to_latex
 from .numbers import plain
 from .render import HELPERS, Renderer, template_names
 from .solve import reference, sample, solve
@@ -39,9 +40,13 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
         renderer = Renderer(bank, lang)
         for sol in variants:
             try:
-                renderer.render(sol)
+                rendered = renderer.render(sol)
+                markdown_to_latex(rendered.question + "\n\n" + rendered.solution, lang)
             except ExgenError as exc:
                 problems.append(f"{exc} (variant {sol.variant.key})")
+                break
+            except ValueError as exc:     # text that cannot be typeset in the PDFs
+                problems.append(f"{exercise.templates[lang]}: {exc}")
                 break
     return problems
 

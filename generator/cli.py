@@ -222,7 +222,9 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
     ids = [ex_id for slot in spec.slots for ex_id in slot.pool]
     solutions = [solve(variant_from_options(bank.exercise(ex_id), seed, use_reference, ()))
                  for ex_id in ids]
-    out = out or Path("build") / "handouts" / ("reference" if seed is None else f"seed-{seed}")
+    which = "reference" if seed is None else f"seed-{seed}"
+    out = out or Path("build") / "handouts" / (
+        which if spec_path is None else f"{spec_path.stem}-{which}")
     headings = spec.headings
     if spec_path is None:  # the bank's own handout title, as the seed has it
         headings = {code: replace(h, title=bank.language(code).word("handout"))

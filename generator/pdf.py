@@ -175,14 +175,19 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
     ]
     position = None
     for box in boxes:
-        if box.position != position:
+        if box.position != position:       # an exercise's boxes stay in one column
+            if position is not None:
+                lines.append(r"\end{minipage}")
             position = box.position
-            lines.append(rf"\par\smallskip\noindent\textbf{{{box.position}. "
-                         rf"{escape_text(box.exercise, lang)}}}\par\nopagebreak")
+            lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
+                         rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
         lines.append(
             rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
             rf"{escape_text(box.label, lang)}}}\hfill"
-            rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par")
+            rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par"
+            r"\vspace{4pt}")
+    if position is not None:
+        lines.append(r"\end{minipage}")
     lines.append(r"\end{multicols}")
     if not boxes:
         lines[-2:] = [escape_text(words.word("no_boxes"), lang)]

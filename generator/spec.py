@@ -78,6 +78,11 @@ def load_spec(path: Path, bank: Bank) -> Spec:
                          where=str(path))
     slots = tuple(_slot(raw, number, path, bank) for number, raw in
                   enumerate(raw_slots, start=1))
+    with_points = [slot.points is not None for slot in slots]
+    if any(with_points) and not all(with_points):
+        number = with_points.index(False) + 1
+        raise ExgenError("give every slot its points, or none (then each exercise counts 1)",
+                         where=_slot_where(path, number))
     used: dict[str, int] = {}
     for number, slot in enumerate(slots, start=1):
         for ex_id in slot.pool:
@@ -161,11 +166,16 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
             raise ExgenError("parts must be a list of sub-question numbers, e.g. [1, 3]",
                              where=where)
         for ex_id in pool:
-            available = bank.exercise(ex_id).parts
-            outside = [p for p in parts if not 1 <= p <= available]
+            exercise = bank.exercise(ex_id)
+            outside = [p for p in parts if not 1 <= p <= exercise.parts]
             if outside:
-                raise ExgenError(f"exercise `{ex_id}` has {available or 'no numbered'} "
+                raise ExgenError(f"exercise `{ex_id}` has {exercise.parts or 'no numbered'} "
                                  f"sub-question(s); parts {outside} do not exist",
                                  where=where)
+            if not any(a.part in parts or a.part is None for a in exercise.answers.values()
+                       if not a.intermediate):
+                raise ExgenError(f"parts {parts} of `{ex_id}` ask for no answer to write or "
+                                 "grade (only conceptual questions): add a part with an "
+                                 "answer", where=where)
         parts = tuple(sorted(set(parts)))
     return Slot(tuple(pool), points, pick, parts)

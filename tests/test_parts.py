@@ -81,3 +81,28 @@ def test_a_part_the_exercise_does_not_have_is_refused(tmp_path, run):
     result = run("exams", "--seed", 3, "--students", 2, "--spec", spec, "--format", "md",
                  "--out", tmp_path / "out")
     assert result.code == 2 and "9" in result.err and "spec.toml, line" in result.err
+
+
+def test_parts_that_ask_no_answer_are_refused(tmp_path, run):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[slot]]\npool = ["rope"]\nparts = [2, 3]\npoints = 2\n', encoding="utf-8")
+    result = run("exams", "--seed", 1, "--students", 2, "--spec", spec, "--format", "md",
+                 "--out", tmp_path / "out")
+    assert result.code == 2 and "rope" in result.err and "no answer" in result.err
+
+
+def test_points_are_given_to_every_slot_or_to_none(tmp_path, run):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[slot]]\npool = ["ffn_dims"]\npoints = 3\n\n[[slot]]\n'
+                    'pool = ["residual"]\n', encoding="utf-8")
+    result = run("exams", "--seed", 1, "--students", 2, "--spec", spec, "--format", "md",
+                 "--out", tmp_path / "out")
+    assert result.code == 2 and "spec.toml, line 5" in result.err
+
+
+def test_check_finds_text_the_pdfs_cannot_typeset(bank_copy, run):
+    template = bank_copy / "templates" / "en" / "residual.md"
+    template.write_text(template.read_text().replace("{% block question %}",
+                                                     "{% block question %}\n🙂\n", 1))
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2 and "residual.md" in result.err

@@ -492,7 +492,7 @@ BAD_SPECS = {
     "unknown slot key": (SLOT + '\n[[slot]]\npool = ["rope"]\nweight = 3\n', ["weight"], 5),
     "unknown table": ('[bg]\ntitle = "x"\n\n[extras]\nx = 1\n\n' + SLOT, ["extras"], 4),
     "unknown heading key": ('[en]\ntitel = "x"\n\n' + SLOT, ["titel"], 1),
-    "exercise in two slots": (SLOT + '\n[[slot]]\npool = ["rope", "ffn_dims"]\n',
+    "exercise in two slots": (SLOT + '\n[[slot]]\npool = ["rope", "ffn_dims"]\npoints = 1\n',
                               ["ffn_dims", "twice"], 5),
     "no slot": ('[en]\ntitle = "x"\n', ["slot"], None),
     "pick zero": ('[[slot]]\npool = ["rope", "residual"]\npick = 0\n', ["pick"], 1),

@@ -172,19 +172,23 @@ class Renderer:
                     raise ExgenError(str(exc), where=str(variant.exercise.templates[self.lang]))
                 except Exception as exc:  # a template may fail in any way: name where
                     raise ExgenError(f"{type(exc).__name__}: {exc}",
-                                     where=_template_where(exc, variant.exercise, self.lang)
+                                     where=_template_where(exc, variant.exercise, self.lang,
+                                                          template)
                                      ) from None
             self._cache[key] = RenderedExercise(**parts)
         return self._cache[key]
 
 
-def _template_where(exc: Exception, exercise: Exercise, lang: str) -> str:
+def _template_where(exc: Exception, exercise: Exercise, lang: str,
+                    template: jinja2.Template) -> str:
+    """The template line where rendering failed (a block called directly runs compiled
+    code, whose line numbers the template maps back to its own)."""
     lineno = getattr(exc, "lineno", None)
     if lineno is None:
         tb = exc.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == str(exercise.templates[lang]):
-                lineno = tb.tb_lineno
+                lineno = template.get_corresponding_lineno(tb.tb_lineno)
             tb = tb.tb_next
     path = exercise.templates[lang]
     return f"{path}, line {lineno}" if lineno else str(path)

@@ -76,7 +76,8 @@ def test_template_with_an_unknown_name_is_reported(bank_copy, run):
     result = run("--bank", bank_copy, "check")
     assert result.code == 2 and "d_head" in result.err and "gqa_kv_cache.md" in result.err
     shown = run("--bank", bank_copy, "show", "gqa_kv_cache", "--lang", "en")
-    assert shown.code == 2 and "d_head" in shown.err
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "d_head" in text)
+    assert shown.code == 2 and "d_head" in shown.err and f"line {line}:" in shown.err
 
 
 def test_unsatisfiable_constraint_is_named(bank_copy, run):

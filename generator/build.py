@@ -17,8 +17,9 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (Heading, Renderers, answer_boxes, handout_parts,
-                        instructor_rows, student_documents)
+from .documents import (Renderers, answer_boxes, handout_parts, instructor_rows,
+                        student_documents)
+from .spec import Heading
 from .exam import Exam, manifest
 from .markdown import (answer_sheet_markdown, handout_markdown, instructor_markdown,
                        student_markdown)

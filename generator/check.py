@@ -5,6 +5,7 @@ from __future__ import annotations
 from .bank import Bank, Exercise
 from .errors import ExgenError
 from .latex import markdown_to_latex
+from .grade import accepted
 from .numbers import plain
 from .render import HELPERS, Renderer, template_names
 from .solve import reference, sample, solve
@@ -31,7 +32,8 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
                             "the seed")
             continue
         got = solution.answers[name]
-        if not _matches(got, answer.reference, answer.places):
+        if not (got == answer.reference if answer.is_choice
+                else accepted(answer.reference, answer, got)):
             problems.append(f"{exercise.path}: with the reference values, `{name}` is "
                             f"{plain(got)}, but the seed's answer is {answer.reference}")
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
@@ -49,21 +51,6 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
                 problems.append(f"{exercise.templates[lang]}: {exc}")
                 break
     return problems
-
-
-def _matches(value, expected, places: int) -> bool:
-    """The seed prints rounded numbers: equal to within half a unit of the last place."""
-    if isinstance(value, str):
-        return value == expected
-    got, want = _flatten(plain(value)), _flatten(expected)
-    return len(got) == len(want) and all(
-        abs(g - w) <= 0.5 * 10**-places + 1e-9 for g, w in zip(got, want))
-
-
-def _flatten(value) -> list[float]:
-    if isinstance(value, (list, tuple)):
-        return [x for item in value for x in _flatten(item)]
-    return [float(value)]
 
 
 def check_bank(bank: Bank) -> list[str]:

@@ -12,22 +12,7 @@ from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .render import Renderer
 from .solve import Solution
-
-
-@dataclass(frozen=True)
-class Heading:
-    """What the top of a document says, in one language."""
-
-    course: str
-    title: str
-    date: str = ""
-    duration: str = ""
-    instructions: str = ""
-
-
-def default_heading(bank: Bank, lang: str) -> Heading:
-    words = bank.language(lang).words
-    return Heading(course=words.get("course", ""), title=words.get("exam_title", ""))
+from .spec import Heading
 
 
 @dataclass(frozen=True)

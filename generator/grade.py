@@ -26,9 +26,8 @@ from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .numbers import plain
 from .roster import print_order
+from .spec import DEFAULT_SCALE
 
-# Bulgarian six-point scale: the share of the points needed for each grade.
-DEFAULT_SCALE = ((0.87, 6), (0.75, 5), (0.62, 4), (0.50, 3), (0.0, 2))
 
 
 @dataclass(frozen=True)
@@ -239,24 +238,24 @@ def judge(given: str, answer: Answer, expected) -> str:
         if len(letter) != 1 or not letter.isalpha():
             return "unparseable"
         return "right" if letter == expected else "wrong"
-    tolerance = tolerance_for(answer, expected)
     target = plain(expected)
     if isinstance(target, list):
         is_matrix_answer = bool(target) and isinstance(target[0], list)
         readings = matrix_readings(given) if is_matrix_answer else list_readings(given)
-        if not readings:
-            return "unparseable"
-        flat_target = _flatten(target)
-        for reading in readings:
-            flat = _flatten(reading)
-            if flat is not None and len(flat) == len(flat_target) and all(
-                    _close(g, e, tolerance) for g, e in zip(flat, flat_target)):
-                return "right"
-        return "wrong"
-    readings = number_readings(given)
+    else:
+        readings = number_readings(given)
     if not readings:
         return "unparseable"
-    return "right" if any(_close(r, float(target), tolerance) for r in readings) else "wrong"
+    return "right" if any(accepted(r, answer, expected) for r in readings) else "wrong"
+
+
+def accepted(given, answer: Answer, expected) -> bool:
+    """A number, or a (nested) list of numbers, within the answer's tolerance of the exact
+    value — the one rule for grading and for `check`'s comparison with the seed."""
+    tolerance = tolerance_for(answer, expected)
+    got, want = _flatten(given), _flatten(plain(expected))
+    return got is not None and want is not None and len(got) == len(want) and all(
+        _close(g, e, tolerance) for g, e in zip(got, want))
 
 
 def _flatten(value) -> list[float] | None:

@@ -12,7 +12,8 @@ import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
-from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument
+from .documents import AnswerBox, KeyRow, Part, StudentDocument
+from .spec import Heading
 from .errors import ExgenError
 from .numbers import show_scalar
 

@@ -29,7 +29,8 @@ from pylatex.utils import NoEscape
 import pikepdf
 
 from .bank import Bank, Language
-from .documents import AnswerBox, Heading, KeyRow, Part, StudentDocument, answer_boxes
+from .documents import AnswerBox, KeyRow, Part, StudentDocument, answer_boxes
+from .spec import Heading
 from .errors import ExgenError
 from . import latex
 from .latex import PREAMBLE_PACKAGES, markdown_to_latex

@@ -28,12 +28,28 @@ from pathlib import Path
 from typing import Mapping
 
 from .bank import Bank, line_of, read_toml
-from .documents import Heading, default_heading
 from .errors import ExgenError
-from .exam import Slot
-from .grade import DEFAULT_SCALE
+from .exam import Slot, all_exercises
 
 HEADING_KEYS = {"course", "title", "date", "duration", "instructions"}
+# Bulgarian six-point scale: the share of the points needed for each grade.
+DEFAULT_SCALE = ((0.87, 6), (0.75, 5), (0.62, 4), (0.50, 3), (0.0, 2))
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What the top of a document says, in one language."""
+
+    course: str
+    title: str
+    date: str = ""
+    duration: str = ""
+    instructions: str = ""
+
+
+def default_heading(bank: Bank, lang: str) -> Heading:
+    words = bank.language(lang).words
+    return Heading(course=words.get("course", ""), title=words.get("exam_title", ""))
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,7 @@ class Spec:
 def default_spec(bank: Bank) -> Spec:
     """Without a spec: every exercise of the bank, no points."""
     return Spec(None, {lang: default_heading(bank, lang) for lang in bank.languages},
-                tuple(Slot((ex_id,)) for ex_id in bank.exercises))
+                all_exercises(bank))
 
 
 def load_spec(path: Path, bank: Bank) -> Spec:

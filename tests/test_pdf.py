@@ -159,7 +159,8 @@ def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
     """No line of any sheet or key is wider than the text block (pdfTeX's overfull boxes)."""
     needs_tex()
     from generator import pdf
-    from generator.documents import Renderers, default_heading, student_documents
+    from generator.documents import Renderers, student_documents
+    from generator.spec import default_heading
     from generator.exam import plan
     from generator.roster import numbered
 

@@ -164,7 +164,7 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
         if "pdf" in formats:
             from .pdf import write_report_pdf
 
-            write_report_pdf(bank, lang, text, staging / "histogram.png",
+            write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
         return sorted(p.name for p in staging.iterdir())
 

@@ -91,10 +91,14 @@ def template_csv(exam: Exam) -> str:
     columns = answer_columns(exam)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", *columns])
+    writer.writerow(["id", "name", *columns])
     for se in exam.students:
-        writer.writerow([se.student.id, *([""] * len(columns))])
+        writer.writerow([se.student.id, se.student.name, *([""] * len(columns))])
     return out.getvalue()
+
+
+# Columns an answers file may carry for the people typing it in; never graded.
+INFORMATIONAL = ("name", "group")
 
 
 def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
@@ -105,7 +109,7 @@ def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
         raise ExgenError("the first column must be `id` (print a blank file with "
                          "`exgen grade … --template`)", where=f"{path}, line 1")
     header = [h.strip() for h in header]
-    known = set(answer_columns(exam))
+    known = set(answer_columns(exam)) | set(INFORMATIONAL)
     unknown = [h for h in header[1:] if h not in known]
     if unknown:
         raise ExgenError(f"unknown answer column(s) {', '.join(unknown)} (columns are "
@@ -126,7 +130,7 @@ def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
                              "that contain commas: \"[1.1, 1.8, 3.3]\")",
                              where=f"{path}, line {line}")
         rows[sid] = {h: (row[i].strip() if i < len(row) else "")
-                     for i, h in enumerate(header) if i > 0}
+                     for i, h in enumerate(header) if i > 0 and h not in INFORMATIONAL}
     return rows
 
 

@@ -302,9 +302,13 @@ def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
 
 def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
                     rows: Sequence[KeyRow]) -> str:
-    header = rf"\renewcommand{{\exgenhead}}{{{escape_text(heading.course, lang)}}}"
-    return header + "\n" + to_latex(instructor_markdown(bank, lang, heading, seed, rows),
-                                    lang, "the instructor's key")
+    return running_head(heading.course, lang) + to_latex(
+        instructor_markdown(bank, lang, heading, seed, rows), lang, "the instructor's key")
+
+
+def running_head(text: str, lang: str) -> str:
+    """The text at the top of every page of the part that starts with this."""
+    return rf"\renewcommand{{\exgenhead}}{{{escape_text(text, lang)}}}" + "\n"
 
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
@@ -425,19 +429,21 @@ def handout_latex(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]
 def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
                       target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        latex = in_language(handout_latex(bank, lang, heading, parts), lang, bank)
+        latex = in_language(running_head(heading.course, lang)
+                            + handout_latex(bank, lang, heading, parts), lang, bank)
         source = class_document(bank, lang, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
 
 
-def write_report_pdf(bank: Bank, lang: str, markdown: str, histogram: Path,
-                     target: Path) -> None:
+def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,
+                     histogram: Path, target: Path) -> None:
     """The grading report; its histogram picture sits beside the LaTeX source."""
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         work = Path(tmp)
         shutil.copyfile(histogram, work / histogram.name)
-        latex = in_language(to_latex(markdown, lang, "the grading report"), lang, bank)
+        latex = in_language(running_head(heading.course, lang)
+                            + to_latex(markdown, lang, "the grading report"), lang, bank)
         compiled = compile_tex(class_document(bank, lang, [("the grading report", latex)]),
                                work, "report")
         shutil.copyfile(compiled.pdf, target)

@@ -898,15 +898,15 @@ def test_template_lists_every_answer_column_and_every_student(class_md, bank, ru
     assert result.code == 0, result.err
     rows = list(csv.reader(io.StringIO(result.out)))
     header = rows[0]
-    assert header[0] == "id"
+    assert header[:2] == ["id", "name"]            # the name helps whoever types it in
     assert len(header) == len(set(header))
     needed = {f"{e['exercise']}.{name}" for s in data["students"] for e in s["exercises"]
               for name in asked(e)}
-    assert set(header[1:]) == needed
+    assert set(header[2:]) == needed
     pooled = {ex_id for slot in load_spec(QUIZ, bank).slots for ex_id in slot.pool}
-    assert {c.split(".")[0] for c in header[1:]} <= pooled
+    assert {c.split(".")[0] for c in header[2:]} <= pooled
     assert sorted(r[0] for r in rows[1:]) == sorted(r[0] for r in ROSTER_ROWS)
-    assert all(len(r) == len(header) and not any(r[1:]) for r in rows[1:])
+    assert all(len(r) == len(header) and not any(r[2:]) for r in rows[1:])
 
 
 def test_template_without_roster_numbers_the_students(bank, run):
@@ -916,10 +916,10 @@ def test_template_without_roster_numbers_the_students(bank, run):
     assert [r[0] for r in rows[1:]] == ["01", "02", "03", "04"]
     every = {f"{ex_id}.{name}" for ex_id, ex in bank.exercises.items()
              for name, answer in ex.answers.items() if not answer.intermediate}
-    assert rows[0][0] == "id" and set(rows[0][1:]) == every     # no spec: all 12 exercises
-    order = [c.split(".")[0] for c in rows[0][1:]]
+    assert rows[0][:2] == ["id", "name"] and set(rows[0][2:]) == every  # all 12 exercises
+    order = [c.split(".")[0] for c in rows[0][2:]]
     assert list(dict.fromkeys(order)) == list(bank.exercises)
-    assert rows[0][1:] == answer_columns(plan(bank, 3, numbered(4), "bg"))
+    assert rows[0][2:] == answer_columns(plan(bank, 3, numbered(4), "bg"))
 
 
 def test_example_answers_grade_with_every_output(run, tmp_path):

@@ -31,20 +31,20 @@ setup: $(VENV)/.installed tex
 tex:
 	@if [ "$(FORMAT)" != "md" ]; then scripts/ensure-tex.sh; fi
 
+EXAMS_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
+	--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) $(if $(ANSWER_SHEET),--answer-sheet) \
+	$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
+GRADE_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
+	--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) --answers $(ANSWERS) \
+	$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
+
 exams: setup
 	@if [ -z "$(SEED)" ]; then echo "usage: make exams SEED=N [STUDENTS=N | ROSTER=file.csv] [SPEC=exams/x.toml] [EXAM_LANG=bg|en] [ANSWER_SHEET=1] [FORMAT=md,pdf] [OUT=dir]"; exit 2; fi
-	$(EXGEN) exams --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
-		--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) $(if $(ANSWER_SHEET),--answer-sheet) \
-		$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
+	$(EXGEN) exams $(strip $(EXAMS_ARGS))
 
 grade: setup
 	@if [ -z "$(SEED)" ] || [ -z "$(ANSWERS)" ]; then echo "usage: make grade SEED=N ANSWERS=answers.csv [ROSTER=file.csv | STUDENTS=N] [SPEC=exams/x.toml] [EXAM_LANG=bg|en]"; exit 2; fi
-	$(EXGEN) grade --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
-		--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) --answers $(ANSWERS) \
-		$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
-
-handouts: setup
-	$(EXGEN) handout --reference $(if $(FORMAT),--format $(FORMAT))
+	$(EXGEN) grade $(strip $(GRADE_ARGS))
 
 check: $(VENV)/.installed
 	$(EXGEN) check

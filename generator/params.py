@@ -17,7 +17,7 @@ from typing import Iterator, Mapping
 
 
 from .errors import ExgenError
-from .formula import Formula, FormulaError, to_value
+from .formula import EXACT, FAST, Formula, FormulaError, fast_value, to_value
 
 MAX_GROUP_COMBINATIONS = 2_000_000
 
@@ -227,10 +227,18 @@ def _enumerate_group(names, constraints, candidates, where) -> Group:
             f"the parameters {', '.join(names)} together have {total:,} combinations to "
             f"check; list fewer values (at most {MAX_GROUP_COMBINATIONS:,})", where=where)
     valid = []
-    for values in itertools.product(*(candidates[n] for n in names)):
-        env = dict(zip(names, values))
+    fast = all(c.fast for c in constraints)
+    try:
+        plain = {n: tuple(fast_value(v) for v in candidates[n]) for n in names} if fast \
+            else candidates
+    except FormulaError:
+        fast, plain = False, candidates
+    arithmetic = FAST if fast else EXACT
+    for values, plain_values in zip(itertools.product(*(candidates[n] for n in names)),
+                                    itertools.product(*(plain[n] for n in names))):
+        env = dict(zip(names, plain_values))
         try:
-            if all(c.holds(env) for c in constraints):
+            if all(c.holds(env, arithmetic) for c in constraints):
                 valid.append(values)
         except FormulaError as exc:
             raise ExgenError(str(exc), where=where) from None

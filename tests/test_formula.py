@@ -73,3 +73,20 @@ def test_constraints_are_comparisons():
     c = parse("n_heads % kv_heads == 0 and kv_heads < n_heads")
     assert c.holds({"n_heads": to_value(32), "kv_heads": to_value(8)})
     assert not c.holds({"n_heads": to_value(30), "kv_heads": to_value(8)})
+
+
+def test_fast_constraint_arithmetic_agrees_with_sympy(bank):
+    """Spaces are enumerated with plain Python numbers; sympy must find the same ones."""
+    import itertools
+
+    from generator.formula import EXACT
+
+    for exercise in bank.exercises.values():
+        for group in exercise.space.groups:
+            if not group.constraints:
+                continue
+            candidates = [exercise.space.candidates[n] for n in group.names]
+            exact = tuple(values for values in itertools.product(*candidates)
+                          if all(c.holds(dict(zip(group.names, values)), EXACT)
+                                 for c in group.constraints))
+            assert exact == group.combinations, exercise.id

@@ -73,7 +73,8 @@ def variant_from_options(ex, seed: int | None, use_reference: bool,
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.option("--lang", default="bg", show_default=True, help="bg or en")
 @click.option("--seed", type=int, default=None, help="Draw a variant from this seed.")
-@click.option("--student", default="", help="With --seed: the variant of this student id.")
+@click.option("--student", default="", help="With --seed: this student id's own draw (the "
+              "sheet shows it unless a classmate earlier in the roster drew it first).")
 @click.option("--reference", "use_reference", is_flag=True,
               help="The seed's own values (the default without --seed).")
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",

@@ -109,6 +109,10 @@ def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
         raise ExgenError("the first column must be `id` (print a blank file with "
                          "`exgen grade … --template`)", where=f"{path}, line 1")
     header = [h.strip() for h in header]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise ExgenError(f"the column(s) {', '.join(twice)} appear twice",
+                         where=f"{path}, line 1")
     known = set(answer_columns(exam)) | set(INFORMATIONAL)
     unknown = [h for h in header[1:] if h not in known]
     if unknown:

@@ -5,7 +5,8 @@ and `solution`, rendered separately.
 Inside a template, parameters and answers are plain names (`{{ n_heads }}` prints the
 number the way the language writes it), and a few helpers print the rest:
 `step("name")` the worked step of an answer (formula = numbers = result), `calc("name")`
-the same without the symbolic formula, `options("name")` the (letter, option) pairs of a
+the same without the symbolic formula, `result("name")` the final value alone (boxed in
+keys), `options("name")` the (letter, option) pairs of a
 multiple-choice answer in this variant's order, `grid(n, matrix)` a 0/1 matrix as an
 aligned text block, `ask(n)` whether sub-question n is asked (an exam spec may ask only
 some) and `number(n)` the number it shows among those asked, and the filter `num(places)` to print any number.
@@ -164,10 +165,10 @@ class Renderer:
         if key not in self._cache:
             template = load_template(self.bank, variant.exercise, self.lang)
             context = template.new_context(self.context(solution, parts))
-            parts = {}
+            blocks = {}
             for block in BLOCKS:
                 try:
-                    parts[block] = "".join(template.blocks[block](context)).strip()
+                    blocks[block] = "".join(template.blocks[block](context)).strip()
                 except ExgenError as exc:
                     raise ExgenError(str(exc), where=str(variant.exercise.templates[self.lang]))
                 except Exception as exc:  # a template may fail in any way: name where
@@ -175,7 +176,7 @@ class Renderer:
                                      where=_template_where(exc, variant.exercise, self.lang,
                                                           template)
                                      ) from None
-            self._cache[key] = RenderedExercise(**parts)
+            self._cache[key] = RenderedExercise(**blocks)
         return self._cache[key]
 
 

@@ -173,8 +173,9 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
                          where=where)
     points = raw.get("points")
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
-                               or not math.isfinite(points) or points < 0):
-        raise ExgenError(f"points must be a number, not {points!r}", where=where)
+                               or not math.isfinite(points) or not 0 <= points <= 1000):
+        raise ExgenError(f"points must be a number from 0 to 1000, not {points!r}",
+                         where=where)
     parts = raw.get("parts")
     if parts is not None:
         if not isinstance(parts, list) or not parts or not all(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,10 +25,6 @@ class Variant:
     def key(self) -> str:
         """A stable text identity of the parameters (for caches, codes and comparisons)."""
         return json.dumps(plain_params(self.params), sort_keys=True, ensure_ascii=False)
-
-    @cached_property
-    def code(self) -> str:
-        return hashlib.sha256(f"{self.exercise.id}:{self.key}".encode()).hexdigest()[:6]
 
 
 def plain_params(params: Mapping[str, object]) -> dict:

@@ -7,7 +7,8 @@ from .errors import ExgenError
 from .latex import markdown_to_latex
 from .grade import accepted
 from .numbers import plain
-from .render import HELPERS, Renderer, template_names
+from .render import (HELPERS, Renderer, language_environment, template_names,
+                     template_problems)
 from .solve import reference, sample, solve
 
 SAMPLES_PER_EXERCISE = 20
@@ -39,6 +40,11 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:
+        unsound = template_problems(language_environment(bank, lang),
+                                    exercise.templates[lang])
+        problems += unsound
+        if unsound:
+            continue
         renderer = Renderer(bank, lang)
         for sol in variants:
             try:

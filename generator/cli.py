@@ -187,6 +187,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     if answer_sheet is None:
         answer_sheet = spec_path is not None
     people = _students(bank, students, roster)
+    spec.require([lang] + [p.lang for p in people if p.lang])
     formats = _formats(fmt)
     out = out or exam_folder(seed, spec_path)
     with progress_bar(len(people), "drawing variants") as update:
@@ -219,7 +220,10 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
 
     bank = _bank(ctx)
     spec = _spec(bank, spec_path)
-    langs = [bank.language(lang).code] if lang else list(bank.languages)
+    langs = [bank.language(lang).code] if lang else [
+        code for code in bank.languages if spec_path is None or code in spec.languages
+    ] or list(bank.languages)
+    spec.require(langs)
     ids = [ex_id for slot in spec.slots for ex_id in slot.pool]
     solutions = [solve(variant_from_options(bank.exercise(ex_id), seed, use_reference, ()))
                  for ex_id in ids]
@@ -265,7 +269,9 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, 
     bank = _bank(ctx)
     bank.language(lang)
     spec = _spec(bank, spec_path)
-    exam = plan(bank, seed, _students(bank, students, roster), lang, spec.slots)
+    people = _students(bank, students, roster)
+    spec.require([lang] + [p.lang for p in people if p.lang])
+    exam = plan(bank, seed, people, lang, spec.slots)
     if template:
         click.echo(template_csv(exam), nl=False)
         return

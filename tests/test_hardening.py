@@ -325,3 +325,16 @@ def test_a_spec_without_a_section_for_the_build_language_is_refused(tmp_path, ru
                 "--out", tmp_path / "mixed")
     assert mixed.code == 2 and "[en]" in mixed.err
     assert not (tmp_path / "en").exists() and not (tmp_path / "mixed").exists()
+
+
+def test_an_answer_of_a_thousand_digits_is_printed_not_crashed_on(bank_copy, run):
+    """Decimal's default precision (28 digits) once made a huge rounded answer end in
+    InvalidOperation; every digit of it is printed now."""
+    variants = bank_copy / "variants" / "ffn_dims.toml"
+    variants.write_text(variants.read_text(encoding="utf-8").replace(
+        'formula = "d_model * expansion"', 'formula = "d_model ** 400 / 7"', 1),
+        encoding="utf-8")
+    result = run("--bank", bank_copy, "show", "ffn_dims", "--reference", "--lang", "en")
+    assert result.code == 0, result.err
+    digits = max(len(m) for m in __import__("re").findall(r"[\d,]+\.\d\d", result.out))
+    assert digits > 1000

@@ -169,6 +169,19 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
         return sorted(p.name for p in staging.iterdir())
 
 
+def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[str]:
+    """export.json and a file per LMS format, each written by its writer module."""
+    from .writers import WRITERS
+
+    with replacing(out, "export.json") as staging:
+        write_text(staging / "export.json",
+                   json.dumps(export.to_json(), ensure_ascii=False, indent=2) + "\n")
+        written = ["export.json"]
+        for name in formats:
+            written += WRITERS[name].load().write(export, bank, staging)
+    return sorted(written)
+
+
 @contextlib.contextmanager
 def progress_bar(total: int, label: str) -> Iterator:
     """A tqdm bar on a terminal (nothing otherwise); yields its update function."""

@@ -48,6 +48,18 @@ class StudentDocument:
 
 
 @dataclass(frozen=True)
+class ClassDocuments:
+    """A class build as every writer of it (Markdown, PDF) reads it."""
+
+    exam: Exam
+    documents: tuple[tuple[StudentDocument, StudentDocument], ...]   # (sheet, key)
+    headings: Mapping[str, Heading]
+    lang: str                       # the instructor's key's language
+    rows: tuple["KeyRow", ...]      # the instructor's key, in print order
+    answer_sheets: bool
+
+
+@dataclass(frozen=True)
 class KeyRow:
     id: str
     name: str

@@ -1,6 +1,10 @@
 """The output formats, one module each: the commands loop over the writers a `--format`
 asks for instead of branching on names. Adding a format is adding its module and one
-line here."""
+line here.
+
+A documents writer's module has `write_exam(ClassDocuments, folder)` and
+`write_handout(bank, lang, heading, parts, folder) -> [file names]`; an export writer's
+`write(Export, bank, folder) -> [file names]`."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ class Writer:
     kind: str              # "documents" (exams, handouts, reports) or "export" (LMS)
     module: str            # generator.<module>, imported only when used
     needs_tex: bool = False
+    background: bool = False   # runs beside the others (pdflatex works in other processes)
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"generator.{self.module}")
@@ -23,7 +28,7 @@ class Writer:
 
 WRITERS = {w.name: w for w in (
     Writer("md", "Markdown", "documents", "markdown"),
-    Writer("pdf", "PDF", "documents", "pdf", needs_tex=True),
+    Writer("pdf", "PDF", "documents", "pdf", needs_tex=True, background=True),
     Writer("moodle", "Moodle XML", "export", "moodle"),
     Writer("qti", "QTI 2.1", "export", "qti"),
 )}

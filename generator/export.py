@@ -200,8 +200,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
         raise ExgenError(f"--variants must be at least 1, not {count}")
     language = bank.language(lang)
     heading = spec.headings[lang]
-    renderers = Renderers(bank)
-    questions_renderer, keys_renderer = renderers.get(lang, boxed=False), renderers.get(lang)
+    renderer = Renderers(bank).get(lang)          # as the keys: answers boxed
     categories, notes, seen = [], [], {}
     for number, slot in enumerate(spec.slots, start=1):
         questions = []
@@ -216,11 +215,10 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 solution = solve(variant)
                 item = Item(number, exercise, solution, slot.points, slot.parts)
                 code = variant_code(ex_id, variant)
-                question = Question(
-                    item, number, code,
-                    markdown_to_html(questions_renderer.render(solution, slot.parts).question),
-                    markdown_to_html(keys_renderer.render(solution, slot.parts).solution),
-                    _responses(exercise, asked_answers(item), slot.points))
+                rendered = renderer.render(solution, slot.parts)
+                question = Question(item, number, code, markdown_to_html(rendered.question),
+                                    markdown_to_html(rendered.solution),
+                                    _responses(exercise, asked_answers(item), slot.points))
                 if question.idnumber in seen:
                     raise ExgenError(f"two variants of {ex_id} share the code {code}: "
                                      "export fewer variants")

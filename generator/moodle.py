@@ -19,19 +19,11 @@ from html import escape
 
 from .bank import Bank, Language
 from .export import Export, Question, Response
+from .numbers import machine_text
 
 FILENAME = "moodle.xml"
 # The start of a gap as Moodle finds it in a question's text (ANSWER_START_REGEX).
 _GAP_START = re.compile(r"\{(?=[0-9]*:)")
-
-
-def gap_number(value) -> str:
-    """A number as a numerical gap reads it: `-?digits[.digits]`, no grouping, no
-    exponent."""
-    if isinstance(value, int):
-        return str(value)
-    text = format(Decimal(repr(float(value))), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def gap(response: Response, value) -> str:
@@ -40,8 +32,8 @@ def gap(response: Response, value) -> str:
         options = "~".join(("=" if letter == value else "") + letter
                            for letter in answer.letters)
         return f"{{{response.weight}:MULTICHOICE:{options}}}"
-    return (f"{{{response.weight}:NUMERICAL:={gap_number(value)}:"
-            f"{gap_number(answer.tolerance)}}}")
+    return (f"{{{response.weight}:NUMERICAL:={machine_text(value)}:"
+            f"{machine_text(answer.tolerance)}}}")
 
 
 def _text(html: str) -> str:
@@ -64,7 +56,7 @@ def answers_html(question: Question, language: Language, decimal_example: str) -
                 + "</tr>" for r in range(rows))
             lines.append(f"<li>{label}:<table>{cells}</table></li>")
         elif answer.kind == "vector":
-            lines.append(f"<li>{label}: [ {' ; '.join(gaps)} ]</li>")
+            lines.append(f"<li>{label}: [{language.style.list_separator.join(gaps)}]</li>")
         else:
             lines.append(f"<li>{label}: {gaps[0]}</li>")
     head = f"<p><strong>{escape(language.word('answers'))}</strong></p>"

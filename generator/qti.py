@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from .bank import Bank
 from .export import Export, Question, Response
-from .moodle import gap_number
+from .numbers import machine_text
 
 FILENAME = "qti21.zip"
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -96,7 +96,7 @@ def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
 
 def _comparison(identifier: str, response: Response) -> ET.Element:
     if _base_type(response) == "float":
-        tolerance = gap_number(response.answer.tolerance)
+        tolerance = machine_text(response.answer.tolerance)
         element = ET.Element(_q("equal"), {"toleranceMode": "absolute",
                                            "tolerance": f"{tolerance} {tolerance}"})
     else:
@@ -118,7 +118,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
             declaration = _add(root, "responseDeclaration", identifier=identifier,
                                cardinality="single", baseType=_base_type(response))
             _value(_add(declaration, "correctResponse"),
-                   value if response.answer.kind == "choice" else gap_number(value))
+                   value if response.answer.kind == "choice" else machine_text(value))
     for identifier, base_type, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
                                            ("MAXSCORE", "float", str(question.mark)),
                                            ("FEEDBACK", "identifier", None)):
@@ -179,7 +179,7 @@ def test_xml(export: Export) -> bytes:
     maximum = sum(Decimal(str(c.points)) * c.slot.pick for c in export.categories)
     _value(_add(_add(root, "outcomeDeclaration", identifier="MAXSCORE",
                      cardinality="single", baseType="float"), "defaultValue"),
-           gap_number(float(maximum)))
+           machine_text(float(maximum)))
     part = _add(root, "testPart", identifier="part", navigationMode="nonlinear",
                 submissionMode="individual")
     for category in export.categories:
@@ -190,7 +190,7 @@ def test_xml(export: Export) -> bytes:
             ref = _add(section, "assessmentItemRef", identifier=question.idnumber,
                        href=_item_path(question))
             _add(ref, "weight", identifier="POINTS",
-                 value=gap_number(float(category.points)))
+                 value=machine_text(float(category.points)))
     processing = _add(root, "outcomeProcessing")
     total = _add(_add(processing, "setOutcomeValue", identifier="SCORE"), "sum")
     _add(total, "testVariables", variableIdentifier="SCORE", weightIdentifier="POINTS")

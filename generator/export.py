@@ -147,7 +147,7 @@ class Export:
         }
 
 
-def _responses(exercise: Exercise, asked: Sequence[AskedAnswer],
+def responses(exercise: Exercise, asked: Sequence[AskedAnswer],
                points: float | None) -> tuple[Response, ...]:
     """Gaps and their whole-number weights: the slot's points shared equally by the
     asked answers (as `grade` shares them), an answer's share equally by its gaps; the
@@ -218,7 +218,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 rendered = renderer.render(solution, slot.parts)
                 question = Question(item, number, code, markdown_to_html(rendered.question),
                                     markdown_to_html(rendered.solution),
-                                    _responses(exercise, asked_answers(item), slot.points))
+                                    responses(exercise, asked_answers(item), slot.points))
                 if question.idnumber in seen:
                     raise ExgenError(f"two variants of {ex_id} share the code {code}: "
                                      "export fewer variants")

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Sequence
 
 from .answers import AskedAnswer, asked_answers
-from .bank import Bank, Exercise
+from .bank import Bank, Exercise, Language
 from .documents import Renderers
 from .errors import ExgenError
 from .exam import Item, Slot
@@ -42,6 +42,11 @@ def variant_indices(exercise: Exercise, seed: int, count: int) -> list[int]:
         if len(picked) == count:
             return list(picked)
     raise AssertionError("unreachable: draws() never ends")
+
+
+def number_hint(language: Language, example: str) -> str:
+    """How to type numbers (the bank's own words, so no str.format on them)."""
+    return language.word("export_numbers").replace("{example}", example)
 
 
 def variant_code(exercise_id: str, variant: Variant) -> str:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from html import escape
 
 from .bank import Bank, Language
-from .export import Export, Question, Response
+from .export import Export, Question, Response, number_hint
 from .numbers import machine_text
 
 FILENAME = "moodle.xml"
@@ -48,7 +48,7 @@ def answers_html(question: Question, language: Language, decimal_example: str) -
         answer = response.answer
         values = response.values
         gaps = [gap(response, v) for v in values]
-        label = escape(answer.label(language.code))
+        label = _text(escape(answer.label(language.code)))
         if answer.kind == "matrix":
             rows, columns = answer.shape
             cells = "".join(
@@ -62,8 +62,7 @@ def answers_html(question: Question, language: Language, decimal_example: str) -
     head = f"<p><strong>{escape(language.word('answers'))}</strong></p>"
     hint = ""
     if any(r.answer.kind != "choice" for r in question.responses):
-        hint = "<p><em>" + escape(language.word("export_numbers").format(
-            example=decimal_example)) + "</em></p>"
+        hint = "<p><em>" + _text(escape(number_hint(language, decimal_example))) + "</em></p>"
     return head + hint + "<ol>" + "".join(lines) + "</ol>"
 
 

@@ -17,7 +17,7 @@ import zipfile
 from decimal import Decimal
 
 from .bank import Bank
-from .export import Export, Question, Response
+from .export import Export, Question, Response, number_hint
 from .numbers import machine_text
 
 FILENAME = "qti21.zip"
@@ -132,7 +132,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     _copy_html(question.question_html, text)
     _add(body, "p", language.word("answers")).set("class", "answers")
     if any(r.answer.kind != "choice" for r in question.responses):
-        _add(body, "p", language.word("export_numbers").format(example="1.63"))
+        _add(body, "p", number_hint(language, "1.63"))     # QTI's floats: a point
     for response in question.responses:
         answer = response.answer
         label = answer.label(lang)

@@ -121,8 +121,9 @@ def test_the_test_selects_one_item_per_slot_weighted_by_points(quiz_export):
 
 # ---------------------------------------------------------------- Moodle, as Moodle reads it
 
-# question/type/multianswer/questiontype.php (Moodle 4.x), PHP regexes in Python's syntax.
-# Python's look-behind needs a fixed width, so `(?<!\\|&|&amp;)` becomes three of them.
+# question/type/multianswer/questiontype.php (Moodle's current source), its PHP regexes in
+# Python's syntax. Python's look-behind needs a fixed width, so `(?<!\\|&|&amp;)` becomes
+# three of them.
 FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
 ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"
 FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
@@ -142,17 +143,19 @@ MOODLE_FRACTIONS = {1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.
 
 
 def moodle_gaps(text: str) -> list[dict]:
-    """The subquestions Moodle's qtype_multianswer_extract_question finds, in order."""
+    """The subquestions qtype_multianswer_extract_question finds, in order, checked as
+    qtype_multianswer_validate_question checks them."""
     gaps = []
     for match in GAP.finditer(text):
         kind = match.group(2)
         gap = {"weight": int(match.group(1) or 1),
-               "type": "NUMERICAL" if kind in ("NUMERICAL", "NM") else kind,
+               "type": "NUMERICAL" if match.group(3) else
+                       "MULTICHOICE" if match.group(4) else kind,
                "answers": []}
         remaining = match.group(16)
-        while (alt := re.match(ALTERNATIVE, remaining, re.S)) is not None:
+        while (alt := re.search("~?" + ALTERNATIVE, remaining, re.S)) is not None:
             fraction = 1.0 if alt.group(1) == "=" else (
-                0.01 * float(alt.group(2)) if alt.group(2) else 0.0)
+                0.01 * float(alt.group(2).replace(",", ".")) if alt.group(2) else 0.0)
             answer = {"fraction": fraction, "text": alt.group(3)}
             if gap["type"] == "NUMERICAL":
                 number = NUMERICAL.match(alt.group(3))
@@ -160,7 +163,12 @@ def moodle_gaps(text: str) -> list[dict]:
                 answer["value"] = float(number.group(1))
                 answer["tolerance"] = float(number.group(7)) if number.group(7) else 0.0
             gap["answers"].append(answer)
-            remaining = remaining.split(alt.group(0), 1)[1][1:]
+            remaining = remaining.split(alt.group(0), 1)[1]
+        answered = [a for a in gap["answers"] if a["text"].strip()]
+        assert len(answered) >= (2 if gap["type"] == "MULTICHOICE" else 1), \
+            f"Moodle refuses {match.group(0)}: not enough answers"
+        assert any(a["fraction"] == 1 for a in answered), \
+            f"Moodle refuses {match.group(0)}: no answer is worth 100 %"
         gaps.append(gap)
     return gaps
 
@@ -168,6 +176,10 @@ def moodle_gaps(text: str) -> list[dict]:
 def test_gap_parser_reads_moodle_examples():
     gaps = moodle_gaps("a {1:NUMERICAL:=1.63:0.005} b {2:MC:x~=y~%50%z#half} c "
                        "{:SA:=cat}")
+    with pytest.raises(AssertionError, match="not enough answers"):
+        moodle_gaps("{1:MULTICHOICE:=a}")
+    with pytest.raises(AssertionError, match="100 %"):
+        moodle_gaps("{1:NUMERICAL:%50%2:0}")
     assert [g["weight"] for g in gaps] == [1, 2, 1]
     assert gaps[0]["answers"] == [{"fraction": 1.0, "text": "1.63:0.005", "value": 1.63,
                                    "tolerance": 0.005}]

@@ -74,8 +74,8 @@ class AskedAnswer:
 
     @property
     def components(self) -> list:
-        """The plain numbers a student writes, one per box or gap: a number, a vector's
-        entries, a matrix's cells row by row."""
+        """What a student writes, one per box or gap: a number, a vector's entries, a
+        matrix's cells row by row, or a choice's letter."""
         value = self.plain
         if self.kind == "matrix":
             return [cell for row in value for cell in row]

@@ -68,7 +68,8 @@ class Response:
 
     @property
     def values(self) -> list:
-        return self.answer.components if self.answer.kind != "choice" else [self.answer.plain]
+        """The key of each gap, in order."""
+        return self.answer.components
 
 
 @dataclass(frozen=True)

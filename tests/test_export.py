@@ -520,3 +520,24 @@ def test_a_foreign_folder_is_not_replaced(tmp_path, run):
     result = run("export", "--seed", "1", "--variants", "1", "--out", tmp_path / "mine")
     assert result.code == 2
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_a_slot_that_picks_two_selects_two(tmp_path, run):
+    spec = tmp_path / "pick.toml"
+    spec.write_text('[[slot]]\npool = ["ffn_dims", "block_params", "residual"]\npick = 2\n'
+                    'points = 1.5\n', encoding="utf-8")
+    assert run("export", "--seed", "1", "--variants", "2", "--spec", spec,
+               "--out", tmp_path / "x").code == 0
+    test = etree.fromstring(package_files(tmp_path / "x")["test.xml"])
+    [section] = test.findall(".//q:assessmentSection", QTI_NS)
+    assert section.find("q:selection", QTI_NS).get("select") == "2"
+    assert test.findtext(".//q:outcomeDeclaration[@identifier='MAXSCORE']//q:value",
+                         namespaces=QTI_NS) == "3"
+    assert {r.find("q:weight", QTI_NS).get("value")
+            for r in section.findall("q:assessmentItemRef", QTI_NS)} == {"1.5"}
+
+
+def test_qti_asks_for_a_decimal_point_in_every_language(default_export):
+    item = next(c for n, c in package_files(default_export).items()
+                if n.startswith("items/layernorm-")).decode()
+    assert "1.63" in item and "1,63" not in item

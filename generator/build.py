@@ -18,14 +18,14 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (Renderers, answer_boxes, handout_parts, instructor_rows,
+from .documents import (ClassDocuments, Renderers, handout_parts, instructor_rows,
                         student_documents)
 from .spec import Heading
 from .exam import Exam, manifest
-from .markdown import (answer_sheet_markdown, handout_markdown, instructor_markdown,
-                       student_markdown)
+from .files import write_text
 from .roster import print_order
 from .solve import Solution
+from .writers import WRITERS
 
 
 MARKER = ".exgen-build"
@@ -133,11 +133,6 @@ def replacing(target: Path, command: str, keep: Sequence[str] = (),
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
-
-
 @dataclass
 class ExamBuild:
     """What `exgen exams` wrote, for the summary it prints."""
@@ -168,30 +163,20 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 progress(0.5)
         ordered = sorted_for_print(exam)
         rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
-        pdfs = None
-        if "pdf" in formats:
-            from .pdf import write_exam_pdfs
-
-            pdfs = background.submit(write_exam_pdfs, bank, exam, documents, headings[lang],
-                                     rows, lang, staging, answer_sheets=answer_sheets)
-        for se, (sheet, key) in zip(exam.students, documents):
-            if "md" in formats:
-                write_text(staging / "sheets" / f"{se.student.id}.md",
-                           student_markdown(bank, sheet))
-                write_text(staging / "keys" / f"{se.student.id}.md",
-                           student_markdown(bank, key))
-                if answer_sheets:
-                    write_text(staging / "answer-sheets" / f"{se.student.id}.md",
-                               answer_sheet_markdown(bank, sheet, answer_boxes(se)))
-            if progress is not None:
-                progress(0.5)
-        if "md" in formats:
-            write_text(staging / "instructor-key.md",
-                       instructor_markdown(bank, lang, headings[lang], exam.seed, rows))
+        build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
+                               answer_sheets)
+        writers = [WRITERS[name] for name in formats]
+        pending = [background.submit(w.load().write_exam, build, staging)
+                   for w in writers if w.background]
+        for writer in writers:
+            if not writer.background:
+                writer.load().write_exam(build, staging)
+        if progress is not None:
+            progress(0.5 * len(exam.students))
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
-        if pdfs is not None:
-            pdfs.result()
+        for job in pending:
+            job.result()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
                               if p.is_file())
     return result
@@ -205,16 +190,9 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
     with replacing(out, "handout") as staging:
         for lang in langs:
             parts = handout_parts(bank, lang, solutions, renderers)
-            text = handout_markdown(bank, lang, headings[lang], parts)
-            if "md" in formats:
-                write_text(staging / f"handout-{lang}.md", text)
-                written.append(f"handout-{lang}.md")
-            if "pdf" in formats:
-                from .pdf import write_handout_pdf
-
-                write_handout_pdf(bank, lang, headings[lang], parts,
-                                  staging / f"handout-{lang}.pdf")
-                written.append(f"handout-{lang}.pdf")
+            for name in formats:
+                written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
+                                                              parts, staging)
     return written
 
 
@@ -240,6 +218,19 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
             write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
         return sorted(p.name for p in staging.iterdir())
+
+
+def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[str]:
+    """export.json and a file per LMS format, each written by its writer module."""
+    from .writers import WRITERS
+
+    with replacing(out, "export.json") as staging:
+        write_text(staging / "export.json",
+                   json.dumps(export.to_json(), ensure_ascii=False, indent=2) + "\n")
+        written = ["export.json"]
+        for name in formats:
+            written += WRITERS[name].load().write(export, bank, staging)
+    return sorted(written)
 
 
 @contextlib.contextmanager

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from .answers import asked_answers
 from .bank import Bank, Exercise
 from .errors import ExgenError
+from .exam import Item
+from .export import responses
 from .latex import markdown_to_latex
 from .grade import accepted
 from .numbers import plain
@@ -37,6 +40,10 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
                 else accepted(answer.reference, answer, got)):
             problems.append(f"{exercise.path}: with the reference values, `{name}` is "
                             f"{plain(got)}, but the seed's answer is {answer.reference}")
+    try:                  # what a learning platform could not import
+        responses(exercise, asked_answers(Item(1, exercise, solution)), None)
+    except ExgenError as exc:
+        problems.append(str(exc))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:

@@ -136,3 +136,12 @@ def plain(value):
     if value.is_Integer:
         return int(value)
     return float(value)
+
+
+def machine_text(value) -> str:
+    """A plain number as machines read it: `-?digits[.digits]`, no digit grouping and no
+    exponent (a Moodle gap, a QTI value); a float exactly as it round-trips."""
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

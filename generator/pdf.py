@@ -29,7 +29,8 @@ from pylatex.utils import NoEscape
 import pikepdf
 
 from .bank import Bank, Language
-from .documents import AnswerBox, KeyRow, Part, StudentDocument, answer_boxes
+from .documents import (AnswerBox, ClassDocuments, KeyRow, Part, StudentDocument,
+                        answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
 from . import latex
@@ -387,6 +388,12 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
                         [pages_of(r) for r in ranges[len(sheets):len(sheets) + len(keys)]])
 
 
+def write_exam(build: ClassDocuments, folder: Path) -> None:
+    write_exam_pdfs(build.exam.bank, build.exam, build.documents,
+                    build.headings[build.lang], build.rows, build.lang, folder,
+                    answer_sheets=build.answer_sheets)
+
+
 @dataclass(frozen=True)
 class PageRange:
     pdf: Path
@@ -470,6 +477,13 @@ def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[P
         source = class_document(bank, lang, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
+
+
+def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
+                  folder: Path) -> list[str]:
+    name = f"handout-{lang}.pdf"
+    write_handout_pdf(bank, lang, heading, parts, folder / name)
+    return [name]
 
 
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,

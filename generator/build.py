@@ -224,7 +224,7 @@ def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[
     """export.json and a file per LMS format, each written by its writer module."""
     from .writers import WRITERS
 
-    with replacing(out, "export.json") as staging:
+    with replacing(out, "export") as staging:
         write_text(staging / "export.json",
                    json.dumps(export.to_json(), ensure_ascii=False, indent=2) + "\n")
         written = ["export.json"]

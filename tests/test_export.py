@@ -468,7 +468,8 @@ def test_one_format_alone(tmp_path, run):
     result = run("export", "--seed", "1", "--variants", "1", "--format", "qti",
                  "--out", tmp_path / "x")
     assert result.code == 0
-    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["export.json", "qti21.zip"]
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == [".exgen-build", "export.json",
+                                                               "qti21.zip"]
 
 
 def test_default_folder_names_the_spec_and_seed(tmp_path, run, monkeypatch):

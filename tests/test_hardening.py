@@ -51,6 +51,7 @@ WRITERS = {
     "exams": lambda tmp: ["exams", "--seed", 1, "--students", 2, "--format", "md"],
     "handout": lambda tmp: ["handout", "--format", "md"],
     "grade": _grade_args,
+    "export": lambda tmp: ["export", "--seed", 1, "--variants", 2, "--format", "moodle"],
 }
 
 

@@ -349,6 +349,7 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
         raise ExgenError(f"--format takes {', '.join(names('export'))} or a list of them "
                          f"separated by commas (not `{fmt}`)")
     spec = _spec(bank, spec_path)
+    spec.require([lang])
     result = plan_export(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, lang)
     out = out or export_folder(seed, spec_path)
     written = write_export(result, bank, out, formats)

@@ -66,6 +66,33 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     return problems
 
 
+MISCONCEPTION_VARIANTS = 400
+
+
+def misconception_problems(exercise: Exercise) -> list[str]:
+    """Every variant (or 400 spread over a large space): a misconception must give a
+    value that grading can tell from the key, unless the variants file asks the sampler
+    to avoid the variants where it does not (`avoid = true`)."""
+    from .misconceptions import coinciding
+    from .solve import Variant, avoided
+
+    if not any(a.misconceptions for a in exercise.answers.values()):
+        return []
+    size = exercise.space.size
+    step = max(1, size // MISCONCEPTION_VARIANTS)
+    found: dict[tuple[str, str], str] = {}
+    for index in range(0, size, step):
+        variant = Variant(exercise, exercise.space.variant(index))
+        if avoided(variant):
+            continue
+        for pair in coinciding(solve(variant)):
+            found.setdefault(pair, variant.key)
+    return [f"{exercise.path}: misconception `{name}` of `{answer}` gives the key's own value "
+            f"for the variant {key}: grading could not tell it from a right answer (mark it "
+            "`{ formula = …, avoid = true }` to keep such variants out)"
+            for (answer, name), key in found.items()]
+
+
 def check_bank(bank: Bank) -> list[str]:
     """Every exercise, and every exam spec shipped in the bank's `exams/` folder."""
     from .spec import load_spec
@@ -74,6 +101,7 @@ def check_bank(bank: Bank) -> list[str]:
     for exercise in bank.exercises.values():
         try:
             problems.extend(check_exercise(bank, exercise))
+            problems.extend(misconception_problems(exercise))
         except ExgenError as exc:
             problems.append(str(exc))
     for path in sorted((bank.root / "exams").glob("*.toml")):

@@ -115,10 +115,12 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
         for position, (ex_id, slot) in enumerate(picks, start=1):
             exercise = bank.exercise(ex_id)
             used = taken.setdefault(ex_id, set())
-            if len(used) >= exercise.space.size:       # every variant is out: a new round
-                wrapped[ex_id] = exercise.space.size
+            try:
+                index, variant = sample(exercise, seed, student.id, taken=used)
+            except ValueError:                          # every variant is out: a new round
+                wrapped[ex_id] = len(used)
                 used.clear()
-            index, variant = sample(exercise, seed, student.id, taken=used)
+                index, variant = sample(exercise, seed, student.id, taken=used)
             used.add(index)
             if (ex_id, index) not in solved:
                 solved[(ex_id, index)] = solve(variant)

@@ -138,6 +138,12 @@ def _tril(m):
     return sympy.ImmutableMatrix(m.rows, m.cols, lambda i, j: m[i, j] if j <= i else 0)
 
 
+def _transpose(m):
+    if not is_matrix(m):
+        raise FormulaError("transpose() needs a matrix")
+    return sympy.ImmutableMatrix(m.T)
+
+
 def _len(v):
     if is_vector(v):
         return sympy.Integer(len(v))
@@ -162,6 +168,7 @@ FUNCTIONS: dict[str, Callable] = {
     "max": lambda *a: sympy.Max(*(a[0] if len(a) == 1 and is_vector(a[0]) else a)),
     "ones": _ones,
     "tril": _tril,
+    "transpose": _transpose,
 }
 
 # Constraints are checked for every combination of a parameter space, thousands of

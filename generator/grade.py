@@ -241,10 +241,12 @@ def judge(given: str, answer: Answer, expected) -> str:
     return "right" if any(accepted(r, answer, expected) for r in readings) else "wrong"
 
 
-def accepted(given, answer: Answer, expected) -> bool:
+def accepted(given, answer: Answer, expected, tolerance: float | None = None) -> bool:
     """A number, or a (nested) list of numbers, within the answer's tolerance of the exact
-    value — the one rule for grading and for `check`'s comparison with the seed."""
-    tolerance = tolerance_for(answer, expected)
+    value — the one rule for grading, for `check`'s comparison with the seed and for
+    recognising a misconception (with the key's tolerance)."""
+    if tolerance is None:
+        tolerance = tolerance_for(answer, expected)
     got, want = _flatten(given), _flatten(plain(expected))
     return got is not None and want is not None and len(got) == len(want) and all(
         _close(g, e, tolerance) for g, e in zip(got, want))

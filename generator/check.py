@@ -69,7 +69,7 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
 MISCONCEPTION_VARIANTS = 400
 
 
-def misconception_problems(exercise: Exercise) -> list[str]:
+def misconception_notes(exercise: Exercise) -> list[str]:
     """Every variant (or 400 spread over a large space): a misconception must give a
     value that grading can tell from the key, unless the variants file asks the sampler
     to avoid the variants where it does not (`avoid = true`)."""
@@ -88,9 +88,16 @@ def misconception_problems(exercise: Exercise) -> list[str]:
         for pair in coinciding(solve(variant)):
             found.setdefault(pair, variant.key)
     return [f"{exercise.path}: misconception `{name}` of `{answer}` gives the key's own value "
-            f"for the variant {key}: grading could not tell it from a right answer (mark it "
-            "`{ formula = …, avoid = true }` to keep such variants out)"
-            for (answer, name), key in found.items()]
+            f"for the variant {key} (and maybe others): there grading cannot tell it from a "
+            "right answer; mark it `{ formula = …, avoid = true }` if the sampler should "
+            "keep such variants out" for (answer, name), key in found.items()]
+
+
+def check_notes(bank: Bank) -> list[str]:
+    """What `check` reports without failing: misconceptions that coincide with the key
+    for some variants (a right answer is never labelled with a misconception)."""
+    return [note for exercise in bank.exercises.values()
+            for note in misconception_notes(exercise)]
 
 
 def check_bank(bank: Bank) -> list[str]:
@@ -101,7 +108,6 @@ def check_bank(bank: Bank) -> list[str]:
     for exercise in bank.exercises.values():
         try:
             problems.extend(check_exercise(bank, exercise))
-            problems.extend(misconception_problems(exercise))
         except ExgenError as exc:
             problems.append(str(exc))
     for path in sorted((bank.root / "exams").glob("*.toml")):

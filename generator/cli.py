@@ -363,11 +363,13 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
 @click.pass_context
 def check(ctx):
     """Validate the whole bank."""
-    from .check import check_bank
+    from .check import check_bank, check_notes
 
     load_problems: list[str] = []
     bank = load_bank(ctx.obj["bank_dir"], problems=load_problems)
     problems = load_problems + check_bank(bank)
+    for note in check_notes(bank):
+        click.echo(f"note: {note}", err=True)
     if problems:
         raise ExgenError(f"the bank in {bank.root} has {len(problems)} problem(s):\n  "
                          + "\n  ".join(problems))

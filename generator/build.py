@@ -18,8 +18,8 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (ClassDocuments, Renderers, handout_parts, instructor_rows,
-                        student_documents)
+from .documents import (ClassDocuments, Renderers, common_mistakes, handout_parts,
+                        instructor_rows, student_documents)
 from .spec import Heading
 from .exam import Exam, manifest
 from .files import write_text
@@ -148,7 +148,7 @@ def sorted_for_print(exam: Exam):
 
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
-                answer_sheets: bool = False) -> ExamBuild:
+                answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
     """Everything of a class build. The PDFs are typeset in the background (pdflatex
     runs in other processes) while the Markdown and the manifest are written."""
     bank = exam.bank
@@ -163,8 +163,11 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 progress(0.5)
         ordered = sorted_for_print(exam)
         rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
+        mistakes = () if not with_mistakes else tuple(
+            (ex.title(lang), found) for ex in _exercises_of(exam)
+            if (found := common_mistakes(bank, lang, ex)))
         build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
-                               answer_sheets)
+                               answer_sheets, mistakes)
         writers = [WRITERS[name] for name in formats]
         pending = [background.submit(w.load().write_exam, build, staging)
                    for w in writers if w.background]
@@ -182,14 +185,20 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     return result
 
 
+def _exercises_of(exam: Exam) -> list:
+    """The exercises a class was given, in the bank's order."""
+    given = {item.exercise.id for se in exam.students for item in se.items}
+    return [ex for ex in exam.bank.exercises.values() if ex.id in given]
+
+
 def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[str],
                    headings: Mapping[str, Heading], out: Path,
-                   formats: Sequence[str]) -> list[str]:
+                   formats: Sequence[str], with_mistakes: bool = False) -> list[str]:
     renderers = Renderers(bank)
     written = []
     with replacing(out, "handout") as staging:
         for lang in langs:
-            parts = handout_parts(bank, lang, solutions, renderers)
+            parts = handout_parts(bank, lang, solutions, renderers, with_mistakes)
             for name in formats:
                 written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
                                                               parts, staging)

@@ -174,11 +174,14 @@ def _formats(text: str | None) -> tuple[str, ...]:
 @click.option("--answer-sheet/--no-answer-sheet", default=None,
               help="Also an answer form per student, a box per answer "
                    "(default: with --spec).")
+@click.option("--with-misconceptions", "with_mistakes", is_flag=True,
+              help="The instructor's key lists each exercise's common mistakes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/exams/seed-N/, with a spec "
                    "build/exams/SPEC-seed-N/).")
 @click.pass_context
-def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
+def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_mistakes,
+          out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
     from .build import progress_bar, write_exams
     from .exam import plan
@@ -199,7 +202,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     label = "writing " + " and ".join(WRITERS[f].label for f in formats)
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
-                            answer_sheets=answer_sheet)
+                            answer_sheets=answer_sheet, with_mistakes=with_mistakes)
     for note in exam.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "
@@ -215,10 +218,13 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
               help="Output formats (default: md,pdf when TeX is installed, else md).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Only the exercises of this exam spec's pools.")
+@click.option("--with-misconceptions", "with_mistakes", is_flag=True,
+              help="The instructor's edition: each exercise's common mistakes, with the "
+                   "wrong values they give.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/handouts/reference or seed-N).")
 @click.pass_context
-def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
+def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out):
     """The whole bank (or a spec's exercises) as a handout: exercises, then solutions."""
     from .build import write_handouts
 
@@ -238,7 +244,8 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
     if spec_path is None:  # the bank's own handout title, as the seed has it
         headings = {code: replace(h, title=bank.language(code).word("handout"))
                     for code, h in headings.items()}
-    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt))
+    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt),
+                             with_mistakes)
     click.echo(f"{', '.join(written)} in {out}/")
 
 

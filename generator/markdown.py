@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -12,7 +13,7 @@ import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
-from .documents import (AnswerBox, ClassDocuments, KeyRow, Part, StudentDocument,
+from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, Part, StudentDocument,
                         answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
@@ -60,11 +61,17 @@ def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
 
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
-                        rows: Sequence[KeyRow]) -> str:
+                        rows: Sequence[KeyRow], mistakes=()) -> str:
     cells = [KeyRow(*(_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
                     _cell(r.exercise), _cell(r.answers)) for r in rows]
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
-                   seed=seed, rows=cells)
+                   seed=seed, rows=cells,
+                   mistakes=[(_cell(title), _mistakes(found)) for title, found in mistakes])
+
+
+def _mistakes(mistakes) -> list:
+    return [Mistake(_cell(m.labels), _cell(m.values), _cell(m.explanation))
+            for m in mistakes]
 
 
 def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
@@ -88,8 +95,9 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: d
 
 
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
+    items = [replace(p, mistakes=_mistakes(p.mistakes)) for p in parts]
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
-                   items=parts)
+                   items=items)
 
 
 def write_exam(build: ClassDocuments, folder: Path) -> None:
@@ -103,7 +111,7 @@ def write_exam(build: ClassDocuments, folder: Path) -> None:
                        answer_sheet_markdown(bank, sheet, answer_boxes(se)))
     write_text(folder / "instructor-key.md",
                instructor_markdown(bank, build.lang, build.headings[build.lang],
-                                   build.exam.seed, build.rows))
+                                   build.exam.seed, build.rows, build.mistakes))
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],

@@ -338,9 +338,10 @@ def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
 
 
 def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
-                    rows: Sequence[KeyRow]) -> str:
+                    rows: Sequence[KeyRow], mistakes=()) -> str:
     return running_head(heading.course, lang) + to_latex(
-        instructor_markdown(bank, lang, heading, seed, rows), lang, "the instructor's key")
+        instructor_markdown(bank, lang, heading, seed, rows, mistakes), lang,
+        "the instructor's key")
 
 
 def running_head(text: str, lang: str) -> str:
@@ -349,7 +350,8 @@ def running_head(text: str, lang: str) -> str:
 
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
-                    lang: str, staging: Path, answer_sheets: bool = False) -> None:
+                    lang: str, staging: Path, answer_sheets: bool = False,
+                    mistakes=()) -> None:
     """print-all.pdf (every sheet, and answer form, on an odd page for duplex),
     keys-all.pdf, per-student sheets, keys and answer forms, and instructor-key.pdf."""
     by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
@@ -367,7 +369,8 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
         keys.append((f"student {sid} (key)", in_language(student_part(key, bank), key.lang,
                                                          bank), staging / "keys" / f"{sid}.pdf"))
     instructor = ("the instructor's key",
-                  in_language(instructor_part(bank, lang, heading, exam.seed, rows), lang, bank),
+                  in_language(instructor_part(bank, lang, heading, exam.seed, rows, mistakes),
+                              lang, bank),
                   staging / "instructor-key.pdf")
     parts = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
@@ -391,7 +394,7 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
 def write_exam(build: ClassDocuments, folder: Path) -> None:
     write_exam_pdfs(build.exam.bank, build.exam, build.documents,
                     build.headings[build.lang], build.rows, build.lang, folder,
-                    answer_sheets=build.answer_sheets)
+                    answer_sheets=build.answer_sheets, mistakes=build.mistakes)
 
 
 @dataclass(frozen=True)

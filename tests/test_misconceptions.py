@@ -245,3 +245,24 @@ def test_a_misconception_without_an_explanation_is_refused(bank_copy, run):
     result = run("--bank", bank_copy, "list")
     assert result.code == 2 and "sign_reversed" in result.err
     assert "templates/en/misconceptions.toml" in result.err
+
+
+def test_instructor_editions_show_common_mistakes_and_student_documents_never(tmp_path, run):
+    out = tmp_path / "exams"
+    assert run("exams", "--seed", 1, "--students", 2, "--lang", "en", "--format", "md",
+               "--with-misconceptions", "--out", out).code == 0
+    key = (out / "instructor-key.md").read_text(encoding="utf-8")
+    assert "## Common mistakes" in key and "sample variance" in key
+    for folder in ("sheets", "keys"):
+        for path in (out / folder).iterdir():
+            assert "sample variance" not in path.read_text(encoding="utf-8")
+    plain_build = tmp_path / "plain"
+    assert run("exams", "--seed", 1, "--students", 2, "--lang", "en", "--format", "md",
+               "--out", plain_build).code == 0
+    assert "Common mistakes" not in (plain_build / "instructor-key.md").read_text("utf-8")
+    handout = tmp_path / "handout"
+    assert run("handout", "--reference", "--format", "md", "--with-misconceptions",
+               "--out", handout).code == 0
+    text = (handout / "handout-bg.md").read_text(encoding="utf-8")
+    # The seed's LayerNorm with n − 1: variance 8/2 = 4, σ = 2, x̂ = [−1, 0, 1].
+    assert "4; 2; \\[-1; 0; 1\\] — Делено е на n − 1" in text

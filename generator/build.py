@@ -159,7 +159,9 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
                       words["total"], words["students"])
         problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]
         text = report_markdown(bank, lang, heading, grading.exam.seed, summary(grading),
-                               answer_stats(grading, lang), problems, grading.missing)
+                               answer_stats(grading, lang), problems,
+                               [s.exam.student.id for s in grading.absent],
+                               grading.answers.stray if grading.answers else ())
         write_text(staging / "report.md", text)
         if "pdf" in formats:
             from .pdf import write_report_pdf

@@ -25,9 +25,12 @@ from .errors import ExgenError, read_user_file
 from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .numbers import plain
+from .answers import Answers
 from .roster import print_order
 from .spec import DEFAULT_SCALE
 
+# What grades.csv says in the grade column of a student who missed the exam.
+ABSENT = "absent"
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,29 @@ class Mark:
 @dataclass
 class StudentGrade:
     exam: StudentExam
-    points: list[float]          # per position on the sheet
+    points: list[float]          # per position on the sheet (empty when absent)
     total: float
     maximum: float
-    grade: int
+    grade: int | None            # None: absent, no grade
+    absent: bool = False
 
 
 @dataclass
 class Grading:
     exam: Exam
-    marks: list[Mark]
+    marks: list[Mark]            # of the students present
     students: list[StudentGrade]
-    missing: list[str] = field(default_factory=list)   # students with no row
+    answers: Answers | None = None
     scale: Sequence[tuple[float, int]] = DEFAULT_SCALE
+
+    @property
+    def present(self) -> list[StudentGrade]:
+        """The students who sat the exam: every statistic is over these."""
+        return [s for s in self.students if not s.absent]
+
+    @property
+    def absent(self) -> list[StudentGrade]:
+        return [s for s in self.students if s.absent]
 
     @property
     def maximum(self) -> float:
@@ -74,79 +87,19 @@ def asked(item: Item) -> list[tuple[str, Answer]]:
     return [(name, item.exercise.answers[name]) for name in item.asked]
 
 
-def answer_columns(exam: Exam) -> list[str]:
-    """`<exercise>.<answer>` for every answer any student of this exam must give."""
-    seen: dict[str, None] = {}
-    for se in exam.students:
-        for item in se.items:
-            for name, _ in asked(item):
-                seen.setdefault(f"{item.exercise.id}.{name}", None)
-    order = list(exam.bank.exercises)
-    return sorted(seen, key=lambda c: (order.index(c.split(".")[0]),
-                                        list(seen).index(c)))
-
-
-def template_csv(exam: Exam) -> str:
-    """An empty answers file: one row per student of this class, a column per answer."""
-    columns = answer_columns(exam)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "name", *columns])
-    for se in exam.students:
-        writer.writerow([se.student.id, se.student.name, *([""] * len(columns))])
-    return out.getvalue()
-
-
-# Columns an answers file may carry for the people typing it in; never graded.
-INFORMATIONAL = ("name", "group")
-
-
-def read_answers(path: Path, exam: Exam) -> dict[str, dict[str, str]]:
-    text = read_user_file(path, "answers file")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header or header[0].strip() != "id":
-        raise ExgenError("the first column must be `id` (print a blank file with "
-                         "`exgen grade … --template`)", where=f"{path}, line 1")
-    header = [h.strip() for h in header]
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        raise ExgenError(f"the column(s) {', '.join(twice)} appear twice",
-                         where=f"{path}, line 1")
-    known = set(answer_columns(exam)) | set(INFORMATIONAL)
-    unknown = [h for h in header[1:] if h not in known]
-    if unknown:
-        raise ExgenError(f"unknown answer column(s) {', '.join(unknown)} (columns are "
-                         "<exercise>.<answer> of this exam)", where=f"{path}, line 1")
-    ids = {se.student.id for se in exam.students}
-    rows: dict[str, dict[str, str]] = {}
-    for line, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        sid = row[0].strip()
-        if sid not in ids:
-            raise ExgenError(f"unknown student id `{sid}` (not in this class's roster)",
-                             where=f"{path}, line {line}")
-        if sid in rows:
-            raise ExgenError(f"a second row for student `{sid}`", where=f"{path}, line {line}")
-        if len(row) > len(header):
-            raise ExgenError(f"{len(row)} cells but {len(header)} columns (quote answers "
-                             "that contain commas: \"[1.1, 1.8, 3.3]\")",
-                             where=f"{path}, line {line}")
-        rows[sid] = {h: (row[i].strip() if i < len(row) else "")
-                     for i, h in enumerate(header) if i > 0 and h not in INFORMATIONAL}
-    return rows
-
-
 # ---------------------------------------------------------------- reading one answer
 
 _NUMBER = re.compile(r"^[-+−]?[\d\s\u00a0.,']+$")
+# A unit after the number: `87,5 %`, `93x`, `93×` (and the Cyrillic `х` that looks alike).
+_UNIT = re.compile(r"\s*(%|[x×х])$", re.IGNORECASE)
 
 
 def number_readings(text: str) -> list[float]:
     """Every sensible reading of a written number: `1,63` and `1.63`, `1 048 576`,
-    `1,048,576`; `1,048` may be either, so both readings are kept."""
+    `1,048,576`, `87,5 %`, `93×`; `1,048` may be either, so both readings are kept
+    (`read_number` chooses)."""
     text = text.strip().lstrip("≈~").strip().replace("−", "-")
+    text = _UNIT.sub("", text)
     if not text:
         return []
     fraction = re.fullmatch(r"(-?\d+)\s*/\s*(\d+)", text)
@@ -175,24 +128,49 @@ def number_readings(text: str) -> list[float]:
     return sorted(set(readings))
 
 
-def list_readings(text: str) -> list[list]:
-    """A vector or matrix: JSON (`[1.1, 1.8, 3.3]`, `[[1,0],[1,1]]`) or with semicolons
-    (`[1,1; 1,8; 3,3]`, the Bulgarian way)."""
+def read_number(text: str, whole: bool) -> float | None:
+    """One reading of a written number. A single separator followed by three digits
+    (`1,024`, `1.024`) groups thousands where the key is a whole number, and is a
+    decimal sign otherwise."""
+    readings = number_readings(text)
+    if not readings:
+        return None
+    return max(readings, key=abs) if whole else min(readings, key=abs)
+
+
+def _bracketed(text: str) -> str:
+    """A vector as `[…]`: written in parentheses or without brackets, or over lines."""
     text = text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = "[" + text[1:-1] + "]"
     if not (text.startswith("[") and text.endswith("]")):
-        return []
+        text = "[" + text + "]"
+    lines = [line.strip().rstrip(";") for line in text.splitlines() if line.strip()]
+    return "; ".join(lines) if len(lines) > 1 else text
+
+
+def list_readings(text: str) -> list[list]:
+    """A vector: JSON (`[1.1, 1.8, 3.3]`), with semicolons (`[1,1; 1,8; 3,3]`, the
+    Bulgarian way), with commas and spaces (`1,1, 1,8, 3,3`), with spaces (`[1 2 3]`);
+    in brackets, in parentheses or in neither."""
+    text = _bracketed(text)
     try:
         value = json.loads(text)
         return [value] if isinstance(value, list) else []
     except json.JSONDecodeError:
         pass
     inner = text[1:-1]
-    if "[" in inner:
+    if "[" in inner or "]" in inner:
         return []
-    separator = ";" if ";" in inner else None      # [1 2 3] with spaces is a vector too
-    if separator is None and "," in inner:
-        return []
-    parts = [number_readings(p) for p in inner.split(separator) if p.strip()]
+    if ";" in inner:
+        pieces = inner.split(";")
+    elif "," in inner:
+        if not re.search(r",\s", inner):
+            return []
+        pieces = re.split(r",\s+", inner)
+    else:
+        pieces = inner.split()
+    parts = [number_readings(p) for p in pieces if p.strip()]
     if parts and all(len(p) == 1 for p in parts):
         return [[p[0] for p in parts]]
     return []
@@ -200,8 +178,8 @@ def list_readings(text: str) -> list[list]:
 
 def matrix_readings(text: str) -> list[list]:
     """A 0/1 matrix: JSON, rows in brackets as the key prints them (`[1; 0] [1; 1]`,
-    `[1, 0] [1, 1]`, `[1 0] [1 1]`), or rows separated by semicolons in one bracket
-    (`[1 0; 1 1]`, `[1,0; 1,1]`)."""
+    `[1, 0] [1, 1]`, `[1 0] [1 1]`), rows separated by semicolons in one bracket
+    (`[1 0; 1 1]`, `[1,0; 1,1]`), or rows on separate lines of the cell."""
     text = text.strip()
     try:
         value = json.loads(text)
@@ -209,11 +187,17 @@ def matrix_readings(text: str) -> list[list]:
             return [value]
     except json.JSONDecodeError:
         pass
-    rows = re.findall(r"\[([^\[\]]*)\]", text)
-    if len(rows) == 1:
-        rows = rows[0].split(";")
-    elif not rows or re.sub(r"\[[^\[\]]*\]|[\s,\[\]]", "", text):
-        return []
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1:
+        rows = [line.strip("[]();") for line in lines]
+        if any(re.search(r"[\[\]()]", row) for row in rows):
+            return []
+    else:
+        rows = re.findall(r"\[([^\[\]]*)\]", text)
+        if len(rows) == 1:
+            rows = rows[0].split(";")
+        elif not rows or re.sub(r"\[[^\[\]]*\]|[\s,\[\]]", "", text):
+            return []
     try:
         matrix = [[float(cell) for cell in re.split(r"[\s,;]+", row.strip()) if cell]
                   for row in rows]
@@ -251,7 +235,8 @@ def judge(given: str, answer: Answer, expected) -> str:
         is_matrix_answer = bool(target) and isinstance(target[0], list)
         readings = matrix_readings(given) if is_matrix_answer else list_readings(given)
     else:
-        readings = number_readings(given)
+        number = read_number(given, sympy.sympify(expected).is_Integer)
+        readings = [] if number is None else [number]
     if not readings:
         return "unparseable"
     return "right" if any(accepted(r, answer, expected) for r in readings) else "wrong"
@@ -290,14 +275,16 @@ def grade_for(share: float, scale: Sequence[tuple[float, int]]) -> int:
     return scale[-1][1]
 
 
-def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
+def grade_exam(exam: Exam, answers: Answers,
                scale: Sequence[tuple[float, int]] = DEFAULT_SCALE) -> Grading:
-    marks, students, missing = [], [], []
+    marks, students = [], []
+    absent = set(answers.absent)
     for se in exam.students:
-        row = answers.get(se.student.id)
-        if row is None:
-            missing.append(se.student.id)
-            row = {}
+        maximum = sum(i.points if i.points is not None else 1 for i in se.items)
+        if se.student.id in absent:
+            students.append(StudentGrade(se, [], 0, maximum, None, absent=True))
+            continue
+        row = answers.rows.get(se.student.id, {})
         points = []
         for item in se.items:
             worth = item.points if item.points is not None else 1
@@ -311,11 +298,10 @@ def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
             marks.extend(item_marks)
             right = sum(m.right for m in item_marks)
             points.append(round(worth * right / len(item_marks), 2) if item_marks else 0)
-        maximum = sum(i.points if i.points is not None else 1 for i in se.items)
         total = round(sum(points), 2)
         students.append(StudentGrade(se, points, total, maximum,
                                      grade_for(total / maximum if maximum else 0, scale)))
-    return Grading(exam, marks, students, missing, tuple(scale))
+    return Grading(exam, marks, students, answers, tuple(scale))
 
 
 def grades_csv(grading: Grading) -> str:
@@ -326,6 +312,10 @@ def grades_csv(grading: Grading) -> str:
                      "total", "max", "grade"])
     for s in sorted(grading.students, key=lambda s: print_order(s.exam.student)):
         student = s.exam.student
+        if s.absent:
+            writer.writerow([student.id, student.name, student.group, *[""] * width, "",
+                             _num(s.maximum), ABSENT])
+            continue
         writer.writerow([student.id, student.name, student.group,
                          *[_num(p) for p in s.points], _num(s.total), _num(s.maximum),
                          s.grade])
@@ -377,15 +367,18 @@ def answer_stats(grading: Grading, lang: str) -> list[AnswerStat]:
 
 
 def summary(grading: Grading) -> dict:
-    totals = [s.total for s in grading.students]
+    """Over the students present; the absent are only counted."""
+    present = grading.present
+    totals = [s.total for s in present]
     return {
         "students": len(totals),
+        "absent": len(grading.students) - len(totals),
         "mean": round(statistics.fmean(totals), 2) if totals else 0,
         "median": round(statistics.median(totals), 2) if totals else 0,
         "maximum": grading.maximum,
-        "grades": {g: sum(s.grade == g for s in grading.students)
+        "grades": {g: sum(s.grade == g for s in present)
                    for g in sorted({g for _, g in grading.scale} |
-                                   {s.grade for s in grading.students})},
+                                   {s.grade for s in present})},
     }
 
 
@@ -397,7 +390,7 @@ def histogram_png(grading: Grading, path: Path, title: str, xlabel: str,
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    totals = [s.total for s in grading.students]
+    totals = [s.total for s in grading.present]
     maximum = grading.maximum or 1
     bins = min(20, max(5, int(maximum) if float(maximum).is_integer() else 10))
     fig, ax = plt.subplots(figsize=(6, 3), dpi=150)

@@ -66,7 +66,7 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 
 
 def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
-                    answer_stats, problems, missing) -> str:
+                    answer_stats, problems, absent, stray) -> str:
     words = bank.language(lang).words
     style = bank.language(lang).style
     stats = {**stats, **{k: show_scalar(sympy.Rational(str(stats[k])), style).text
@@ -81,8 +81,11 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: d
 
     marks = [{"student_id": _cell(m.student_id), "column": answer_name(m),
               "given": _cell(m.given)} for m in problems]
+    strays = [{"student_id": _cell(s.student_id), "column": f"`{s.column}`",
+               "given": _cell(s.given)} for s in stray]
     return _render(bank, "report.md", heading=heading, words=words, seed=seed, stats=stats,
-                   answer_stats=rows, problems=marks, missing=[_cell(m) for m in missing])
+                   answer_stats=rows, problems=marks, absent=[_cell(a) for a in absent],
+                   stray=strays)
 
 
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:

@@ -1,0 +1,111 @@
+"""Hardening of the roster and answers readers (issue 10, items 4, 9 and 11): each case
+goes through the command line as a careless user would send it, and must end in exit
+status 2 with the file and line named, or in success — never an internal error, never
+two students merged into one, never a grade for a sheet the build never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
+
+
+def build(run, tmp_path: Path, roster_text: str) -> tuple[Path, Path]:
+    roster = tmp_path / "class.csv"
+    roster.write_text(roster_text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 4, "--spec", QUIZ, "--roster", roster, "--format", "md",
+                 "--out", out)
+    assert result.code == 0, result.err
+    return roster, out
+
+
+# ---------------------------------------------------------------- item 4: huge cells
+
+
+def test_a_roster_name_over_the_csv_field_limit_is_refused_naming_the_line(run, tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text("id,name\n01,Ivan\n02," + "M" * 200_000 + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md", "--out", out)
+    assert result.code == 2, result.err
+    assert "internal error" not in result.err
+    assert f"{roster}, line 3" in result.err
+    assert not out.exists()
+
+
+def test_an_answer_over_the_csv_field_limit_is_refused_naming_the_line(run, tmp_path):
+    roster, out = build(run, tmp_path, "id,name\n01,Ivan\n02,Maria\n")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,ffn_dims.d_ff\n01,2048\n02," + "9" * 140_000 + "\n",
+                       encoding="utf-8")
+    result = run("grade", "--seed", 4, "--spec", QUIZ, "--roster", roster,
+                 "--answers", answers, "--format", "md", "--out", out)
+    assert result.code == 2, result.err
+    assert "internal error" not in result.err
+    assert f"{answers}, line 3" in result.err
+    assert not (out / "grades").exists()
+
+
+# ---------------------------------------------------------------- item 9: rosters
+
+
+def test_an_unbalanced_quote_does_not_merge_two_students(run, tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text('id,name\n01,"Ivan\n02,Maria\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md", "--out", out)
+    assert result.code == 2, result.out
+    assert f"{roster}, line 2" in result.err and "quote" in result.err
+    assert not out.exists()
+
+
+def test_a_quote_closed_lines_later_does_not_merge_students_either(run, tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text('id,name\n01,"Ivan\n02,Maria"\n03,Petar\n', encoding="utf-8")
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md",
+                 "--out", tmp_path / "out")
+    assert result.code == 2, result.out
+    assert f"{roster}, line 2" in result.err
+
+
+@pytest.mark.parametrize("sid", [".", "..", ".hidden", "a/b", "NUL", "con", "x.", "a b",
+                                 "x" * 65])
+def test_ids_that_are_not_safe_file_names_are_refused_naming_the_line(run, tmp_path, sid):
+    roster = tmp_path / "class.csv"
+    roster.write_text(f'id,name\n01,Ivan\n"{sid}",Maria\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md", "--out", out)
+    assert result.code == 2, (sid, result.out)
+    assert f"{roster}, line 3" in result.err and "file name" in result.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("sid", ["2401001", "ivan.petrov", "A-12_b", "студент7"])
+def test_ordinary_ids_are_still_accepted(run, tmp_path, sid):
+    roster = tmp_path / "class.csv"
+    roster.write_text(f"id,name\n{sid},Ivan\n", encoding="utf-8")
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md",
+                 "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert (tmp_path / "out" / "sheets" / f"{sid}.md").is_file()
+
+
+# ---------------------------------------------------------------- item 11: grade's roster
+
+
+def test_grading_a_student_the_build_never_had_is_refused(run, tmp_path):
+    roster, out = build(run, tmp_path, "id,name\n01,Ivan\n02,Maria\n")
+    longer = tmp_path / "longer.csv"
+    longer.write_text("id,name\n01,Ivan\n02,Maria\n03,Petar\n", encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,ffn_dims.d_ff\n01,1\n02,2\n03,3\n", encoding="utf-8")
+    result = run("grade", "--seed", 4, "--spec", QUIZ, "--roster", longer,
+                 "--answers", answers, "--format", "md", "--out", out)
+    assert result.code == 2, result.out
+    assert "03" in result.err and str(out) in result.err
+    assert not (out / "grades").exists()

@@ -154,12 +154,14 @@ def list_readings(text: str) -> list[list]:
     Bulgarian way), with commas and spaces (`1,1, 1,8, 3,3`), with spaces (`[1 2 3]`);
     in brackets, in parentheses or in neither."""
     text = _bracketed(text)
-    try:
-        value = json.loads(text)
-        return [value] if isinstance(value, list) else []
-    except json.JSONDecodeError:
-        pass
     inner = text[1:-1]
+    decimal_commas = re.search(r",\S", inner) and re.search(r",\s", inner)  # [1,1, 1,8]
+    if not decimal_commas:
+        try:
+            value = json.loads(text)
+            return [value] if isinstance(value, list) else []
+        except json.JSONDecodeError:
+            pass
     if "[" in inner or "]" in inner:
         return []
     if ";" in inner:

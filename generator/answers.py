@@ -28,14 +28,17 @@ def student_columns(se: StudentExam) -> list[str]:
 
 def answer_columns(exam: Exam) -> list[str]:
     """`<exercise>.<answer>` for every answer any student of this exam must give, in the
-    bank's order of exercises."""
-    seen: dict[str, None] = {}
-    for se in exam.students:
-        for column in student_columns(se):
-            seen.setdefault(column, None)
+    order of the answer forms: by place on the sheet, then the bank's order of exercises
+    (the exercises of one pool share a place)."""
+    place: dict[str, tuple[int, int, int]] = {}
     order = list(exam.bank.exercises)
-    position = {column: i for i, column in enumerate(seen)}
-    return sorted(seen, key=lambda c: (order.index(c.split(".")[0]), position[c]))
+    for se in exam.students:
+        for item in se.items:
+            for index, name in enumerate(item.asked):
+                key = (item.position, order.index(item.exercise.id), index)
+                column = f"{item.exercise.id}.{name}"
+                place[column] = min(place.get(column, key), key)
+    return sorted(place, key=place.__getitem__)
 
 
 def template_csv(exam: Exam) -> str:

@@ -117,6 +117,10 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                        instructor_markdown(bank, lang, headings[lang], exam.seed, rows))
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        if answer_sheets:
+            from .workbook import write_answers_template
+
+            write_answers_template(exam, lang, staging / "answers-template.xlsx")
         if pdfs is not None:
             pdfs.result()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
@@ -147,14 +151,16 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
 
 def write_grades(grading, heading: Heading, lang: str, out: Path,
                  formats: Sequence[str]) -> list[str]:
-    """grades.csv, report.md with histogram.png, and report.pdf."""
-    from .grade import answer_stats, grades_csv, histogram_png, summary
+    """grades.csv and grades.xlsx, report.md with histogram.png, and report.pdf."""
+    from .grade import answer_stats, grade_table, grades_csv, histogram_png, summary
+    from .workbook import write_grades_workbook
     from .markdown import report_markdown
 
     bank = grading.exam.bank
     words = bank.language(lang).words
     with replacing(out, "grades.csv") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
+        write_grades_workbook(*grade_table(grading), staging / "grades.xlsx")
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
         problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]

@@ -306,21 +306,33 @@ def grade_exam(exam: Exam, answers: Answers,
     return Grading(exam, marks, students, answers, tuple(scale))
 
 
-def grades_csv(grading: Grading) -> str:
+def grade_table(grading: Grading) -> tuple[list[str], list[list]]:
+    """The rows of grades.csv and grades.xlsx: points per exercise, total, grade; an
+    absent student's row has no points and `absent` for the grade."""
     width = max((len(s.points) for s in grading.students), default=0)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "name", "group", *[f"ex{i}" for i in range(1, width + 1)],
-                     "total", "max", "grade"])
+    header = ["id", "name", "group", *[f"ex{i}" for i in range(1, width + 1)],
+              "total", "max", "grade"]
+    rows = []
     for s in sorted(grading.students, key=lambda s: print_order(s.exam.student)):
         student = s.exam.student
         if s.absent:
-            writer.writerow([student.id, student.name, student.group, *[""] * width, "",
-                             _num(s.maximum), ABSENT])
-            continue
-        writer.writerow([student.id, student.name, student.group,
-                         *[_num(p) for p in s.points], _num(s.total), _num(s.maximum),
-                         s.grade])
+            rows.append([student.id, student.name, student.group, *[None] * width, None,
+                         s.maximum, ABSENT])
+        else:
+            rows.append([student.id, student.name, student.group, *s.points, s.total,
+                         s.maximum, s.grade])
+    return header, rows
+
+
+def grades_csv(grading: Grading) -> str:
+    header, rows = grade_table(grading)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _num(v) if isinstance(v, (int, float))
+                         and not isinstance(v, bool) and i > 2 else v
+                         for i, v in enumerate(row)])
     return out.getvalue()
 
 

@@ -195,7 +195,12 @@ def test_a_single_comma_groups_thousands_only_where_the_key_is_whole(bank):
     assert float(pi_solution.answers["scale"]) == 0.125
     assert judge("0,125", pi.answers["scale"], pi_solution.answers["scale"]) == "right"
     assert judge("125", pi.answers["scale"], pi_solution.answers["scale"]) == "wrong"
-    # Where the key is not whole, `1,024` is one and 24 thousandths, never 1024.
+    # A whole key of 2 is not met by `2,000`: that is two thousand, by the same rule.
+    rope, rope_solution = solved(bank, "rope")
+    assert rope_solution.answers["relative_position"] == 2
+    assert judge("2,000", rope.answers["relative_position"],
+                 rope_solution.answers["relative_position"]) == "wrong"
+    # Where the key is not whole, `1,633` is one and 633 thousandths, never 1633.
     std, std_solution = solved(bank, "layernorm")
     assert judge("1,633", std.answers["std"], std_solution.answers["std"]) == "right"
 
@@ -246,3 +251,123 @@ def test_grade_refuses_a_build_of_another_seed(excel_class, run, tmp_path):
     result = run("grade", "--seed", 9, "--spec", QUIZ, "--answers", answers,
                  "--format", "md", "--out", out)
     assert result.code == 2 and "seed 8" in result.err
+
+
+# ---------------------------------------------------------------- the Excel round trip
+
+FULL = ROOT / "exams" / "lecture5-full.toml"
+
+
+@pytest.fixture(scope="module")
+def workbook_class(tmp_path_factory):
+    """All twelve exercises (choices, vectors, matrices) with answer forms, Markdown."""
+    from test_quiz import exgen
+
+    base = tmp_path_factory.mktemp("workbook")
+    roster = base / "class.csv"
+    roster.write_bytes(excel_csv([("id", "name", "lang", "group"), *ROSTER], ","))
+    out = base / "out"
+    assert exgen("exams", "--seed", 8, "--spec", FULL, "--roster", roster, "--format", "md",
+                 "--answer-sheet", "--out", out) == 0
+    return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_the_answers_template_has_names_labels_and_a_row_per_student(workbook_class, bank):
+    from openpyxl import load_workbook
+
+    out, data = workbook_class
+    sheet = load_workbook(out / "answers-template.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "name", "group")
+    assert rows[1][:3] == ("Факултетен номер", "Име", "Група")          # --lang bg
+    columns = rows[0][3:]
+    assert set(columns) == {f"{e['exercise']}.{n}" for s in data["students"]
+                            for e in s["exercises"] for n in e["asked"]}
+    label = rows[1][3 + columns.index("ffn_dims.d_ff")]
+    assert bank.exercise("ffn_dims").answers["d_ff"].labels["bg"] in label
+    by_group = sorted(ROSTER, key=lambda r: (r[3], r[0]))
+    assert [r[:3] for r in rows[2:]] == [(r[0], r[1], r[3]) for r in by_group]
+
+
+def test_cells_not_on_a_students_sheet_are_shaded_and_locked(tmp_path, run, bank):
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    spec = tmp_path / "pools.toml"
+    spec.write_text('[[slot]]\npool = ["ffn_dims", "block_params"]\npoints = 3\n\n'
+                    '[[slot]]\npool = ["rope"]\npoints = 1\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("exams", "--seed", 3, "--students", 4, "--spec", spec, "--format", "md",
+               "--out", out).code == 0
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    sheet = load_workbook(out / "answers-template.xlsx").active
+    assert sheet.protection.sheet
+    names = [c.value for c in sheet[1]]
+    own = {s["id"]: {f"{e['exercise']}.{n}" for e in s["exercises"] for n in e["asked"]}
+           for s in data["students"]}
+    seen_locked = seen_open = 0
+    for row in sheet.iter_rows(min_row=3):
+        sid = row[0].value
+        assert row[0].protection.locked                        # ids cannot be retyped
+        for cell, column in zip(row[3:], names[3:]):
+            applies = column in own[sid]
+            assert cell.protection.locked != applies, (sid, column)
+            assert (cell.fill.fgColor.rgb[-6:] == "D9D9D9") != applies, (sid, column)
+            seen_locked += not applies
+            seen_open += applies
+    assert seen_locked and seen_open
+    lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert len(lists) == 1 and lists[0].formula1 == '"a,b,c"'
+    letter = get_column_letter(names.index("rope.choice") + 1)
+    assert all(f"{letter}{r}" in lists[0].sqref for r in range(3, 7))
+
+
+def test_the_same_build_writes_the_same_workbook_bytes(tmp_path, run):
+    files = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert run("exams", "--seed", 3, "--students", 3, "--spec", QUIZ, "--format", "md",
+                   "--out", out).code == 0
+        files.append((out / "answers-template.xlsx").read_bytes())
+    assert files[0] == files[1]
+
+
+def test_a_workbook_filled_by_a_teaching_assistant_grades_back(workbook_class, bank, run,
+                                                               tmp_path):
+    """exgen writes the template, the assistant types each student's key into it (whole
+    numbers as numbers, as Excel stores them; the rest as text), exgen reads it back."""
+    from openpyxl import load_workbook
+
+    out, data = workbook_class
+    book = load_workbook(out / "answers-template.xlsx")
+    sheet = book.active
+    names = [c.value for c in sheet[1]]
+    by_id = {s["id"]: s for s in data["students"]}
+    rows = {r["id"]: r for r in answer_rows(bank, data, key_text)}
+    absent = ROSTER[-1][0]
+    for row in sheet.iter_rows(min_row=3):
+        sid = row[0].value
+        if sid == absent:
+            row[names.index("ffn_dims.d_ff")].value = "отсъства"
+            continue
+        for column, text in rows[sid].items():
+            if column == "id":
+                continue
+            exercise, _, name = column.partition(".")
+            value = next(e for e in by_id[sid]["exercises"]
+                         if e["exercise"] == exercise)["answers"][name]
+            cell = row[names.index(column)]
+            cell.value = value if isinstance(value, int) else text
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    result = run("grade", "--seed", 8, "--spec", FULL, "--answers", filled,
+                 "--format", "md", "--out", out)
+    assert result.code == 0, result.err
+    grades = {r["id"]: r for r in read_csv(out / "grades" / "grades.csv")}
+    assert grades.pop(absent)["grade"] == "absent"
+    assert all(r["grade"] == "6" and r["total"] == r["max"] for r in grades.values()), grades
+    workbook = load_workbook(out / "grades" / "grades.xlsx").active
+    table = list(workbook.iter_rows(values_only=True))
+    assert list(table[0]) == list(read_csv(out / "grades" / "grades.csv")[0])
+    assert {r[0]: r[-1] for r in table[1:]} == {**{sid: 6 for sid in grades},
+                                                absent: "absent"}

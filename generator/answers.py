@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExgenError
-from .exam import Exam, StudentExam
+from .exam import Exam, Item, StudentExam
 from .tables import read_table
 
 # Columns an answers file may carry for the people typing it in; never graded.
@@ -21,9 +21,22 @@ INFORMATIONAL = ("name", "group")
 ABSENT_WORDS = ("absent", "отсъства")
 
 
+def item_columns(item: Item) -> list[str]:
+    """An exercise's columns: `<exercise>.<answer>` per answer asked and
+    `<exercise>.<sub-question>.points` per written sub-question, by sub-question."""
+    answers = item.exercise.answers
+    entries = [(answers[name].part or 0, f"{item.exercise.id}.{name}") for name in item.asked]
+    entries += [(part, written_column(item.exercise.id, part)) for part in item.written_parts]
+    return [column for _, column in sorted(entries, key=lambda e: e[0])]
+
+
+def written_column(exercise_id: str, part: int) -> str:
+    return f"{exercise_id}.{part}.points"
+
+
 def student_columns(se: StudentExam) -> list[str]:
     """The answer columns that apply to one student, in the order of their sheet."""
-    return [f"{item.exercise.id}.{name}" for item in se.items for name in item.asked]
+    return [column for item in se.items for column in item_columns(item)]
 
 
 def answer_columns(exam: Exam) -> list[str]:
@@ -34,9 +47,8 @@ def answer_columns(exam: Exam) -> list[str]:
     order = list(exam.bank.exercises)
     for se in exam.students:
         for item in se.items:
-            for index, name in enumerate(item.asked):
+            for index, column in enumerate(item_columns(item)):
                 key = (item.position, order.index(item.exercise.id), index)
-                column = f"{item.exercise.id}.{name}"
                 place[column] = min(place.get(column, key), key)
     return sorted(place, key=place.__getitem__)
 
@@ -119,12 +131,33 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
         if any(is_absent_mark(v) for v in cells.values()) or not any(answers.values()):
             absent.append(sid)
             continue
+        bounds = written_bounds(by_id[sid])
         applies = set(student_columns(by_id[sid]))
         for column, value in answers.items():
             if value and column not in applies:
                 stray.append(Stray(sid, column, value, where))
+            elif value and column in bounds:
+                points_given(value, bounds[column], f"{where}, column {column}")
         rows[sid] = {c: v for c, v in answers.items() if c in applies}
     no_row = [se.student.id for se in exam.students if se.student.id not in lines]
     order = {se.student.id: i for i, se in enumerate(exam.students)}
     absent = sorted({*absent, *no_row}, key=order.get)
     return Answers(rows, tuple(absent), tuple(no_row), tuple(stray), table.detected)
+
+
+def written_bounds(se: StudentExam) -> dict[str, float]:
+    """The most points each written sub-question's column may hold."""
+    return {written_column(item.exercise.id, part): item.written
+            for item in se.items for part in item.written_parts}
+
+
+def points_given(text: str, bound: float, where: str) -> float:
+    """Points written in a `.points` column (or an override): a number from 0 to the
+    sub-question's points."""
+    from .grade import read_number
+
+    value = read_number(text, whole=False)
+    if value is None or not 0 <= value <= bound + 1e-9:
+        raise ExgenError(f"`{text}` is not a number of points from 0 to {bound:g}",
+                         where=where)
+    return value

@@ -152,9 +152,10 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
 def write_grades(grading, heading: Heading, lang: str, out: Path,
                  formats: Sequence[str]) -> list[str]:
     """grades.csv and grades.xlsx, report.md with histogram.png, and report.pdf."""
-    from .grade import answer_stats, grade_table, grades_csv, histogram_png, summary
-    from .workbook import write_grades_workbook
+    from .grade import grade_table, grades_csv
     from .markdown import report_markdown
+    from .report import build_report, histogram_png
+    from .workbook import write_grades_workbook
 
     bank = grading.exam.bank
     words = bank.language(lang).words
@@ -163,11 +164,7 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
         write_grades_workbook(*grade_table(grading), staging / "grades.xlsx")
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
-        problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]
-        text = report_markdown(bank, lang, heading, grading.exam.seed, summary(grading),
-                               answer_stats(grading, lang), problems,
-                               [s.exam.student.id for s in grading.absent],
-                               grading.answers.stray if grading.answers else ())
+        text = report_markdown(bank, lang, heading, build_report(grading, lang))
         write_text(staging / "report.md", text)
         if "pdf" in formats:
             from .pdf import write_report_pdf

@@ -249,6 +249,9 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
                                  "answer (the build's answers-template.xlsx, filled).")
 @click.option("--template", is_flag=True,
               help="Print the empty answers CSV for this class and stop.")
+@click.option("--accept", "accept_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Accepted answers (CSV or .xlsx: student, column, value or "
+                                 "points): the lecturer's overrides of the key.")
 @click.option("--lang", default="bg", show_default=True, help="Language of the report.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Report formats (default: md,pdf when TeX is installed, else md).")
@@ -258,13 +261,14 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
                    "build/exams/seed-N/, with a spec build/exams/SPEC-seed-N/). The grades "
                    "go to its grades/.")
 @click.pass_context
-def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, fmt,
-          build_dir):
+def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept_path, lang,
+          fmt, build_dir):
     """Mark a class's answers against each student's own key."""
     from .answers import read_answers, template_csv
     from .build import write_grades
     from .exam import plan
     from .grade import grade_exam
+    from .overrides import read_overrides
 
     bank = _bank(ctx)
     bank.language(lang)
@@ -294,7 +298,8 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, 
     answers = read_answers(answers_path, exam, labels - {""})
     if answers.detected:
         notes.append(f"{answers_path}: read as {answers.detected}")
-    grading = grade_exam(exam, answers, spec.scale)
+    overrides = read_overrides(accept_path, exam) if accept_path else ()
+    grading = grade_exam(exam, answers, spec.scale, overrides)
     if not grading.present:
         raise ExgenError("every student of the class is absent (no row, an empty row or "
                          "`absent`): nothing to grade", where=str(answers_path))
@@ -308,6 +313,9 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, 
                    err=True)
     for sid in answers.no_row:
         click.echo(f"note: no row for student {sid}: marked absent", err=True)
+    if grading.overridden:
+        click.echo(f"note: {len(grading.overridden)} answer(s) marked by the overrides in "
+                   f"{accept_path} (listed in the report)", err=True)
     present = grading.present
     totals = [s.total for s in present]
     absent = len(grading.students) - len(present)

@@ -65,20 +65,29 @@ class AnswerBox:
     exercise: str          # the exercise's title in the student's language
     name: str              # `<exercise>.<answer>`, the grading CSV's column
     label: str             # short, in the student's language
-    kind: str              # number, vector, matrix or choice
+    kind: str              # number, vector, matrix, choice; written: the label is the
+                           # sub-question's number, for words["written_question"]
 
 
 def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
     boxes = []
     for item in se.items:
-        for name in item.asked:
-            answer = item.exercise.answers[name]
-            value = item.solution.answers[name]
+        answers = item.exercise.answers
+        entries = [(answers[name].part or 0, name) for name in item.asked] + \
+            [(part, part) for part in item.written_parts]
+        for _, entry in sorted(entries, key=lambda e: e[0]):
+            if isinstance(entry, int):
+                boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
+                                       f"{item.exercise.id}.{entry}.points",
+                                       str(item.shown_number(entry)), "written"))
+                continue
+            answer = answers[entry]
+            value = item.solution.answers[entry]
             kind = ("choice" if answer.is_choice else "matrix" if is_matrix(value)
                     else "vector" if isinstance(value, tuple) else "number")
             boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
-                                   f"{item.exercise.id}.{name}",
-                                   answer.labels.get(se.lang, name), kind))
+                                   f"{item.exercise.id}.{entry}",
+                                   answer.labels.get(se.lang, entry), kind))
     return tuple(boxes)
 
 

@@ -14,7 +14,7 @@ import io
 import json
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -26,6 +26,7 @@ from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .numbers import plain
 from .answers import Answers
+from .overrides import Applied, Override, override_for
 from .roster import print_order
 from .spec import DEFAULT_SCALE
 
@@ -38,9 +39,11 @@ class Mark:
     student_id: str
     position: int
     exercise_id: str
-    answer: str
+    answer: str                 # the answer's name, or `<sub-question>.points` if written
     given: str
-    status: str                 # right, wrong, blank or unparseable
+    status: str                 # right, wrong, blank or unparseable; scored if written
+    points: float = 0.0         # earned
+    worth: float = 0.0          # at most
 
     @property
     def column(self) -> str:
@@ -48,7 +51,12 @@ class Mark:
 
     @property
     def right(self) -> bool:
-        return self.status == "right"
+        return self.status == "right" or (self.status == "scored" and
+                                           self.points >= self.worth - 1e-9)
+
+    @property
+    def written(self) -> bool:
+        return self.answer.endswith(".points")
 
 
 @dataclass
@@ -68,6 +76,7 @@ class Grading:
     students: list[StudentGrade]
     answers: Answers | None = None
     scale: Sequence[tuple[float, int]] = DEFAULT_SCALE
+    overridden: list[Applied] = field(default_factory=list)
 
     @property
     def present(self) -> list[StudentGrade]:
@@ -277,33 +286,96 @@ def grade_for(share: float, scale: Sequence[tuple[float, int]]) -> int:
     return scale[-1][1]
 
 
+def answer_share(item: Item) -> float:
+    """The points of one computed answer: the exercise's points less its written
+    sub-questions', shared equally."""
+    worth = item.points if item.points is not None else 1
+    rest = worth - (item.written or 0) * len(item.written_parts)
+    return rest / len(item.asked) if item.asked else 0.0
+
+
+def same_answer(given: str, value: str, answer: Answer, expected) -> bool:
+    """Whether a student's answer reads as an accepted value (an override), by the
+    rules and within the tolerance the key's own answer has."""
+    if answer.is_choice:
+        return given.strip().strip("().").lower() == value.strip().strip("().").lower()
+    target = plain(expected)
+    if isinstance(target, list):
+        read = matrix_readings if target and isinstance(target[0], list) else list_readings
+        mine, theirs = read(given), read(value)
+        mine, theirs = mine[:1], theirs[:1]
+    else:
+        whole = sympy.sympify(expected).is_Integer
+        mine = [x for x in [read_number(given, whole)] if x is not None]
+        theirs = [x for x in [read_number(value, whole)] if x is not None]
+    if not mine or not theirs:
+        return False
+    got, want = _flatten(mine[0]), _flatten(theirs[0])
+    tolerance = tolerance_for(answer, expected)
+    return got is not None and want is not None and len(got) == len(want) and all(
+        _close(g, w, tolerance) for g, w in zip(got, want))
+
+
 def grade_exam(exam: Exam, answers: Answers,
-               scale: Sequence[tuple[float, int]] = DEFAULT_SCALE) -> Grading:
-    marks, students = [], []
+               scale: Sequence[tuple[float, int]] = DEFAULT_SCALE,
+               overrides: Sequence[Override] = ()) -> Grading:
+    from .answers import points_given, written_column
+
+    marks, students, applied = [], [], []
     absent = set(answers.absent)
     for se in exam.students:
+        sid = se.student.id
         maximum = sum(i.points if i.points is not None else 1 for i in se.items)
-        if se.student.id in absent:
+        if sid in absent:
             students.append(StudentGrade(se, [], 0, maximum, None, absent=True))
             continue
-        row = answers.rows.get(se.student.id, {})
+        row = answers.rows.get(sid, {})
         points = []
         for item in se.items:
-            worth = item.points if item.points is not None else 1
+            share = answer_share(item)
             item_marks = []
             for name, answer in asked(item):
                 column = f"{item.exercise.id}.{name}"
                 expected = item.solution.answers[name]
                 given = row.get(column, "")
-                item_marks.append(Mark(se.student.id, item.position, item.exercise.id, name,
-                                       given, judge(given, answer, expected)))
+                status = judge(given, answer, expected)
+                mark = Mark(sid, item.position, item.exercise.id, name, given, status,
+                            share if status == "right" else 0.0, share)
+                rule, before = override_for(overrides, sid, column), mark
+                if rule is not None:
+                    if rule.points is not None:
+                        got = min(rule.points, share)
+                        mark = replace(mark, points=got,
+                                       status="right" if got >= share - 1e-9 else "wrong")
+                    elif status != "right" and same_answer(given, rule.value, answer,
+                                                           expected):
+                        mark = replace(mark, points=share, status="right")
+                item_marks.append(_noted(before, mark, rule, applied))
+            for part in item.written_parts:
+                column = written_column(item.exercise.id, part)
+                given = row.get(column, "")
+                got = points_given(given, item.written, column) if given else 0.0
+                mark = Mark(sid, item.position, item.exercise.id, f"{part}.points", given,
+                            "scored" if given else "blank", got, item.written)
+                rule, before = override_for(overrides, sid, column), mark
+                if rule is not None and rule.points is not None:
+                    mark = replace(mark, points=min(rule.points, item.written),
+                                   status="scored")
+                item_marks.append(_noted(before, mark, rule, applied))
             marks.extend(item_marks)
-            right = sum(m.right for m in item_marks)
-            points.append(round(worth * right / len(item_marks), 2) if item_marks else 0)
+            points.append(round(sum(m.points for m in item_marks), 2))
         total = round(sum(points), 2)
         students.append(StudentGrade(se, points, total, maximum,
                                      grade_for(total / maximum if maximum else 0, scale)))
-    return Grading(exam, marks, students, answers, tuple(scale))
+    return Grading(exam, marks, students, answers, tuple(scale), applied)
+
+
+def _noted(before: Mark, after: Mark, rule: Override | None, applied: list) -> Mark:
+    """Keep a record of every override that applied to a mark (the report lists them)."""
+    if rule is not None:
+        applied.append(Applied(rule, after.student_id, after.column, after.given,
+                               before.points, after.points))
+    return after
 
 
 def grade_table(grading: Grading) -> tuple[list[str], list[list]]:
@@ -338,81 +410,3 @@ def grades_csv(grading: Grading) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-@dataclass(frozen=True)
-class AnswerStat:
-    column: str
-    exercise_id: str
-    answer: str
-    label: str
-    given_to: int
-    right: int
-    blank: int
-    unparseable: int
-
-    @property
-    def wrong(self) -> int:
-        """Answered, but not right (blank and unreadable answers are counted apart)."""
-        return self.given_to - self.right - self.blank - self.unparseable
-
-    @property
-    def not_right(self) -> int:
-        return self.given_to - self.right
-
-
-def answer_stats(grading: Grading, lang: str) -> list[AnswerStat]:
-    """Per answer, how many got it right — the most often wrong first."""
-    stats: dict[str, dict] = {}
-    for mark in grading.marks:
-        entry = stats.setdefault(mark.column, {"n": 0, "right": 0, "blank": 0, "bad": 0,
-                                               "mark": mark})
-        entry["n"] += 1
-        entry["right"] += mark.right
-        entry["blank"] += mark.status == "blank"
-        entry["bad"] += mark.status == "unparseable"
-    result = []
-    for column, e in stats.items():
-        exercise = grading.exam.bank.exercise(e["mark"].exercise_id)
-        label = exercise.answers[e["mark"].answer].labels.get(lang, e["mark"].answer)
-        result.append(AnswerStat(column, exercise.id, e["mark"].answer, label, e["n"],
-                                 e["right"], e["blank"], e["bad"]))
-    return sorted(result, key=lambda s: (-s.not_right / s.given_to, -s.not_right, s.column))
-
-
-def summary(grading: Grading) -> dict:
-    """Over the students present; the absent are only counted."""
-    present = grading.present
-    totals = [s.total for s in present]
-    return {
-        "students": len(totals),
-        "absent": len(grading.students) - len(totals),
-        "mean": round(statistics.fmean(totals), 2) if totals else 0,
-        "median": round(statistics.median(totals), 2) if totals else 0,
-        "maximum": grading.maximum,
-        "grades": {g: sum(s.grade == g for s in present)
-                   for g in sorted({g for _, g in grading.scale} |
-                                   {s.grade for s in present})},
-    }
-
-
-def histogram_png(grading: Grading, path: Path, title: str, xlabel: str,
-                  ylabel: str) -> None:
-    """The class's distribution of totals (PNG without a timestamp: same bytes each run)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    totals = [s.total for s in grading.present]
-    maximum = grading.maximum or 1
-    bins = min(20, max(5, int(maximum) if float(maximum).is_integer() else 10))
-    fig, ax = plt.subplots(figsize=(6, 3), dpi=150)
-    ax.hist(totals, bins=bins, range=(0, maximum), color="#4a6fa5", edgecolor="white")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)

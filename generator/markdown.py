@@ -65,27 +65,52 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                    seed=seed, rows=cells)
 
 
-def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
-                    answer_stats, problems, absent, stray) -> str:
+def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     words = bank.language(lang).words
     style = bank.language(lang).style
-    stats = {**stats, **{k: show_scalar(sympy.Rational(str(stats[k])), style).text
-                         for k in ("mean", "median", "maximum")}}
-    rows = [{"exercise": _cell(bank.exercise(a.exercise_id).title(lang)),
-             "label": _cell(a.label), "right": a.right, "given_to": a.given_to,
-             "wrong": a.wrong, "blank": a.blank, "unparseable": a.unparseable}
-            for a in answer_stats]
-    def answer_name(mark) -> str:
-        label = bank.exercise(mark.exercise_id).answers[mark.answer].labels.get(lang, "")
-        return f"{_cell(label)} (`{mark.column}`)" if label else f"`{mark.column}`"
 
-    marks = [{"student_id": _cell(m.student_id), "column": answer_name(m),
-              "given": _cell(m.given)} for m in problems]
+    def number(value) -> str:
+        return show_scalar(sympy.Rational(str(value)), style).text
+
+    def percent(share: float) -> str:
+        return f"{number(round(100 * share))} %"
+
+    def title(exercise_id: str) -> str:
+        return _cell(bank.exercise(exercise_id).title(lang))
+
+    stats = {**report.summary, **{k: number(report.summary[k])
+                                  for k in ("mean", "median", "maximum")}}
+    rows = [{"exercise": title(a.exercise_id), "label": _cell(a.label), "right": a.right,
+             "given_to": a.given_to, "wrong": a.wrong, "blank": a.blank,
+             "unparseable": a.unparseable,
+             "frequent": "; ".join(f"{_cell(v)} ×{n}" for v, n in a.frequent_wrong) or "—"}
+            for a in report.answers]
+    labels = {a.column: a.label for a in report.answers}
+
+    def answer_name(column: str) -> str:
+        label = labels.get(column, "")
+        return f"{_cell(label)} (`{column}`)" if label else f"`{column}`"
+
+    marks = [{"student_id": _cell(m.student_id), "column": answer_name(m.column),
+              "given": _cell(m.given)} for m in report.problems]
     strays = [{"student_id": _cell(s.student_id), "column": f"`{s.column}`",
-               "given": _cell(s.given)} for s in stray]
-    return _render(bank, "report.md", heading=heading, words=words, seed=seed, stats=stats,
-                   answer_stats=rows, problems=marks, absent=[_cell(a) for a in absent],
-                   stray=strays)
+               "given": _cell(s.given)} for s in report.stray]
+    overridden = [{"student_id": _cell(o.student_id), "column": answer_name(o.column),
+                   "given": _cell(o.given), "before": number(round(o.before, 2)),
+                   "after": number(round(o.after, 2))} for o in report.overridden]
+    groups = [{"group": _cell(g.group) or "—", "students": g.students,
+               "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
+    items = [{"exercise": title(i.exercise_id), "students": i.students,
+              "difficulty": number(round(i.difficulty, 2)),
+              "discrimination": "—" if i.discrimination is None
+              else number(i.discrimination)} for i in report.items]
+    variants = [{"exercise": title(v.exercise_id), "variant": _cell(v.variant) or "—",
+                 "students": v.students, "share": percent(v.share)}
+                for v in report.variants]
+    return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
+                   stats=stats, answer_stats=rows, problems=marks,
+                   absent=[_cell(a) for a in report.absent], stray=strays,
+                   overridden=overridden, groups=groups, items=items, variants=variants)
 
 
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:

@@ -155,7 +155,8 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     return "\n".join(lines)
 
 
-BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm"}
+BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm",
+              "written": "3.2cm"}
 
 
 def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Bank) -> str:
@@ -182,9 +183,11 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             position = box.position
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
                          rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
+        label = f"{words.word('written_question')} {box.label}" if box.kind == "written" \
+            else box.label
         lines.append(
             rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
-            rf"{escape_text(box.label, lang)}}}\hfill"
+            rf"{escape_text(label, lang)}}}\hfill"
             rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par"
             r"\vspace{4pt}")
     if position is not None:

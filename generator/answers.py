@@ -34,6 +34,14 @@ def written_column(exercise_id: str, part: int) -> str:
     return f"{exercise_id}.{part}.points"
 
 
+def column_label(bank, column: str, lang: str) -> str:
+    """What the answer form calls a column's box, in a language."""
+    exercise_id, _, name = column.partition(".")
+    if name.endswith(".points"):
+        return f"{bank.language(lang).word('written_question')} {name.split('.')[0]}"
+    return bank.exercise(exercise_id).answers[name].labels.get(lang, name)
+
+
 def student_columns(se: StudentExam) -> list[str]:
     """The answer columns that apply to one student, in the order of their sheet."""
     return [column for item in se.items for column in item_columns(item)]

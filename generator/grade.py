@@ -371,8 +371,8 @@ def grade_exam(exam: Exam, answers: Answers,
 
 
 def _noted(before: Mark, after: Mark, rule: Override | None, applied: list) -> Mark:
-    """Keep a record of every override that applied to a mark (the report lists them)."""
-    if rule is not None:
+    """Keep a record of every override that changed a mark (the report lists them)."""
+    if rule is not None and (before.points, before.status) != (after.points, after.status):
         applied.append(Applied(rule, after.student_id, after.column, after.given,
                                before.points, after.points))
     return after

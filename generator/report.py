@@ -17,10 +17,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .answers import column_label
 from .grade import Grading, Mark
 
 TOP_WRONG = 3           # wrong values listed per answer
 SHARED_WRONG = 2        # … when at least this many students wrote them
+SHARED_VARIANT = 2      # variants compared when at least this many students had them
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class GroupStat:
 @dataclass(frozen=True)
 class VariantStat:
     exercise_id: str
-    variant: str            # "" for the exercise as a whole
+    variant: str            # its parameters
     students: int
     share: float            # of the points earned
 
@@ -79,7 +81,6 @@ class Report:
     stray: tuple = ()
     overridden: list = field(default_factory=list)
     groups: list[GroupStat] = field(default_factory=list)
-    exercises: list[VariantStat] = field(default_factory=list)
     variants: list[VariantStat] = field(default_factory=list)
     items: list[ItemStat] = field(default_factory=list)
 
@@ -90,14 +91,7 @@ def build_report(grading: Grading, lang: str) -> Report:
         [m for m in grading.marks if m.status in ("blank", "unparseable")],
         [s.exam.student.id for s in grading.absent],
         grading.answers.stray if grading.answers else (), list(grading.overridden),
-        group_stats(grading), *variant_stats(grading), item_analysis(grading))
-
-
-def mark_label(bank, mark: Mark, lang: str) -> str:
-    """What the answer form calls a box, in a language."""
-    if mark.written:
-        return f"{bank.language(lang).word('written_question')} {mark.answer.split('.')[0]}"
-    return bank.exercise(mark.exercise_id).answers[mark.answer].labels.get(lang, mark.answer)
+        group_stats(grading), variant_stats(grading), item_analysis(grading))
 
 
 def _written_value(text: str) -> str:
@@ -127,7 +121,7 @@ def answer_stats(grading: Grading, lang: str) -> list[AnswerStat]:
                          sorted(e["wrong"].items(), key=lambda kv: (-kv[1], kv[0]))
                          if count >= SHARED_WRONG)[:TOP_WRONG]
         result.append(AnswerStat(column, mark.exercise_id, mark.answer,
-                                 mark_label(grading.exam.bank, mark, lang), e["n"],
+                                 column_label(grading.exam.bank, column, lang), e["n"],
                                  e["right"], e["blank"], e["bad"], frequent))
     return sorted(result, key=lambda s: (-s.not_right / s.given_to, -s.not_right, s.column))
 
@@ -167,27 +161,23 @@ def _item_points(grading: Grading):
             yield s, item, points, item.points if item.points is not None else 1
 
 
-def variant_stats(grading: Grading) -> tuple[list[VariantStat], list[VariantStat]]:
-    """Per exercise, and per variant of each exercise, the share of the points earned."""
-    by_exercise: dict[str, list] = defaultdict(list)
+def variant_stats(grading: Grading) -> list[VariantStat]:
+    """Per variant of an exercise that several students had, the share of the points
+    earned: is one variant harder? (Per exercise, the item analysis has it.)"""
     by_variant: dict[tuple[str, str], list] = defaultdict(list)
     order = list(grading.exam.bank.exercises)
     for _, item, points, worth in _item_points(grading):
-        by_exercise[item.exercise.id].append((points, worth))
         params = ", ".join(f"{k}={v}" for k, v in item.solution.plain_params.items()
                            if not k.endswith("_order"))
         by_variant[(item.exercise.id, params)].append((points, worth))
 
     def share(pairs):
-        return sum(p for p, _ in pairs) / sum(w for _, w in pairs) if pairs else 0.0
+        return sum(p for p, _ in pairs) / sum(w for _, w in pairs)
 
-    exercises = [VariantStat(ex, "", len(pairs), share(pairs))
-                 for ex, pairs in sorted(by_exercise.items(), key=lambda e: order.index(e[0]))]
-    variants = [VariantStat(ex, variant, len(pairs), share(pairs))
-                for (ex, variant), pairs in sorted(by_variant.items(),
-                                                   key=lambda e: (order.index(e[0][0]),
-                                                                  e[0][1]))]
-    return exercises, variants
+    return [VariantStat(ex, variant, len(pairs), share(pairs))
+            for (ex, variant), pairs in sorted(by_variant.items(),
+                                               key=lambda e: (order.index(e[0][0]), e[0][1]))
+            if len(pairs) >= SHARED_VARIANT]
 
 
 def item_analysis(grading: Grading) -> list[ItemStat]:
@@ -230,8 +220,17 @@ def document_font() -> str | None:
 
 def histogram_png(grading: Grading, path: Path, title: str, xlabel: str,
                   ylabel: str) -> None:
-    """The distribution of totals, one colour per group (PNG without a timestamp: the
-    same bytes each run), set in the document's font."""
+    """The distribution of totals as a PNG (without a timestamp: the same bytes each
+    run)."""
+    from matplotlib import pyplot as plt
+
+    fig = histogram_figure(grading, title, xlabel, ylabel)
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+
+
+def histogram_figure(grading: Grading, title: str, xlabel: str, ylabel: str):
+    """The distribution of totals, one colour per group, set in the document's font."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -270,5 +269,4 @@ def histogram_png(grading: Grading, path: Path, title: str, xlabel: str,
         if len(names) > 1:
             ax.legend(frameon=False)
         fig.tight_layout()
-        fig.savefig(path, metadata={"Software": None})
-        plt.close(fig)
+    return fig

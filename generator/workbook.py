@@ -17,7 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from .answers import answer_columns, student_columns
+from .answers import answer_columns, column_label, student_columns
 from .bank import LETTERS
 from .exam import Exam
 from .roster import print_order
@@ -49,11 +49,9 @@ def _save(book, path: Path) -> None:
 
 
 def _label(exam: Exam, column: str, lang: str) -> str:
-    exercise_id, _, name = column.partition(".")
-    exercise = exam.bank.exercise(exercise_id)
+    exercise = exam.bank.exercise(column.partition(".")[0])
     words = exam.bank.language(lang).words
-    answer = exercise.answers[name]
-    return f"{words['exercise']} {exercise.number}: {answer.labels.get(lang, name)}"
+    return f"{words['exercise']} {exercise.number}: {column_label(exam.bank, column, lang)}"
 
 
 def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
@@ -81,8 +79,8 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
     choices: dict[str, DataValidation] = {}
     for column in columns:
         exercise_id, _, name = column.partition(".")
-        answer = exam.bank.exercise(exercise_id).answers[name]
-        if answer.is_choice:
+        answer = exam.bank.exercise(exercise_id).answers.get(name)
+        if answer is not None and answer.is_choice:
             letters = ",".join(LETTERS[:len(answer.options)])
             choices[column] = DataValidation(type="list", formula1=f'"{letters}"',
                                              allow_blank=True)

@@ -149,16 +149,20 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
     return written
 
 
-def write_grades(grading, heading: Heading, lang: str, out: Path,
+def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
                  formats: Sequence[str]) -> list[str]:
-    """grades.csv and grades.xlsx, report.md with histogram.png, and report.pdf."""
+    """grades.csv and grades.xlsx, report.md with histogram.png, and report.pdf; each
+    student's feedback in their language (feedback/<id>.md and .pdf, and the
+    print-ready feedback-all.pdf)."""
+    from .feedback import student_feedback
     from .grade import grade_table, grades_csv
-    from .markdown import report_markdown
+    from .markdown import feedback_markdown, report_markdown
     from .report import build_report, histogram_png
     from .workbook import write_grades_workbook
 
     bank = grading.exam.bank
     words = bank.language(lang).words
+    heading = headings[lang]
     with replacing(out, "grades.csv") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
         write_grades_workbook(*grade_table(grading), staging / "grades.xlsx")
@@ -171,6 +175,17 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
 
             write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
+        feedback = []
+        for one in student_feedback(grading):
+            sid, student_lang = one.student.id, one.lang
+            text = feedback_markdown(bank, headings[student_lang], one)
+            write_text(staging / "feedback" / f"{sid}.md", text)
+            feedback.append((sid, student_lang, headings[student_lang].course, text))
+        if "pdf" in formats and feedback:
+            from .pdf import write_feedback_pdfs
+
+            write_feedback_pdfs(bank, lang, feedback, staging / "feedback",
+                                staging / "feedback-all.pdf")
         return sorted(p.name for p in staging.iterdir())
 
 

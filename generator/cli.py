@@ -304,7 +304,7 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
         raise ExgenError("every student of the class is absent (no row, an empty row or "
                          "`absent`): nothing to grade", where=str(answers_path))
     out = build_dir / "grades"
-    written = write_grades(grading, spec.headings[lang], lang, out, _formats(fmt))
+    written = write_grades(grading, spec.headings, lang, out, _formats(fmt))
     for note in notes:
         click.echo(f"note: {note}", err=True)
     for stray in answers.stray:

@@ -113,6 +113,25 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
                    overridden=overridden, groups=groups, items=items, variants=variants)
 
 
+def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
+    """One student's feedback, in their language."""
+    lang = feedback.lang
+    words = bank.language(lang).words
+    style = bank.language(lang).style
+    results = {"right": words["mark_right"], "wrong": words["mark_wrong"],
+               "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
+               "scored": words["mark_scored"]}
+    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _cell(r.label),
+             "given": _cell(r.given), "key": _cell(r.key), "result": results[r.status],
+             "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
+                       f"{style.points(round(r.worth, 2))}"} for r in feedback.rows]
+    grade = feedback.grade
+    return _render(bank, "feedback.md", heading=heading, words=words,
+                   student=_student(feedback.student), code=grade.exam.code, rows=rows,
+                   total=style.points(grade.total), maximum=style.points(grade.maximum),
+                   grade=grade.grade)
+
+
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
                    items=parts)
@@ -126,7 +145,16 @@ def _cell(text: str) -> str:
     """Text that came from people (names, ids, typed answers), shown as it is: every sign
     Markdown (or the dollar maths) would act on is escaped."""
     text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    """`# x`, `- x` and `1. x` would start a heading or a list: the sign is escaped
+    (after the digits, for a numbered list)."""
+    sign = match.group(2)
+    if sign[:1].isdigit():
+        return match.group(1) + sign[:-1] + "\\" + sign[-1]
+    return match.group(1) + "\\" + sign
 
 
 def _student(student) -> dict:

@@ -439,6 +439,31 @@ def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[P
         shutil.copyfile(compiled.pdf, target)
 
 
+def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str, str, str]],
+                        folder: Path, print_all: Path) -> None:
+    """feedback/<id>.pdf per student and the print-ready feedback-all.pdf (each student
+    on an odd page); `feedback` holds (student id, their language, running head,
+    Markdown)."""
+    parts = [(f"the feedback of student {sid}",
+              in_language(running_head(head, student_lang)
+                          + to_latex(text, student_lang, f"the feedback of student {sid}"),
+                          student_lang, bank))
+             for sid, student_lang, head, text in feedback]
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+        ranges = typeset(bank, lang, parts, Path(tmp))
+        with contextlib.ExitStack() as stack:
+            opened = {}
+
+            def pages_of(r: PageRange):
+                if r.pdf not in opened:
+                    opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
+                return opened[r.pdf].pages[r.start:r.start + r.count]
+
+            for (sid, _, _, _), r in zip(feedback, ranges):
+                write_pages(folder / f"{sid}.pdf", [pages_of(r)])
+            write_pages(print_all, [pages_of(r) for r in ranges], odd_starts=True)
+
+
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,
                      histogram: Path, target: Path) -> None:
     """The grading report; its histogram picture sits beside the LaTeX source."""

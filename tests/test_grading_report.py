@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -236,3 +237,65 @@ def test_the_histogram_is_set_in_the_documents_font(written_class):
     for text in texts:
         assert font_manager.findfont(text.get_fontproperties()) == cm_super, text
     plt.close(fig)
+
+
+# ---------------------------------------------------------------- feedback per student
+
+
+def test_each_student_gets_feedback_in_their_language(written_class, bank, run, tmp_path):
+    spec, out, data = written_class
+    rows = full_rows(bank, data)
+    rows[0]["ffn_dims.d_ff"] = "77"
+    absent = data["students"][-1]["id"]
+    rows = [r for r in rows if r["id"] != absent]
+    result = grade(run, spec, out, rows, tmp_path)
+    assert result.code == 0, result.err
+    folder = out / "grades" / "feedback"
+    present = [s for s in data["students"] if s["id"] != absent]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s['id']}.md"
+                                                             for s in present)
+    grades = {r["id"]: r for r in read_csv(out / "grades" / "grades.csv")}
+    for student in present:
+        text = (folder / f"{student['id']}.md").read_text(encoding="utf-8")
+        bg = student["lang"] == "bg"
+        assert ("Вашите резултати" if bg else "Your results") in text
+        body = [line for line in text.splitlines() if line.startswith("| ") and
+                not line.startswith("| Упражнение") and not line.startswith("| Exercise")]
+        boxes = sum(len(e["asked"]) + len(e["written"]) for e in student["exercises"])
+        assert len(body) == boxes, text
+        total = grades[student["id"]]["total"]
+        assert (f"{total.replace('.', ',')} / 7" if bg else f"{total} / 7") in text
+        assert f"{grades[student['id']]['grade']}" in text.splitlines()[-1]
+    first = (folder / f"{data['students'][0]['id']}.md").read_text(encoding="utf-8")
+    d_ff = data["students"][0]["exercises"][0]["answers"]["d_ff"]
+    wrong_word = "грешно" if data["students"][0]["lang"] == "bg" else "wrong"
+    line = next(line for line in first.splitlines() if "| 77 |" in line)
+    assert wrong_word in line and str(d_ff) in re.sub(r"[\s,]", "", line)      # the key
+
+
+def test_feedback_pdfs_one_per_student_and_one_to_print(written_class, bank, run, tmp_path):
+    needs_tex()
+    import subprocess
+
+    spec, out, data = written_class
+    answers = write_answers(tmp_path / "answers.csv", full_rows(bank, data))
+    result = run("grade", "--seed", 6, "--spec", spec, "--answers", answers,
+                 "--format", "md,pdf", "--out", out)
+    assert result.code == 0, result.err
+    folder = out / "grades" / "feedback"
+    pages = 0
+    for student in data["students"]:
+        pdf = folder / f"{student['id']}.pdf"
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert ("Вашите резултати" if student["lang"] == "bg" else "Your results") in text
+        assert student["id"] in text and "7" in text
+        count = int(next(line.split()[-1] for line in subprocess.run(
+            ["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.splitlines()
+            if line.startswith("Pages:")))
+        pages += count + count % 2                              # each starts on an odd page
+    info = subprocess.run(["pdfinfo", str(out / "grades" / "feedback-all.pdf")],
+                          capture_output=True, text=True).stdout
+    total = int(next(line.split()[-1] for line in info.splitlines()
+                     if line.startswith("Pages:")))
+    assert total in (pages, pages - 1)                         # no blank page at the end

@@ -855,8 +855,9 @@ def test_grades_csv_has_the_documented_columns_sorted_by_group(class_md, bank, r
     roster, _, data = class_md
     result, out = grade(run, tmp_path, roster, answer_rows(bank, data, key_text), QUIZ, 11)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "grades.xlsx",
-                                                     "histogram.png", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv",
+                                                     "grades.xlsx", "histogram.png",
+                                                     "report.md"]
     lines = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "id,name,group,ex1,ex2,ex3,ex4,total,max,grade"
     rows = read_csv(out / "grades.csv")
@@ -938,7 +939,8 @@ def test_example_answers_grade_with_every_output(run, tmp_path):
     result = run("grade", "--seed", 2026, "--spec", QUIZ, "--answers", ANSWERS,
                  "--format", "md,pdf", "--out", build)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "grades.xlsx",
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "feedback-all.pdf",
+                                                     "grades.csv", "grades.xlsx",
                                                      "histogram.png", "report.md",
                                                      "report.pdf"]
     assert (out / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,15 +1,19 @@
 """Hardening of the roster and answers readers (issue 10, items 4, 9 and 11): each case
 goes through the command line as a careless user would send it, and must end in exit
 status 2 with the file and line named, or in success — never an internal error, never
-two students merged into one, never a grade for a sheet the build never printed."""
+two students merged into one, never a grade for a sheet the build never printed. The
+readers are fuzzed with random and mutated files as well."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ROOT
+from generator.errors import ExgenError
 
 QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 
@@ -109,3 +113,76 @@ def test_grading_a_student_the_build_never_had_is_refused(run, tmp_path):
     assert result.code == 2, result.out
     assert "03" in result.err and str(out) in result.err
     assert not (out / "grades").exists()
+
+
+# ---------------------------------------------------------------- fuzzing the readers
+
+CSV_ALPHABET = 'id,name;lang\tgroup"\r\n01234 .-_/абвАБВbgen\u00a0\ufeff'
+HEADERS = st.sampled_from(["id,name,lang,group\n", "id;name\r\n", "\ufeffid\tname\n",
+                           "name,id\n", ""])
+
+
+def read_as_user(reader, data: bytes, suffix: str = ".csv"):
+    """Whatever the bytes, the reader returns or raises ExgenError naming the file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"table{suffix}"
+        path.write_bytes(data)
+        try:
+            return reader(path)
+        except ExgenError as exc:
+            assert str(path) in str(exc), exc
+            return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=300),
+                 st.tuples(HEADERS, st.text(CSV_ALPHABET, max_size=200)).map(
+                     lambda t: (t[0] + t[1]).encode("utf-8")),
+                 st.tuples(HEADERS, st.text(CSV_ALPHABET, max_size=200)).map(
+                     lambda t: (t[0] + t[1]).encode("cp1251", errors="replace"))))
+def test_any_roster_is_read_or_refused_naming_the_file(data):
+    from generator.roster import read_roster, safe_id
+
+    students = read_as_user(lambda p: read_roster(p, ("bg", "en")), data)
+    for student in students or ():
+        assert safe_id(student.id) and "\n" not in student.name
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=300),
+                 st.text(CSV_ALPHABET + "ffn_dims.d_ff rope.choice[]()×%х", max_size=300)
+                 .map(lambda t: ("id,ffn_dims.d_ff,rope.choice\n" + t).encode("utf-8"))))
+def test_any_answers_file_is_read_or_refused_naming_the_file(bank, data):
+    from generator.answers import read_answers
+    from generator.exam import plan
+    from generator.grade import grade_exam
+    from generator.roster import numbered
+
+    exam = plan(bank, 1, numbered(3), "bg")
+    answers = read_as_user(lambda p: read_answers(p, exam), data)
+    if answers is not None:
+        grading = grade_exam(exam, answers)
+        assert len(grading.students) == 3
+
+
+def test_a_damaged_workbook_is_refused_naming_the_file(tmp_path, run):
+    roster = tmp_path / "class.xlsx"
+    roster.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md",
+                 "--out", tmp_path / "out")
+    assert result.code == 2 and str(roster) in result.err and "xlsx" in result.err
+
+
+def test_a_roster_workbook_is_read(tmp_path, run):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["id", "name", "lang", "group"])
+    book.active.append([2401001, "Мария Иванова", "bg", "A"])
+    book.active.append(["x-2", "Ivan", "en", "B"])
+    roster = tmp_path / "class.xlsx"
+    book.save(roster)
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md", "--out", out)
+    assert result.code == 0, result.err
+    assert (out / "sheets" / "2401001.md").is_file() and (out / "sheets" / "x-2.md").is_file()

@@ -288,6 +288,11 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
     exam = plan(bank, seed, people, lang, spec.slots)
     if built is not None:
         same_as_built(exam, built, build_dir)
+        graded = {se.student.id for se in exam.students}
+        left = [s.id for s in built.students if s.id not in graded]
+        if left:
+            notes.append(f"{len(left)} student(s) of the build are not in the roster and are "
+                         f"not graded: {', '.join(left[:5])}{' …' if len(left) > 5 else ''}")
     if template:
         click.echo(template_csv(exam), nl=False)
         return

@@ -1,10 +1,12 @@
 """Marking returned answers against each student's own key.
 
-The exam is planned again from (seed, spec, roster) — the same plan that printed the
-sheets — so grading needs no stored state. Each answer is compared with a tolerance
+The exam is planned again from the seed, the spec and the class of the build (its
+manifest.json) — the same plan that printed the sheets, checked against the variant
+codes the build recorded. Each answer is compared with a tolerance
 that matches what the key shows: whole numbers exactly, decimals to half a unit of the
 key's last printed place (so `1,63` and `1.63` both match 1.6329…), or the answer's own
-`tolerance` from its variants file.
+`tolerance` from its variants file. The lecturer's overrides (`--accept`) and the
+points of written sub-questions come on top.
 """
 
 from __future__ import annotations
@@ -13,19 +15,16 @@ import csv
 import io
 import json
 import re
-import statistics
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import sympy
 
+from .answers import Answers
 from .bank import Answer
-from .errors import ExgenError, read_user_file
 from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
 from .numbers import plain
-from .answers import Answers
 from .overrides import Applied, Override, override_for
 from .roster import print_order
 from .spec import DEFAULT_SCALE

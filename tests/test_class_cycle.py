@@ -4,7 +4,6 @@ answers written as people write them, and grading that finds its own build."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 
 from conftest import ROOT
 from generator.grade import judge
-from generator.solve import reference, solve
 from test_quiz import answer_rows, key_text, read_csv, solved
 
 QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
@@ -371,3 +369,23 @@ def test_a_workbook_filled_by_a_teaching_assistant_grades_back(workbook_class, b
     assert list(table[0]) == list(read_csv(out / "grades" / "grades.csv")[0])
     assert {r[0]: r[-1] for r in table[1:]} == {**{sid: 6 for sid in grades},
                                                 absent: "absent"}
+
+
+def test_grading_twice_gives_identical_files(excel_class, bank, run, tmp_path):
+    _, out, data = excel_class
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes(excel_csv(answers_table(bank, data), ","))
+    runs = []
+    for _ in range(2):
+        assert grade(run, out, answers).code == 0
+        runs.append({p.relative_to(out): p.read_bytes()
+                     for p in sorted((out / "grades").rglob("*")) if p.is_file()})
+    assert runs[0] == runs[1]
+    assert {str(p) for p in runs[0]} >= {"grades/grades.xlsx", "grades/histogram.png",
+                                         "grades/feedback/3001.md"}
+
+
+def test_no_answers_workbook_without_answer_forms(run, tmp_path):
+    out = tmp_path / "out"
+    assert run("exams", "--seed", 1, "--students", 2, "--format", "md", "--out", out).code == 0
+    assert not (out / "answers-template.xlsx").exists()

@@ -120,8 +120,8 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
     for index, row in enumerate(table.rows):
         where = table.where(row.line)
         sid = row.get(0).strip()
-        if index == 0 and table.unit == "row" and sid in label_words:
-            continue                                      # the template's labels
+        if index == 0 and sid in label_words:
+            continue            # the workbook template's labels (also once saved as CSV)
         if not sid:
             raise ExgenError("a row without a student id", where=where)
         if sid not in by_id:

@@ -30,7 +30,7 @@ def excel_csv(rows, delimiter=";", encoding="utf-8-sig") -> bytes:
                 cell = '"' + cell.replace('"', '""') + '"'
             cells.append(cell)
         lines.append(delimiter.join(cells))
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+    return ("\r\n".join(lines) + "\r\n").encode(encoding, errors="replace")  # μ → ?
 
 
 @pytest.fixture(scope="module")
@@ -389,3 +389,25 @@ def test_no_answers_workbook_without_answer_forms(run, tmp_path):
     out = tmp_path / "out"
     assert run("exams", "--seed", 1, "--students", 2, "--format", "md", "--out", out).code == 0
     assert not (out / "answers-template.xlsx").exists()
+
+
+def test_the_workbook_saved_as_csv_by_excel_is_read_too(workbook_class, bank, run, tmp_path):
+    """An assistant who fills the template and saves it as CSV (`;`, Windows-1251) keeps
+    the labels' row: it is skipped as in the workbook."""
+    from openpyxl import load_workbook
+
+    out, data = workbook_class
+    sheet = load_workbook(out / "answers-template.xlsx").active
+    table = [["" if v is None else str(v) for v in row]
+             for row in sheet.iter_rows(values_only=True)]
+    keyed = {r["id"]: r for r in answer_rows(bank, data, key_text)}
+    for row in table[2:]:
+        for index, column in enumerate(table[0]):
+            if column in keyed[row[0]] and column != "id":
+                row[index] = keyed[row[0]][column]
+    answers = tmp_path / "filled.csv"
+    answers.write_bytes(excel_csv(table, ";", "cp1251"))
+    result = run("grade", "--seed", 8, "--spec", FULL, "--answers", answers,
+                 "--format", "md", "--out", out)
+    assert result.code == 0, result.err
+    assert all(r["grade"] == "6" for r in read_csv(out / "grades" / "grades.csv"))

@@ -101,11 +101,12 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     groups = [{"group": _cell(g.group) or "—", "students": g.students,
                "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
     items = [{"exercise": title(i.exercise_id), "students": i.students,
-              "difficulty": number(round(i.difficulty, 2)),
+              "right": percent(i.right), "difficulty": number(round(i.difficulty, 2)),
               "discrimination": "—" if i.discrimination is None
               else number(i.discrimination)} for i in report.items]
     variants = [{"exercise": title(v.exercise_id), "variant": _cell(v.variant) or "—",
-                 "students": v.students, "share": percent(v.share)}
+                 "students": v.students, "share": percent(v.share),
+                 "right": percent(v.right)}
                 for v in report.variants]
     return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
                    stats=stats, answer_stats=rows, problems=marks,

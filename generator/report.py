@@ -61,12 +61,14 @@ class VariantStat:
     variant: str            # its parameters
     students: int
     share: float            # of the points earned
+    right: float            # share of the students with every point of it
 
 
 @dataclass(frozen=True)
 class ItemStat:
     exercise_id: str
     students: int
+    right: float                    # share of the students with every point of it
     difficulty: float               # share of the points earned
     discrimination: float | None    # point-biserial with the rest of the test
 
@@ -167,17 +169,25 @@ def variant_stats(grading: Grading) -> list[VariantStat]:
     by_variant: dict[tuple[str, str], list] = defaultdict(list)
     order = list(grading.exam.bank.exercises)
     for _, item, points, worth in _item_points(grading):
-        params = ", ".join(f"{k}={v}" for k, v in item.solution.plain_params.items()
-                           if not k.endswith("_order"))
-        by_variant[(item.exercise.id, params)].append((points, worth))
+        by_variant[(item.exercise.id, variant_label(item))].append((points, worth))
 
     def share(pairs):
         return sum(p for p, _ in pairs) / sum(w for _, w in pairs)
 
-    return [VariantStat(ex, variant, len(pairs), share(pairs))
+    return [VariantStat(ex, variant, len(pairs), share(pairs), _all_right(pairs))
             for (ex, variant), pairs in sorted(by_variant.items(),
                                                key=lambda e: (order.index(e[0][0]), e[0][1]))
             if len(pairs) >= SHARED_VARIANT]
+
+
+def variant_label(item) -> str:
+    """A variant by its parameters; the order of a choice's options by the letter of
+    the right one (`modern_llms: b`)."""
+    shown = [f"{k}={v}" for k, v in item.solution.plain_params.items()
+             if not k.endswith("_order")]
+    shown += [f"{name}: {item.solution.answers[name]}" for name, answer in
+              item.exercise.answers.items() if answer.is_choice]
+    return ", ".join(shown)
 
 
 def item_analysis(grading: Grading) -> list[ItemStat]:
@@ -198,8 +208,14 @@ def item_analysis(grading: Grading) -> list[ItemStat]:
             discrimination = round(statistics.correlation(earned, rest), 2)
         except statistics.StatisticsError:      # fewer than two, or no spread
             discrimination = None
-        result.append(ItemStat(ex, len(rows), difficulty, discrimination))
+        result.append(ItemStat(ex, len(rows), _all_right([(p, w) for p, w, _ in rows]),
+                               difficulty, discrimination))
     return result
+
+
+def _all_right(pairs) -> float:
+    """The share of (points, worth) with every point earned."""
+    return sum(p >= w - 1e-9 for p, w in pairs) / len(pairs)
 
 
 # ---------------------------------------------------------------- the histogram

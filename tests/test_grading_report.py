@@ -205,7 +205,8 @@ def test_report_counts_shared_wrong_values_groups_and_item_analysis(written_clas
     discrimination = np.corrcoef(ex1, rest)[0, 1]
     line = next(line for line in report.split("## Item analysis")[1].splitlines()
                 if line.startswith("| FFN dimensions |"))
-    assert f"| 6 | {difficulty:.2f} | {discrimination:.2f} |" in line, line
+    all_right = round(100 * (ex1 == 4).sum() / len(ex1))
+    assert f"| 6 | {all_right} % | {difficulty:.2f} | {discrimination:.2f} |" in line, line
 
 
 def test_the_histogram_is_set_in_the_documents_font(written_class):
@@ -298,3 +299,29 @@ def test_feedback_pdfs_one_per_student_and_one_to_print(written_class, bank, run
     total = int(next(line.split()[-1] for line in info.splitlines()
                      if line.startswith("Pages:")))
     assert total in (pages, pages - 1)                         # no blank page at the end
+
+
+def test_variants_several_students_had_are_compared(bank, run, tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[slot]]\npool = ["pre_post_norm"]\npoints = 2\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("exams", "--seed", 2, "--students", 8, "--spec", spec, "--format", "md",
+               "--out", out).code == 0
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rows = answer_rows(bank, data, key_text)
+    loser = data["students"][0]
+    rows[0]["pre_post_norm.cleaner_residual"] = "z"             # one of two answers wrong
+    result = run("grade", "--seed", 2, "--spec", spec, "--lang", "en", "--format", "md",
+                 "--answers", write_answers(tmp_path / "answers.csv", rows), "--out", out)
+    assert result.code == 0, result.err
+    order = loser["exercises"][0]["params"]
+    same = [s for s in data["students"] if s["exercises"][0]["params"] == order]
+    assert 2 <= len(same) < 8                         # two variants, both given out
+    section = (out / "grades" / "report.md").read_text(encoding="utf-8") \
+        .split("## By exercise and variant")[1]
+    lines = [line for line in section.splitlines() if line.startswith("| Pre-Norm")]
+    assert len(lines) == 2, section
+    share = round(100 * (2 * len(same) - 1) / (2 * len(same)))
+    right = round(100 * (len(same) - 1) / len(same))
+    assert any(f"| {len(same)} | {right} % | {share} % |" in line for line in lines), lines
+    assert any("| 100 % | 100 % |" in line for line in lines), lines

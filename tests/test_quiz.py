@@ -937,7 +937,8 @@ def test_example_answers_grade_with_every_output(run, tmp_path):
                "--out", build).code == 0
     out = build / "grades"
     result = run("grade", "--seed", 2026, "--spec", QUIZ, "--answers", ANSWERS,
-                 "--format", "md,pdf", "--out", build)
+                 "--accept", ROOT / "examples" / "accept.csv", "--format", "md,pdf",
+                 "--out", build)
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "feedback-all.pdf",
                                                      "grades.csv", "grades.xlsx",
@@ -955,6 +956,8 @@ def test_example_answers_grade_with_every_output(run, tmp_path):
     assert sum(float(r["total"]) for r in rows) / len(rows) > 5
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "Лекция 5: контролно" in report and "histogram.png" in report
+    assert "| 2401003 | Нормализиран x (`layernorm.normalized`) | 1-1.41 | 0 | 0,25 |" \
+        in report                                              # examples/accept.csv
     text = pdf_text(out / "report.pdf")
     assert "Лекция 5: контролно" in text and "2401012" in text
 

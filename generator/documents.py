@@ -67,6 +67,7 @@ class AnswerBox:
     label: str             # short, in the student's language
     kind: str              # number, vector, matrix, choice; written: the label is the
                            # sub-question's number, for words["written_question"]
+    points: float | None = None     # of a written sub-question
 
 
 def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
@@ -79,7 +80,8 @@ def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
             if isinstance(entry, int):
                 boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
                                        f"{item.exercise.id}.{entry}.points",
-                                       str(item.shown_number(entry)), "written"))
+                                       str(item.shown_number(entry)), "written",
+                                       item.written))
                 continue
             answer = answers[entry]
             value = item.solution.answers[entry]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -50,11 +51,13 @@ def student_markdown(bank: Bank, doc: StudentDocument) -> str:
 
 def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
                           boxes: Sequence[AnswerBox]) -> str:
+    style = bank.language(doc.lang).style
     return _render(bank, "answer-sheet.md", heading=doc.heading,
                    words=bank.language(doc.lang).words, student=_student(doc.student),
                    code=doc.code,
-                   boxes=[b.__class__(b.position, _cell(b.exercise), b.name, _cell(b.label),
-                                      b.kind) for b in boxes])
+                   boxes=[replace(b, exercise=_cell(b.exercise), label=_cell(b.label),
+                                  points=style.points(b.points) if b.points else "")
+                          for b in boxes])
 
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,

@@ -183,8 +183,10 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             position = box.position
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
                          rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
-        label = f"{words.word('written_question')} {box.label}" if box.kind == "written" \
-            else box.label
+        label = box.label
+        if box.kind == "written":
+            label = (f"{words.word('written_question')} {box.label} "
+                     f"({words.style.points(box.points)} {words.word('points')})")
         lines.append(
             rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
             rf"{escape_text(label, lang)}}}\hfill"

@@ -70,10 +70,10 @@ def test_a_written_sub_question_has_a_box_and_a_points_column(written_class, run
     spec, out, data = written_class
     en = next(s for s in data["students"] if s["lang"] == "en")
     form = (out / "answer-sheets" / f"{en['id']}.md").read_text(encoding="utf-8")
-    assert "| In words: question 4 |" in form
+    assert "| In words: question 4 (1 pts) |" in form
     bg = next(s for s in data["students"] if s["lang"] == "bg")
     form = (out / "answer-sheets" / f"{bg['id']}.md").read_text(encoding="utf-8")
-    assert "| С думи: въпрос 4 |" in form
+    assert "| С думи: въпрос 4 (1 т.) |" in form
     assert data["students"][0]["exercises"][1]["written"] == {"4": 1}
     template = run("grade", "--seed", 6, "--spec", spec, "--out", out, "--template").out
     columns = template.splitlines()[0].split(",")

@@ -178,6 +178,10 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
             progress(0.5 * len(exam.students))
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        if answer_sheets:
+            from .workbook import write_answers_template
+
+            write_answers_template(exam, lang, staging / "answers-template.xlsx")
         for job in pending:
             job.result()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
@@ -205,27 +209,43 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
     return written
 
 
-def write_grades(grading, heading: Heading, lang: str, out: Path,
+def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
                  formats: Sequence[str]) -> list[str]:
-    """grades.csv, report.md with histogram.png, and report.pdf."""
-    from .grade import answer_stats, grades_csv, histogram_png, summary
-    from .markdown import report_markdown
+    """grades.csv and grades.xlsx, report.md with histogram.png, and report.pdf; each
+    student's feedback in their language (feedback/<id>.md and .pdf, and the
+    print-ready feedback-all.pdf)."""
+    from .feedback import student_feedback
+    from .grade import grade_table, grades_csv
+    from .markdown import feedback_markdown, report_markdown
+    from .report import build_report, histogram_png
+    from .workbook import write_grades_workbook
 
     bank = grading.exam.bank
     words = bank.language(lang).words
+    heading = headings[lang]
     with replacing(out, "grade") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
+        write_grades_workbook(*grade_table(grading), staging / "grades.xlsx")
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
-        problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]
-        text = report_markdown(bank, lang, heading, grading.exam.seed, summary(grading),
-                               answer_stats(grading, lang), problems, grading.missing)
+        text = report_markdown(bank, lang, heading, build_report(grading, lang))
         write_text(staging / "report.md", text)
         if "pdf" in formats:
             from .pdf import write_report_pdf
 
             write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
+        feedback = []
+        for one in student_feedback(grading):
+            sid, student_lang = one.student.id, one.lang
+            text = feedback_markdown(bank, headings[student_lang], one)
+            write_text(staging / "feedback" / f"{sid}.md", text)
+            feedback.append((sid, student_lang, headings[student_lang].course, text))
+        if "pdf" in formats and feedback:
+            from .pdf import write_feedback_pdfs
+
+            write_feedback_pdfs(bank, lang, feedback, staging / "feedback",
+                                staging / "feedback-all.pdf")
         return sorted(p.name for p in staging.iterdir())
 
 

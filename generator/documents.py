@@ -92,13 +92,26 @@ class AnswerBox:
     exercise: str          # the exercise's title in the student's language
     name: str              # `<exercise>.<answer>`, the grading CSV's column
     label: str             # short, in the student's language
-    kind: str              # number, vector, matrix or choice
+    kind: str              # number, vector, matrix, choice; written: the label is the
+                           # sub-question's number, for words["written_question"]
+    points: float | None = None     # of a written sub-question
 
 
 def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
-    return tuple(AnswerBox(item.position, item.exercise.title(se.lang), asked.id,
-                           asked.label(se.lang), asked.kind)
-                 for item in se.items for asked in asked_answers(item))
+    boxes = []
+    for item in se.items:
+        entries = [(asked.answer.part or 0, asked) for asked in asked_answers(item)] + \
+            [(part, part) for part in item.written_parts]
+        for _, entry in sorted(entries, key=lambda e: e[0]):
+            if isinstance(entry, int):
+                boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
+                                       f"{item.exercise.id}.{entry}.points",
+                                       str(item.shown_number(entry)), "written",
+                                       item.written))
+                continue
+            boxes.append(AnswerBox(item.position, item.exercise.title(se.lang), entry.id,
+                                   entry.label(se.lang), entry.kind))
+    return tuple(boxes)
 
 
 class Renderers:

@@ -156,7 +156,8 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     return "\n".join(lines)
 
 
-BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm"}
+BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm",
+              "written": "3.2cm"}
 
 
 def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Bank) -> str:
@@ -183,9 +184,13 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             position = box.position
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
                          rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
+        label = box.label
+        if box.kind == "written":
+            label = (f"{words.word('written_question')} {box.label} "
+                     f"({words.style.points(box.points)} {words.word('points')})")
         lines.append(
             rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
-            rf"{escape_text(box.label, lang)}}}\hfill"
+            rf"{escape_text(label, lang)}}}\hfill"
             rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par"
             r"\vspace{4pt}")
     if position is not None:
@@ -487,6 +492,31 @@ def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]
     name = f"handout-{lang}.pdf"
     write_handout_pdf(bank, lang, heading, parts, folder / name)
     return [name]
+
+
+def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str, str, str]],
+                        folder: Path, print_all: Path) -> None:
+    """feedback/<id>.pdf per student and the print-ready feedback-all.pdf (each student
+    on an odd page); `feedback` holds (student id, their language, running head,
+    Markdown)."""
+    parts = [(f"the feedback of student {sid}",
+              in_language(running_head(head, student_lang)
+                          + to_latex(text, student_lang, f"the feedback of student {sid}"),
+                          student_lang, bank))
+             for sid, student_lang, head, text in feedback]
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+        ranges = typeset(bank, lang, parts, Path(tmp))
+        with contextlib.ExitStack() as stack:
+            opened = {}
+
+            def pages_of(r: PageRange):
+                if r.pdf not in opened:
+                    opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
+                return opened[r.pdf].pages[r.start:r.start + r.count]
+
+            for (sid, _, _, _), r in zip(feedback, ranges):
+                write_pages(folder / f"{sid}.pdf", [pages_of(r)])
+            write_pages(print_all, [pages_of(r) for r in ranges], odd_starts=True)
 
 
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,

@@ -20,6 +20,7 @@ class FeedbackRow:
     status: str              # right, wrong, blank, unparseable or scored
     points: float
     worth: float
+    explanation: str = ""    # the misconception a wrong answer shows, explained
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ def student_feedback(grading: Grading) -> list[Feedback]:
         for mark in marks.get(se.student.id, []):
             item = items[mark.position]
             key = "" if mark.written else item.solution.shown(mark.answer, style)[0]
+            explanation = bank.language(se.lang).explanation(
+                mark.exercise_id, mark.misconception) if mark.misconception else ""
             rows.append(FeedbackRow(mark.position, item.exercise.title(se.lang),
                                     column_label(bank, mark.column, se.lang), mark.given,
-                                    key, mark.status, mark.points, mark.worth))
+                                    key, mark.status, mark.points, mark.worth, explanation))
         result.append(Feedback(grade, se.lang, tuple(rows)))
     return result

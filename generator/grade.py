@@ -20,11 +20,12 @@ from typing import Sequence
 
 import sympy
 
-from .answers import asked_answers, tolerance_for
+from .answers import accepted, asked_answers, tolerance_for
 from .bank import Answer
 from .collected import Answers
 from .exam import Exam, Item, StudentExam
 from .formula import is_matrix
+from .misconceptions import recognise
 from .numbers import plain
 from .overrides import Applied, Override, override_for
 from .roster import print_order
@@ -44,6 +45,7 @@ class Mark:
     status: str                 # right, wrong, blank or unparseable; scored if written
     points: float = 0.0         # earned
     worth: float = 0.0          # at most
+    misconception: str = ""     # the bank's name of the mistake a wrong answer shows
 
     @property
     def column(self) -> str:
@@ -215,9 +217,17 @@ def matrix_readings(text: str) -> list[list]:
     return [matrix] if matrix and all(matrix) else []
 
 
-def _close(given: float, expected: float, tolerance: float) -> bool:
-    """Within the tolerance; a whole-number answer (tolerance 0) must be exact."""
-    return abs(given - expected) <= tolerance + 1e-9
+def readings(given: str, answer: Answer, expected) -> list | None:
+    """Every sensible reading of a written numeric answer, by the reading rules; None
+    for a blank box, [] for one that cannot be read."""
+    if not given.strip():
+        return None
+    target = plain(expected)
+    if isinstance(target, list):
+        is_matrix_answer = bool(target) and isinstance(target[0], list)
+        return matrix_readings(given) if is_matrix_answer else list_readings(given)
+    number = read_number(given, sympy.sympify(expected).is_Integer)
+    return [] if number is None else [number]
 
 
 def judge(given: str, answer: Answer, expected) -> str:
@@ -229,41 +239,22 @@ def judge(given: str, answer: Answer, expected) -> str:
         if len(letter) != 1 or not letter.isalpha():
             return "unparseable"
         return "right" if letter == expected else "wrong"
-    target = plain(expected)
-    if isinstance(target, list):
-        is_matrix_answer = bool(target) and isinstance(target[0], list)
-        readings = matrix_readings(given) if is_matrix_answer else list_readings(given)
-    else:
-        number = read_number(given, sympy.sympify(expected).is_Integer)
-        readings = [] if number is None else [number]
-    if not readings:
+    found = readings(given, answer, expected)
+    if not found:
         return "unparseable"
-    return "right" if any(accepted(r, answer, expected) for r in readings) else "wrong"
+    return "right" if any(accepted(r, answer, expected) for r in found) else "wrong"
 
 
-def accepted(given, answer: Answer, expected, tolerance: float | None = None) -> bool:
-    """A number, or a (nested) list of numbers, within the answer's tolerance of the exact
-    value — the one rule for grading, for `check`'s comparison with the seed and for
-    recognising a misconception (with the key's tolerance)."""
-    if tolerance is None:
-        tolerance = tolerance_for(answer, expected)
-    got, want = _flatten(given), _flatten(plain(expected))
-    return got is not None and want is not None and len(got) == len(want) and all(
-        _close(g, e, tolerance) for g, e in zip(got, want))
-
-
-def _flatten(value) -> list[float] | None:
-    if isinstance(value, list):
-        out = []
-        for v in value:
-            inner = _flatten(v)
-            if inner is None:
-                return None
-            out.extend(inner)
-        return out
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [float(value)]
-    return None
+def misconception_in(given: str, item: Item, name: str) -> str:
+    """The misconception a wrong answer shows (within the key's tolerance), or ""."""
+    answer = item.exercise.answers[name]
+    if answer.is_choice or not answer.misconceptions:
+        return ""
+    for reading in readings(given, answer, item.solution.answers[name]) or []:
+        found = recognise(item.solution, name, reading)
+        if found:
+            return found
+    return ""
 
 
 # ---------------------------------------------------------------- the whole class
@@ -300,10 +291,7 @@ def same_answer(given: str, value: str, answer: Answer, expected) -> bool:
         theirs = [x for x in [read_number(value, whole)] if x is not None]
     if not mine or not theirs:
         return False
-    got, want = _flatten(mine[0]), _flatten(theirs[0])
-    tolerance = tolerance_for(answer, expected)
-    return got is not None and want is not None and len(got) == len(want) and all(
-        _close(g, w, tolerance) for g, w in zip(got, want))
+    return accepted(mine[0], answer, theirs[0], tolerance_for(answer, expected))
 
 
 def grade_exam(exam: Exam, answers: Answers,
@@ -329,7 +317,8 @@ def grade_exam(exam: Exam, answers: Answers,
                 given = row.get(column, "")
                 status = judge(given, answer, expected)
                 mark = Mark(sid, item.position, item.exercise.id, name, given, status,
-                            share if status == "right" else 0.0, share)
+                            share if status == "right" else 0.0, share,
+                            misconception_in(given, item, name) if status == "wrong" else "")
                 rule, before = override_for(overrides, sid, column), mark
                 if rule is not None:
                     if rule.points is not None:
@@ -372,16 +361,21 @@ def grade_table(grading: Grading) -> tuple[list[str], list[list]]:
     absent student's row has no points and `absent` for the grade."""
     width = max((len(s.points) for s in grading.students), default=0)
     header = ["id", "name", "group", *[f"ex{i}" for i in range(1, width + 1)],
-              "total", "max", "grade"]
+              "total", "max", "grade", "misconceptions"]
+    mistakes: dict[str, list[str]] = {}
+    for mark in grading.marks:
+        if mark.misconception:
+            mistakes.setdefault(mark.student_id, []).append(
+                f"{mark.column}: {mark.misconception}")
     rows = []
     for s in sorted(grading.students, key=lambda s: print_order(s.exam.student)):
         student = s.exam.student
         if s.absent:
             rows.append([student.id, student.name, student.group, *[None] * width, None,
-                         s.maximum, ABSENT])
+                         s.maximum, ABSENT, None])
         else:
             rows.append([student.id, student.name, student.group, *s.points, s.total,
-                         s.maximum, s.grade])
+                         s.maximum, s.grade, "; ".join(mistakes.get(student.id, []))])
     return header, rows
 
 

@@ -119,10 +119,16 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
                  "students": v.students, "share": percent(v.share),
                  "right": percent(v.right)}
                 for v in report.variants]
+    language = bank.language(lang)
+    mistakes = [{"exercise": title(m.exercise_id),
+                 "explanation": _cell(language.explanation(m.exercise_id, m.name)),
+                 "students": m.students, "given_to": m.given_to}
+                for m in report.misconceptions]
     return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
                    stats=stats, answer_stats=rows, problems=marks,
                    absent=[_cell(a) for a in report.absent], stray=strays,
-                   overridden=overridden, groups=groups, items=items, variants=variants)
+                   overridden=overridden, groups=groups, items=items, variants=variants,
+                   misconceptions=mistakes)
 
 
 def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
@@ -136,7 +142,8 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
     rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _cell(r.label),
              "given": _cell(r.given), "key": _cell(r.key), "result": results[r.status],
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
-                       f"{style.points(round(r.worth, 2))}"} for r in feedback.rows]
+                       f"{style.points(round(r.worth, 2))}",
+             "explanation": _cell(r.explanation)} for r in feedback.rows]
     grade = feedback.grade
     return _render(bank, "feedback.md", heading=heading, words=words,
                    student=_student(feedback.student), code=grade.exam.code, rows=rows,

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from .answers import tolerance_for
+from .answers import accepted, tolerance_for
 from .formula import FormulaError
-from .grade import accepted
 from .numbers import plain
 from .solve import Solution
 
@@ -45,14 +44,14 @@ def coinciding(solution: Solution) -> list[tuple[str, str]]:
 
 def recognise(solution: Solution, answer_name: str, given) -> str | None:
     """The misconception a wrong answer matches (plain value, as read from the student),
-    within the key's tolerance; None when it matches none, or is right."""
+    by the grading rule: within the tolerance the key would have if it were that value
+    (a mistaken 67.108864 MB is printed, and typed, as 67.11); None when it matches
+    none, or is right."""
     answer = solution.variant.exercise.answers[answer_name]
-    key = solution.answers[answer_name]
-    tolerance = tolerance_for(answer, key)
-    if accepted(given, answer, key, tolerance):
+    if accepted(given, answer, solution.answers[answer_name]):
         return None
     for name, value in distinct_mistakes(solution, answer_name).items():
-        if accepted(given, answer, value, tolerance):
+        if accepted(given, answer, value):
             return name
     return None
 

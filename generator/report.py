@@ -5,6 +5,7 @@ again. Every statistic is over the students present; the absent are only counted
   written most often (one shared by many students is a misconception, or a key error);
 - per group: students, mean, share of points;
 - per exercise and per variant: the share of points earned (is one variant harder?);
+- the bank's misconceptions the class made, most frequent first ("9 of 30 used n − 1");
 - item analysis per exercise: difficulty (the share of its points the class earned) and
   discrimination (the point-biserial correlation of its points with the rest of the test).
 """
@@ -85,6 +86,34 @@ class Report:
     groups: list[GroupStat] = field(default_factory=list)
     variants: list[VariantStat] = field(default_factory=list)
     items: list[ItemStat] = field(default_factory=list)
+    misconceptions: list["MisconceptionStat"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MisconceptionStat:
+    """A misconception of the bank: how many of the students given its exercise made
+    it (in any of the answers it affects)."""
+
+    exercise_id: str
+    name: str
+    students: int
+    given_to: int
+
+
+def misconception_stats(grading: Grading) -> list[MisconceptionStat]:
+    given_to: Counter = Counter()
+    for student in grading.students:
+        if not student.absent:
+            given_to.update({item.exercise.id for item in student.exam.items})
+    made: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for mark in grading.marks:
+        if mark.misconception:
+            made[(mark.exercise_id, mark.misconception)].add(mark.student_id)
+    order = list(grading.exam.bank.exercises)
+    return [MisconceptionStat(ex, name, len(who), given_to[ex])
+            for (ex, name), who in sorted(made.items(),
+                                          key=lambda kv: (-len(kv[1]), order.index(kv[0][0]),
+                                                          kv[0][1]))]
 
 
 def build_report(grading: Grading, lang: str) -> Report:
@@ -93,7 +122,8 @@ def build_report(grading: Grading, lang: str) -> Report:
         [m for m in grading.marks if m.status in ("blank", "unparseable")],
         [s.exam.student.id for s in grading.absent],
         grading.answers.stray if grading.answers else (), list(grading.overridden),
-        group_stats(grading), variant_stats(grading), item_analysis(grading))
+        group_stats(grading), variant_stats(grading), item_analysis(grading),
+        misconception_stats(grading))
 
 
 def _written_value(text: str) -> str:

@@ -367,7 +367,8 @@ def test_a_workbook_filled_by_a_teaching_assistant_grades_back(workbook_class, b
     workbook = load_workbook(out / "grades" / "grades.xlsx").active
     table = list(workbook.iter_rows(values_only=True))
     assert list(table[0]) == list(read_csv(out / "grades" / "grades.csv")[0])
-    assert {r[0]: r[-1] for r in table[1:]} == {**{sid: 6 for sid in grades},
+    column = list(table[0]).index("grade")
+    assert {r[0]: r[column] for r in table[1:]} == {**{sid: 6 for sid in grades},
                                                 absent: "absent"}
 
 

@@ -5,6 +5,8 @@ every language; a misconception is never confused with the key."""
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from fractions import Fraction
 
@@ -266,3 +268,91 @@ def test_instructor_editions_show_common_mistakes_and_student_documents_never(tm
     text = (handout / "handout-bg.md").read_text(encoding="utf-8")
     # The seed's LayerNorm with n − 1: variance 8/2 = 4, σ = 2, x̂ = [−1, 0, 1].
     assert "4; 2; \\[-1; 0; 1\\] — Делено е на n − 1" in text
+
+
+# ---------------------------------------------------------------- a class that errs
+
+
+def typed(value, places: int) -> str:
+    """A value as a student writes it: numbers rounded as the key prints them, vectors
+    and matrices as lists, letters as they are."""
+    if isinstance(value, str):
+        return value
+    value = np.asarray(value, dtype=float) if not isinstance(value, (int, float)) else value
+    if isinstance(value, np.ndarray):
+        return json.dumps(np.round(value, places).tolist())
+    return str(round(value, places)) if not float(value).is_integer() else str(int(value))
+
+
+def test_grade_recognises_exactly_the_mistakes_a_class_makes(tmp_path, run):
+    """Student k makes the k-th declared mistake of every exercise (values from the numpy
+    oracles of the mistakes), otherwise answers right (from the oracles of the answers);
+    the last student makes none. grade labels exactly those, and the report counts them."""
+    from test_oracle import ORACLES as KEYS
+
+    bank = load_bank()
+    declared = {ex.id: list(dict.fromkeys(m for a in ex.answers.values()
+                                          for m in a.misconceptions))
+                for ex in bank.exercises.values()}
+    count = max(len(names) for names in declared.values()) + 1
+    out = tmp_path / "build"
+    assert run("exams", "--seed", 17, "--students", count, "--format", "md",
+               "--out", out).code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    header = ["id"]
+    rows, expected = [], {}
+    for k, student in enumerate(manifest["students"]):
+        row = {"id": student["id"]}
+        for entry in student["exercises"]:
+            ex = bank.exercise(entry["exercise"])
+            params = {**{n: py(v) for n, v in Variant(ex, ex.space.coerce(
+                {p: v for p, v in entry["params"].items()})).params.items()}}
+            keys = KEYS[ex.id](ex, params)
+            names = declared[ex.id]
+            mistake = names[k] if k < len(names) else None
+            wrong = ORACLES[ex.id](params) if mistake else {}
+            for answer in ex.answers.values():
+                if answer.intermediate:
+                    continue
+                column = f"{ex.id}.{answer.name}"
+                if column not in header:
+                    header.append(column)
+                if mistake and (answer.name, mistake) in wrong:
+                    value = wrong[(answer.name, mistake)]
+                    if not close(value, keys[answer.name]):
+                        expected[(student["id"], column)] = mistake
+                else:
+                    value = keys[answer.name]
+                row[column] = typed(value, answer.places)
+        rows.append(row)
+    answers = tmp_path / "answers.csv"
+    with answers.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run("grade", "--seed", 17, "--answers", answers, "--format", "md",
+                 "--out", out)
+    assert result.code == 0, result.err
+    graded = {r["id"]: r for r in csv.DictReader(
+        (out / "grades" / "grades.csv").open(encoding="utf-8"))}
+    found = {}
+    for sid, row in graded.items():
+        for item in filter(None, row["misconceptions"].split("; ")):
+            column, name = item.split(": ")
+            found[(sid, column)] = name
+    assert len(expected) >= 25 and found == expected
+    last = manifest["students"][-1]["id"]
+    assert graded[last]["misconceptions"] == "" and graded[last]["grade"] == "6"
+    report = (out / "grades" / "report.md").read_text(encoding="utf-8")
+    assert "## Чести грешки" in report
+    per_mistake = {}
+    for (sid, column), name in found.items():
+        per_mistake.setdefault((column.split(".")[0], name), set()).add(sid)
+    language = bank.language("bg")
+    for (eid, name), who in per_mistake.items():
+        line = next(l for l in report.splitlines()
+                    if language.explanation(eid, name).split(":")[0] in l
+                    and bank.exercise(eid).title("bg") in l)
+        assert line.rstrip(" |").endswith(f"{len(who)} / {count}"), line
+    feedback = (out / "grades" / "feedback" / f"{manifest['students'][0]['id']}.md")
+    assert "Какво се обърка" in feedback.read_text(encoding="utf-8")

@@ -298,7 +298,7 @@ def test_pick_two_sheet_and_grades_have_one_column_per_exercise(tmp_path, run):
                  "--lang", "en", "--format", "md", "--out", out)
     assert graded.code == 0, graded.err
     header = (out / "grades" / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "id,name,group,ex1,ex2,ex3,total,max,grade"
+    assert header == "id,name,group,ex1,ex2,ex3,total,max,grade,misconceptions"
 
 
 def test_without_a_spec_every_exercise_is_on_the_sheet(bank, run, tmp_path):
@@ -859,7 +859,7 @@ def test_grades_csv_has_the_documented_columns_sorted_by_group(class_md, bank, r
                                                      "grades.xlsx", "histogram.png",
                                                      "report.md"]
     lines = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "id,name,group,ex1,ex2,ex3,ex4,total,max,grade"
+    assert lines[0] == "id,name,group,ex1,ex2,ex3,ex4,total,max,grade,misconceptions"
     rows = read_csv(out / "grades.csv")
     assert [r["id"] for r in rows] == PRINT_ORDER
     names = {r[0]: (r[1], r[3]) for r in ROSTER_ROWS}

@@ -380,14 +380,7 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
     parts = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in parts], Path(tmp))
-        with contextlib.ExitStack() as stack:
-            opened = {}
-
-            def pages_of(r: PageRange):
-                if r.pdf not in opened:
-                    opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
-                return opened[r.pdf].pages[r.start:r.start + r.count]
-
+        with opened_pages() as pages_of:
             for (_, _, target), r in zip(parts, ranges):
                 write_pages(target, [pages_of(r)])
             write_pages(staging / "print-all.pdf", [pages_of(r) for r in ranges[:len(sheets)]],
@@ -400,6 +393,20 @@ def write_exam(build: ClassDocuments, folder: Path) -> None:
     write_exam_pdfs(build.exam.bank, build.exam, build.documents,
                     build.headings[build.lang], build.rows, build.lang, folder,
                     answer_sheets=build.answer_sheets, mistakes=build.mistakes)
+
+
+@contextlib.contextmanager
+def opened_pages():
+    """`pages_of(range)`: the pages of one typeset part, each class PDF opened once."""
+    with contextlib.ExitStack() as stack:
+        opened: dict[Path, pikepdf.Pdf] = {}
+
+        def pages_of(r: "PageRange"):
+            if r.pdf not in opened:
+                opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
+            return opened[r.pdf].pages[r.start:r.start + r.count]
+
+        yield pages_of
 
 
 @dataclass(frozen=True)
@@ -506,14 +513,7 @@ def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str
              for sid, student_lang, head, text in feedback]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         ranges = typeset(bank, lang, parts, Path(tmp))
-        with contextlib.ExitStack() as stack:
-            opened = {}
-
-            def pages_of(r: PageRange):
-                if r.pdf not in opened:
-                    opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
-                return opened[r.pdf].pages[r.start:r.start + r.count]
-
+        with opened_pages() as pages_of:
             for (sid, _, _, _), r in zip(feedback, ranges):
                 write_pages(folder / f"{sid}.pdf", [pages_of(r)])
             write_pages(print_all, [pages_of(r) for r in ranges], odd_starts=True)

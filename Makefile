@@ -58,6 +58,13 @@ export: $(VENV)/.installed
 	@if [ -z "$(SEED)" ]; then echo "usage: make export SEED=N [SPEC=exams/x.toml] [VARIANTS=K] [EXAM_LANG=bg|en] [FORMAT=moodle,qti] [OUT=dir]"; exit 2; fi
 	$(EXGEN) export $(strip $(EXPORT_ARGS))
 
+HANDOUT_ARGS = $(if $(SEED),--seed $(SEED),--reference) $(if $(SPEC),--spec $(SPEC)) \
+	$(if $(FORMAT),--format $(FORMAT)) $(if $(MISCONCEPTIONS),--with-misconceptions) \
+	$(if $(OUT),--out $(OUT))
+
+handouts: setup
+	$(EXGEN) handout $(strip $(HANDOUT_ARGS))
+
 check: $(VENV)/.installed
 	$(EXGEN) check
 

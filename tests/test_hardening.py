@@ -52,6 +52,7 @@ WRITERS = {
     "handout": lambda tmp: ["handout", "--format", "md"],
     "grade": _grade_args,
     "export": lambda tmp: ["export", "--seed", 1, "--variants", 2, "--format", "moodle"],
+    "site": lambda tmp: ["site", "--variants", 2],
 }
 
 

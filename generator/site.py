@@ -56,7 +56,10 @@ class Site:
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
-        return next(iter(self.exports.values())).notes
+        return tuple(f"{ex_id} has only {len(questions)} variant(s): the site has all of "
+                     f"them instead of {self.variants}"
+                     for ex_id, questions in self.exercises(self.langs[0]).items()
+                     if len(questions) < self.variants)
 
     def exercises(self, lang: str) -> dict[str, list[Question]]:
         """Each exercise's variants, in the order of the spec's slots (an exercise in two

@@ -143,6 +143,15 @@ def test_a_spec_builds_its_own_folder_with_only_its_exercises(tmp_path, run, mon
     assert not (out / "bg").exists()
 
 
+def test_an_exercise_with_fewer_variants_has_all_of_them_and_says_so(site, run, tmp_path):
+    result = run("site", "--variants", 3, "--out", tmp_path / "s")
+    assert result.code == 0
+    assert "pre_post_norm has only 2 variant(s): the site has all of them" in result.err
+    page = (tmp_path / "s" / "en" / "pre_post_norm.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S).group(1))
+    assert len(data["variants"]) == 2
+
+
 def test_bad_variants_count_is_refused_without_output(tmp_path, run):
     result = run("site", "--variants", 0, "--out", tmp_path / "s")
     assert result.code == 2 and "--variants must be at least 1" in result.err

@@ -81,6 +81,32 @@ def test_grade_reads_each_shared_case_as_listed(group, text, verdict):
     assert judge(text, answer, key) == verdict, group["rule"]
 
 
+READING = ("number_readings", "list_readings", "matrix_readings", "_close", "judge",
+           "accepted", "_flatten")
+
+
+def reading_fingerprint() -> str:
+    import inspect
+
+    from generator import grade
+
+    source = [grade._NUMBER.pattern] + [inspect.getsource(getattr(grade, name))
+                                        for name in READING]
+    return hashlib.sha256("\n".join(source).encode()).hexdigest()[:16]
+
+
+def test_the_page_s_reading_was_ported_from_the_grader_s_current_rules():
+    """A change to grade.py's reading must reach the page too, or the two disagree."""
+    ported = re.search(r"grade\.py reading ([0-9a-f]{16})",
+                       (ROOT / "generator" / "site_assets" / "reading.js").read_text(
+                           encoding="utf-8")).group(1)
+    assert ported == reading_fingerprint(), (
+        "grade.py's answer reading changed since generator/site_assets/reading.js was "
+        "ported from it: port the change to reading.js, add its cases to "
+        "tests/reading_cases.json, then write `grade.py reading "
+        f"{reading_fingerprint()}` in reading.js's header")
+
+
 # ---------------------------------------------------------------- the files
 
 
@@ -113,6 +139,16 @@ def test_the_page_holds_the_export_variants_with_their_keys_and_tolerances(site,
                                       for r in question.responses]
     labels = re.findall(r'<label for="answer-\d+">(.*?)</label>', page)
     assert labels == [r.answer.label("en") for r in planned[0].responses]
+
+
+def test_both_languages_practise_the_same_variants(site, bank):
+    for ex_id in bank.exercises:
+        codes = []
+        for lang in ("bg", "en"):
+            page = (site / lang / f"{ex_id}.html").read_text(encoding="utf-8")
+            data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S)[1])
+            codes.append([v["code"] for v in data["variants"]])
+        assert codes[0] == codes[1]
 
 
 def test_same_arguments_give_a_byte_identical_site(site, tmp_path):

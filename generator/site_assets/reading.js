@@ -3,7 +3,12 @@
  * checks an answer exactly as the grader marks it. tests/reading_cases.json holds the
  * cases both must agree on: a change to one reading rule changes both files and the
  * cases. Python's own parsing (str.strip, float, json.loads) is imitated where it
- * differs from JavaScript's. */
+ * differs from JavaScript's.
+ *
+ * Ported from grade.py's reading (tests/test_site.py compares this fingerprint of
+ * _NUMBER, number_readings, list_readings, matrix_readings, _close, judge, accepted and
+ * _flatten with grade.py's source; port a change, add its cases, then update it):
+ * grade.py reading fb15984416ba8a13 */
 (function (root) {
   "use strict";
 

@@ -410,6 +410,7 @@ def test_new_variant_cycles_through_all_variants_in_an_unpredictable_order(site,
             v.page.fill("#answer-0", "1")
             v.page.click("#new-variant")
             assert v.page.input_value("#answer-0") == ""
+            assert v.page.evaluate("document.activeElement.id") == "title"
             assert v.page.inner_text("#variant-code") == v.code
             seen.append(v.code)
         assert len(set(seen)) == VARIANTS              # each of the K once before a repeat
@@ -455,10 +456,11 @@ def test_math_is_typeset_offline_and_the_page_fits_a_phone(site, visit):
     assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
 
 
-def test_every_variant_of_every_page_typesets_without_a_katex_error(site, visit):
+def test_every_variant_of_every_page_typesets_and_fits_a_phone(site, visit):
     """KaTeX reads every formula the bank prints (in strict mode a formula it reads only
-    loosely warns on the console, which counts too)."""
-    v = visit(site / "index.html")
+    loosely warns on the console, which counts too), and no question or solution is
+    wider than a small phone's screen."""
+    v = visit(site / "index.html", width=360)
     warnings = []
     v.page.on("console", lambda m: warnings.append(m.text)
               if m.type in ("warning", "error") else None)
@@ -471,16 +473,19 @@ def test_every_variant_of_every_page_typesets_without_a_katex_error(site, visit)
                 .variants.length;
             const shown = [];
             for (let i = 0; i < count; i++) {
+                document.getElementById('toggle-solution').click();
                 shown.push([document.getElementById('question').dataset.code,
                             document.querySelectorAll('.katex-error').length,
-                            document.querySelectorAll('main .katex').length]);
+                            document.querySelectorAll('main .katex').length,
+                            document.documentElement.scrollWidth]);
                 document.getElementById('new-variant').click();
             }
             return shown;
         }""")
-        assert len({code for code, _, _ in shown}) == len(shown) == min(VARIANTS, len(shown))
-        assert [(code, errors) for code, errors, _ in shown if errors] == [], page_file
-        assert all(typeset > 0 for _, _, typeset in shown), page_file
+        assert len({code for code, *_ in shown}) == len(shown) <= VARIANTS
+        assert [(code, errors) for code, errors, *_ in shown if errors] == [], page_file
+        assert all(typeset > 0 for _, _, typeset, _ in shown), page_file
+        assert [(code, width) for code, *_, width in shown if width > 360] == [], page_file
     assert warnings == []
 
 

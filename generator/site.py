@@ -39,9 +39,13 @@ KATEX_FILES = {"katex.min.js": ("katex.min.js",),
                "auto-render.js": ("contrib/auto-render.min.js", "contrib/auto-render.js")}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; "
        "img-src 'self'; base-uri 'none'; form-action 'none'")
-# Site words each language's strings.toml must have (besides `variant` and `solution`).
+# The words the page's script shows; the site needs these and SITE_WORDS in every
+# language's strings.toml.
 PAGE_WORDS = ("site_check", "site_new_variant", "site_show_solution", "site_hide_solution",
               "site_right", "site_wrong", "site_blank", "site_unparseable", "site_score")
+SITE_WORDS = (*PAGE_WORDS, "site_language", "site_title", "site_choose_language",
+              "site_intro", "site_numbers", "site_all_exercises", "site_needs_script",
+              "variant", "solution", "exercise")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class Site:
 
 def plan_site(bank: Bank, spec: Spec, seed: int, count: int,
               langs: Sequence[str]) -> Site:
+    for lang in langs:
+        for key in SITE_WORDS:
+            bank.language(lang).word(key)       # a missing word is named before any work
     return Site(seed, count, {lang: plan_export(bank, spec, seed, count, lang)
                               for lang in langs})
 
@@ -138,11 +145,6 @@ def write(site: Site, bank: Bank, folder: Path) -> list[str]:
     """index.html, a list page and a page per exercise for each language, and the assets."""
     env = _environment()
     languages = {lang: bank.language(lang) for lang in site.langs}
-    for language in languages.values():
-        for key in (*PAGE_WORDS, "site_language", "site_title", "site_choose_language",
-                    "site_intro", "site_numbers", "site_all_exercises", "site_needs_script",
-                    "variant", "solution", "exercise"):
-            language.word(key)                    # a missing word is named, not a crash
     names = [{"code": code, "name": lang.words["site_language"],
               "choose": lang.words["site_choose_language"]}
              for code, lang in languages.items()]
@@ -161,7 +163,7 @@ def write(site: Site, bank: Bank, folder: Path) -> list[str]:
         exercises = site.exercises(code)
         page = {**common, "lang": code, "root": "../", "nav_label": words["site_title"],
                 "others": others, "words": words}
-        entries = [{"id": ex_id, "title": _heading(language.word("exercise"), n,
+        entries = [{"id": ex_id, "title": _heading(words["exercise"], n,
                                                     qs[0].exercise, code)}
                    for n, (ex_id, qs) in enumerate(exercises.items(), start=1)]
         heading = export.title or words["site_title"]

@@ -201,6 +201,15 @@ def test_missing_katex_is_named_with_how_to_install_it(tmp_path, run, monkeypatc
     assert not (tmp_path / "s").exists()
 
 
+def test_a_bank_without_the_site_s_words_is_told_which_is_missing(bank_copy, tmp_path, run):
+    strings = bank_copy / "templates" / "en" / "strings.toml"
+    text = strings.read_text(encoding="utf-8")
+    strings.write_text(re.sub(r"(?m)^site_check = .*\n", "", text), encoding="utf-8")
+    result = run("--bank", bank_copy, "site", "--out", tmp_path / "s")
+    assert result.code == 2 and "site_check" in result.err and "strings.toml" in result.err
+    assert not (tmp_path / "s").exists()
+
+
 HOSTILE = ("<script>window.pwned = 1</script>\n\n"
            'A picture: <img src="x" onerror="window.pwned = 2"> and '
            '<a href="javascript:window.pwned=3">a link</a>.\n\n')

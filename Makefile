@@ -17,7 +17,7 @@ FORMAT    ?=
 VARIANTS  ?=
 OUT       ?=
 
-.PHONY: all setup tex exams handouts grade export check test bench clean
+.PHONY: all setup tex web exams handouts grade export site check test bench clean
 
 all: exams
 
@@ -28,7 +28,10 @@ $(VENV)/.installed: pyproject.toml
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-setup: $(VENV)/.installed tex
+setup: $(VENV)/.installed tex web
+
+web:
+	@scripts/ensure-web.sh katex
 
 tex:
 	@if [ "$(FORMAT)" != "md" ]; then scripts/ensure-tex.sh; fi
@@ -65,10 +68,17 @@ HANDOUT_ARGS = $(if $(SEED),--seed $(SEED),--reference) $(if $(SPEC),--spec $(SP
 handouts: setup
 	$(EXGEN) handout $(strip $(HANDOUT_ARGS))
 
+SITE_ARGS = $(if $(SEED),--seed $(SEED)) $(if $(SPEC),--spec $(SPEC)) \
+	$(if $(VARIANTS),--variants $(VARIANTS)) $(if $(OUT),--out $(OUT))
+
+site: $(VENV)/.installed web
+	$(EXGEN) site $(strip $(SITE_ARGS))
+
 check: $(VENV)/.installed
 	$(EXGEN) check
 
 test: setup
+	@scripts/ensure-web.sh katex chromium
 	$(PYTHON) -m pytest -q
 
 bench: setup

@@ -262,6 +262,12 @@ def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[
     return sorted(written)
 
 
+def write_site(site, bank: Bank, out: Path) -> list[str]:
+    """The practice site: its pages and assets, written by its writer module."""
+    with replacing(out, "site") as staging:
+        return WRITERS["site"].load().write(site, bank, staging)
+
+
 @contextlib.contextmanager
 def progress_bar(total: int, label: str) -> Iterator:
     """A tqdm bar on a terminal (nothing otherwise); yields its update function."""

@@ -438,6 +438,42 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
 
 
 @cli.command()
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Only the exercises of this exam spec's pools, as it asks "
+                                 "them (default: every exercise of the bank).")
+@click.option("--seed", type=int, default=None,
+              help="The seed the variants are drawn from (default 1).")
+@click.option("--variants", "count", type=int, default=None, metavar="K",
+              help="Variants per exercise (default 50; all of them when there are fewer).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default build/site/, with a spec build/site/SPEC/).")
+@click.pass_context
+def site(ctx, spec_path, seed, count, out):
+    """A static practice site: index.html, a page per exercise and language where answers
+    are checked at once, with new variants and worked solutions."""
+    from .build import write_site
+    from .site import DEFAULT_SEED, DEFAULT_VARIANTS, katex_folder, plan_site
+
+    bank = _bank(ctx)
+    spec = _spec(bank, spec_path)
+    langs = [code for code in bank.languages if spec_path is None or code in spec.languages]
+    if not langs:
+        raise ExgenError("the spec has no section for any language of the bank: add "
+                         f"[{next(iter(bank.languages))}] with its course and title",
+                         where=str(spec_path))
+    katex_folder()                        # before the work: say at once what is missing
+    seed = DEFAULT_SEED if seed is None else seed
+    result = plan_site(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, langs)
+    out = out or Path("build") / "site" / (spec_path.stem if spec_path else "")
+    written = write_site(result, bank, out)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    pages = sum(name.endswith(".html") for name in written)
+    click.echo(f"{pages} pages in {', '.join(langs)}, {result.variants} variants per "
+               f"exercise, seed {seed}: open {out / 'index.html'}")
+
+
+@cli.command()
 @click.pass_context
 def check(ctx):
     """Validate the whole bank."""

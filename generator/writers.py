@@ -4,7 +4,7 @@ line here.
 
 A documents writer's module has `write_exam(ClassDocuments, folder)` and
 `write_handout(bank, lang, heading, parts, folder) -> [file names]`; an export writer's
-`write(Export, bank, folder) -> [file names]`."""
+`write(Export, bank, folder) -> [file names]`; the site's `write(Site, bank, folder)`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ WRITERS = {w.name: w for w in (
     Writer("pdf", "PDF", "documents", "pdf", needs_tex=True, background=True),
     Writer("moodle", "Moodle XML", "export", "moodle"),
     Writer("qti", "QTI 2.1", "export", "qti"),
+    Writer("site", "practice site", "site", "site"),
 )}
 
 

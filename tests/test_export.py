@@ -535,8 +535,8 @@ def test_a_foreign_folder_is_not_replaced(tmp_path, run):
 
 def test_a_slot_that_picks_two_selects_two(tmp_path, run):
     spec = tmp_path / "pick.toml"
-    spec.write_text(SPEC_SECTIONS + '[[slot]]\npool = ["ffn_dims", "block_params", "residual"]\npick = 2\n'
-                    'points = 1.5\n', encoding="utf-8")
+    spec.write_text(SPEC_SECTIONS + '[[slot]]\npool = ["ffn_dims", "block_params", '
+                    '"residual"]\npick = 2\npoints = 1.5\n', encoding="utf-8")
     assert run("export", "--seed", "1", "--variants", "2", "--spec", spec,
                "--out", tmp_path / "x").code == 0
     test = etree.fromstring(package_files(tmp_path / "x")["test.xml"])

@@ -46,6 +46,7 @@ WRITERS = {
     "exams": lambda tmp: ["exams", "--seed", 1, "--students", 2, "--format", "md"],
     "handout": lambda tmp: ["handout", "--format", "md"],
     "export": lambda tmp: ["export", "--seed", 1, "--variants", 2, "--format", "moodle"],
+    "site": lambda tmp: ["site", "--variants", 2],
 }
 
 

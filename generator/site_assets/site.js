@@ -1,0 +1,112 @@
+/* One exercise page of the practice site: the variants are in the page (a JSON data
+ * block written by `exgen site`); answers are checked with reading.js, the grader's
+ * own reading rules. The order of the variants is drawn in the browser, so a student
+ * cannot predict the next one; the files themselves stay the same build after build. */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("exgen-data").textContent);
+  var words = data.words;
+  var form = document.getElementById("answers");
+  var question = document.getElementById("question");
+  var solution = document.getElementById("solution");
+  var solutionBody = document.getElementById("solution-body");
+  var toggle = document.getElementById("toggle-solution");
+  var score = document.getElementById("score");
+  var inputs = Array.prototype.slice.call(form.querySelectorAll("input"));
+  var order = [], current = -1;
+
+  function randomBelow(n) {
+    var word = new Uint32Array(1), limit = Math.floor(4294967296 / n) * n;
+    do { crypto.getRandomValues(word); } while (word[0] >= limit);
+    return word[0] % n;
+  }
+
+  /* A fresh random order of all variants, never starting with the one on screen. */
+  function shuffled(avoid) {
+    var list = data.variants.map(function (v, i) { return i; });
+    for (var i = list.length - 1; i > 0; i--) {
+      var j = randomBelow(i + 1), t = list[i];
+      list[i] = list[j];
+      list[j] = t;
+    }
+    if (list.length > 1 && list[0] === avoid) list.push(list.shift());
+    return list;
+  }
+
+  function typeset(element) {
+    if (typeof renderMathInElement !== "function") return;
+    renderMathInElement(element, {
+      delimiters: [{left: "\\[", right: "\\]", display: true},
+                   {left: "\\(", right: "\\)", display: false}],
+      /* digit groups are (narrow) no-break spaces in the text; TeX's thin space in math */
+      preProcess: function (math) { return math.replace(/[\u00a0\u202f\u2009]/g, "\\,"); },
+      throwOnError: false
+    });
+  }
+
+  function setSolution(open) {
+    solution.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.textContent = open ? words.site_hide_solution : words.site_show_solution;
+  }
+
+  function clearVerdicts() {
+    inputs.forEach(function (input, i) {
+      input.removeAttribute("aria-invalid");
+      var box = document.getElementById("verdict-" + i);
+      box.textContent = "";
+      box.className = "verdict";
+    });
+    score.textContent = "";
+  }
+
+  function show(index) {
+    var variant = data.variants[index];
+    current = index;
+    question.innerHTML = variant.question;
+    question.setAttribute("data-code", variant.code);
+    solutionBody.innerHTML = variant.solution;
+    document.getElementById("variant-code").textContent = variant.code;
+    inputs.forEach(function (input) { input.value = ""; });
+    clearVerdicts();
+    setSolution(false);
+    typeset(question);
+    typeset(solutionBody);
+  }
+
+  function next() {
+    if (!order.length) order = shuffled(current);
+    show(order.shift());
+  }
+
+  function check(event) {
+    event.preventDefault();
+    var answers = data.variants[current].answers, right = 0;
+    inputs.forEach(function (input, i) {
+      var verdict = exgenReading.verdict(input.value, answers[i].key, answers[i].tolerance);
+      var box = document.getElementById("verdict-" + i);
+      box.textContent = words["site_" + verdict];
+      box.className = "verdict " + verdict;
+      if (verdict === "right") {
+        right++;
+        input.removeAttribute("aria-invalid");
+      } else {
+        input.setAttribute("aria-invalid", "true");
+      }
+    });
+    score.textContent = words.site_score.replace("{right}", right)
+                                        .replace("{total}", inputs.length);
+    score.className = "score" + (right === inputs.length ? " right" : "");
+  }
+
+  form.addEventListener("submit", check);
+  document.getElementById("new-variant").addEventListener("click", function () {
+    next();
+    document.getElementById("title").focus();
+  });
+  toggle.addEventListener("click", function () { setSolution(solution.hidden); });
+  document.getElementById("needs-script").hidden = true;
+  form.hidden = false;
+  next();
+})();

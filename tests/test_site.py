@@ -1,0 +1,545 @@
+"""`exgen site`: the static practice site, built by the command line and opened in a real
+headless Chromium (Debian's `chromium`, driven by Playwright's Python package; no
+browser is ever downloaded). Under CI=true the browser tests run, never skip.
+
+The reading rules are proved shared: every case of tests/reading_cases.json goes
+through grade.py here and through the page's JavaScript in the browser, and both must
+give the listed verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from generator.bank import Answer, load_bank
+from generator.cli import main
+from generator.export import plan_export
+from generator.formula import parse
+from generator.grade import judge
+from generator.spec import default_spec
+
+SEED = 3
+VARIANTS = 6
+CASES = json.loads((Path(__file__).parent / "reading_cases.json").read_text(encoding="utf-8"))
+CHROMIUM = "/usr/bin/chromium"
+VERDICTS = ("right", "wrong", "unparseable", "blank")
+
+
+def all_cases():
+    for group in CASES["groups"]:
+        for verdict in VERDICTS:
+            for text in group.get(verdict, []):
+                yield group, text, verdict
+
+
+def build(out: Path, *args) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["site", "--seed", str(SEED), "--variants", str(VARIANTS), "--out", str(out),
+              *map(str, args)])
+    assert exc.value.code == 0
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    build(out)
+    return out
+
+
+# ---------------------------------------------------------------- the grader's side
+
+
+def test_the_shared_cases_cover_every_kind_of_answer_and_verdict():
+    keys = [g["key"] for g in CASES["groups"]]
+    assert any(isinstance(k, str) for k in keys)                        # a choice
+    assert any(isinstance(k, (int, float)) for k in keys)               # a number
+    assert any(isinstance(k, list) and not isinstance(k[0], list) for k in keys)
+    assert any(isinstance(k, list) and isinstance(k[0], list) for k in keys)
+    assert {v for _, _, v in all_cases()} == set(VERDICTS)
+
+
+@pytest.mark.parametrize("group,text,verdict", list(all_cases()),
+                         ids=[f"{v}:{t!r}" for _, t, v in all_cases()])
+def test_grade_reads_each_shared_case_as_listed(group, text, verdict):
+    key = group["key"]
+    answer = Answer("case") if isinstance(key, str) else \
+        Answer("case", formula=parse("1"), tolerance=group["tolerance"])
+    assert judge(text, answer, key) == verdict, group["rule"]
+
+
+READING = ("number_readings", "list_readings", "matrix_readings", "_close", "judge",
+           "accepted", "_flatten")
+
+
+def reading_fingerprint() -> str:
+    import inspect
+
+    from generator import grade
+
+    source = [grade._NUMBER.pattern] + [inspect.getsource(getattr(grade, name))
+                                        for name in READING]
+    return hashlib.sha256("\n".join(source).encode()).hexdigest()[:16]
+
+
+def test_the_page_s_reading_was_ported_from_the_grader_s_current_rules():
+    """A change to grade.py's reading must reach the page too, or the two disagree."""
+    ported = re.search(r"grade\.py reading ([0-9a-f]{16})",
+                       (ROOT / "generator" / "site_assets" / "reading.js").read_text(
+                           encoding="utf-8")).group(1)
+    assert ported == reading_fingerprint(), (
+        "grade.py's answer reading changed since generator/site_assets/reading.js was "
+        "ported from it: port the change to reading.js, add its cases to "
+        "tests/reading_cases.json, then write `grade.py reading "
+        f"{reading_fingerprint()}` in reading.js's header")
+
+
+# ---------------------------------------------------------------- the files
+
+
+def test_index_a_list_per_language_and_a_page_per_exercise(site, bank):
+    assert (site / "index.html").is_file() and (site / ".exgen-build").is_file()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="bg/index.html"' in index and 'href="en/index.html"' in index
+    for lang in ("bg", "en"):
+        listing = (site / lang / "index.html").read_text(encoding="utf-8")
+        for ex in bank.exercises.values():
+            assert f'href="{ex.id}.html"' in listing
+            page = (site / lang / f"{ex.id}.html").read_text(encoding="utf-8")
+            assert f'<html lang="{lang}">' in page and ex.title(lang) in page
+    for asset in ("assets/site.js", "assets/reading.js", "assets/site.css",
+                  "assets/katex/katex.min.js", "assets/katex/katex.min.css",
+                  "assets/katex/auto-render.js", "assets/katex/fonts/KaTeX_Main-Regular.woff2"):
+        assert (site / asset).is_file(), asset
+
+
+def test_the_page_holds_the_export_variants_with_their_keys_and_tolerances(site, bank):
+    """The site is a writer over the export's plan: the same variants, keys, tolerances."""
+    export = plan_export(bank, default_spec(bank), SEED, VARIANTS, "en")
+    page = (site / "en" / "layernorm.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S).group(1))
+    planned = [q for q in export.questions if q.exercise.id == "layernorm"]
+    assert [v["code"] for v in data["variants"]] == [q.code for q in planned]
+    assert len(planned) == VARIANTS
+    for variant, question in zip(data["variants"], planned):
+        assert variant["answers"] == [{"key": r.answer.plain, "tolerance": r.answer.tolerance}
+                                      for r in question.responses]
+    labels = re.findall(r'<label for="answer-\d+">(.*?)</label>', page)
+    assert labels == [r.answer.label("en") for r in planned[0].responses]
+
+
+def test_both_languages_practise_the_same_variants(site, bank):
+    for ex_id in bank.exercises:
+        codes = []
+        for lang in ("bg", "en"):
+            page = (site / lang / f"{ex_id}.html").read_text(encoding="utf-8")
+            data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S)[1])
+            codes.append([v["code"] for v in data["variants"]])
+        assert codes[0] == codes[1]
+
+
+def test_same_arguments_give_a_byte_identical_site(site, tmp_path):
+    build(tmp_path / "again")
+    assert tree(tmp_path / "again") == tree(site)
+
+
+def test_every_page_sets_a_csp_and_names_no_other_host(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) == 1 + 2 * (1 + 12)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert ('<meta http-equiv="Content-Security-Policy" content="default-src '
+                "&#39;none&#39;; script-src &#39;self&#39;; style-src &#39;self&#39;") in text
+        assert not re.search(r'(src|href)="(https?:)?//', text), page
+
+
+def test_a_spec_builds_its_own_folder_with_only_its_exercises(tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "quiz.toml"
+    spec.write_text('[en]\ncourse = "Course"\ntitle = "Quiz"\n\n'
+                    '[[slot]]\npool = ["rope", "residual"]\n', encoding="utf-8")
+    result = run("site", "--spec", spec, "--variants", 2)
+    assert result.code == 0, result.err
+    out = tmp_path / "build" / "site" / "quiz"
+    assert sorted(p.name for p in (out / "en").iterdir()) == [
+        "index.html", "residual.html", "rope.html"]
+    assert not (out / "bg").exists()
+
+
+def test_an_exercise_with_fewer_variants_has_all_of_them_and_says_so(site, run, tmp_path):
+    result = run("site", "--variants", 3, "--out", tmp_path / "s")
+    assert result.code == 0
+    assert "pre_post_norm has only 2 variant(s): the site has all of them" in result.err
+    page = (tmp_path / "s" / "en" / "pre_post_norm.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S).group(1))
+    assert len(data["variants"]) == 2
+
+
+def test_bad_variants_count_is_refused_without_output(tmp_path, run):
+    result = run("site", "--variants", 0, "--out", tmp_path / "s")
+    assert result.code == 2 and "--variants must be at least 1" in result.err
+    assert not (tmp_path / "s").exists()
+
+
+def test_missing_katex_is_named_with_how_to_install_it(tmp_path, run, monkeypatch):
+    monkeypatch.setenv("EXGEN_KATEX", str(tmp_path / "nowhere"))
+    result = run("site", "--out", tmp_path / "s")
+    assert result.code == 2 and "libjs-katex" in result.err and "make setup" in result.err
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_bank_without_the_site_s_words_is_told_which_is_missing(bank_copy, tmp_path, run):
+    strings = bank_copy / "templates" / "en" / "strings.toml"
+    text = strings.read_text(encoding="utf-8")
+    strings.write_text(re.sub(r"(?m)^site_check = .*\n", "", text), encoding="utf-8")
+    result = run("--bank", bank_copy, "site", "--out", tmp_path / "s")
+    assert result.code == 2 and "site_check" in result.err and "strings.toml" in result.err
+    assert not (tmp_path / "s").exists()
+
+
+HOSTILE = ("<script>window.pwned = 1</script>\n\n"
+           'A picture: <img src="x" onerror="window.pwned = 2"> and '
+           '<a href="javascript:window.pwned=3">a link</a>.\n\n')
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    """A bank whose template carries raw HTML: it must show as text, never run."""
+    root = tmp_path_factory.mktemp("hostile")
+    bank = root / "bank"
+    shutil.copytree(ROOT / "variants", bank / "variants")
+    shutil.copytree(ROOT / "templates", bank / "templates")
+    template = bank / "templates" / "en" / "residual.md"
+    text = template.read_text(encoding="utf-8")
+    start = text.index("{% block question %}") + len("{% block question %}")
+    template.write_text(text[:start] + "\n" + HOSTILE + text[start:], encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["--bank", str(bank), "site", "--variants", "2", "--out", str(root / "site")])
+    assert exc.value.code == 0
+    return root / "site"
+
+
+def test_raw_html_in_a_template_is_escaped_in_the_files(hostile_site):
+    page = (hostile_site / "en" / "residual.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in page
+    assert "<script>window" not in page and "<img" not in page
+    assert 'href="javascript:' not in page
+    data = re.search(r'id="exgen-data">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data and ">" not in data
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {CHROMIUM} is not installed: run `make test`, which "
+                        "installs it with apt-get")
+        pytest.skip(f"{CHROMIUM} is not installed (make test installs it; under CI=true "
+                    "this fails)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page opened from file://, with every request, error and CSP report kept."""
+
+    def __init__(self, browser, url: str, width: int = 420):
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.add_init_script(
+            "window.cspReports = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.cspReports.push(e.violatedDirective + ' ' + e.blockedURI));")
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+
+    def close(self) -> None:
+        if self.page.is_closed():
+            return
+        assert self.errors == []
+        assert [u for u in self.requests if not u.startswith("file://")] == []
+        self.context.close()
+
+    @property
+    def code(self) -> str:
+        return self.page.get_attribute("#question", "data-code")
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def _open(path: Path, width: int = 420) -> Visit:
+        opened.append(Visit(browser, path.as_uri(), width))
+        return opened[-1]
+
+    yield _open
+    for v in opened:
+        v.close()
+
+
+def test_the_page_reads_each_shared_case_as_the_grader_does(site, visit):
+    page = visit(site / "en" / "rope.html").page
+    cases = [{"key": g["key"], "tolerance": g["tolerance"], "text": t, "verdict": v}
+             for g, t, v in all_cases()]
+    got = page.evaluate("cases => cases.map(c => exgenReading.verdict(c.text, c.key, "
+                        "c.tolerance))", cases)
+    disagree = [(c["text"], c["verdict"], g) for c, g in zip(cases, got) if g != c["verdict"]]
+    assert disagree == []
+
+
+def _questions(bank, lang):
+    export = plan_export(bank, default_spec(bank), SEED, VARIANTS, lang)
+    return {q.code: q for q in export.questions}
+
+
+def _typed(text: str) -> str:
+    """As a keyboard types it: ordinary spaces between digit groups."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _wrong(answer) -> str:
+    if answer.kind == "choice":
+        return next(letter for letter in answer.letters if letter != answer.plain)
+    if answer.kind == "number":
+        return str(answer.plain * 2 + 1)
+    return "[" + "; ".join("7" for _ in answer.components) + "]"
+
+
+@pytest.mark.parametrize("lang,exercise", [("bg", "gqa_kv_cache"), ("en", "gqa_kv_cache"),
+                                           ("bg", "layernorm"), ("en", "residual"),
+                                           ("bg", "attention_masks"), ("en", "rope")])
+def test_answers_as_the_key_prints_them_are_right_and_others_wrong(site, visit, bank, lang,
+                                                                   exercise):
+    words = bank.language(lang).words
+    style = bank.language(lang).style
+    v = visit(site / lang / f"{exercise}.html")
+    page = v.page
+    question = _questions(bank, lang)[v.code]
+    boxes = page.locator("#answers input")
+    assert boxes.count() == len(question.responses)
+    for i, response in enumerate(question.responses):
+        boxes.nth(i).fill(_typed(response.answer.shown(style).text))
+    page.click("#check")
+    for i in range(len(question.responses)):
+        assert page.inner_text(f"#verdict-{i}") == words["site_right"]
+    total = len(question.responses)
+    assert page.inner_text("#score") == words["site_score"].replace(
+        "{right}", str(total)).replace("{total}", str(total))
+    for i, response in enumerate(question.responses):
+        boxes.nth(i).fill(_wrong(response.answer))
+    boxes.nth(0).fill("")
+    if total > 1:
+        boxes.nth(1).fill("two")
+    page.click("#check")
+    assert page.inner_text("#verdict-0") == words["site_blank"]
+    if total > 1:
+        assert page.inner_text("#verdict-1") == words["site_unparseable"]
+        assert page.get_attribute("#answer-1", "aria-invalid") == "true"
+    for i in range(2, total):
+        assert page.inner_text(f"#verdict-{i}") == words["site_wrong"]
+
+
+def test_each_language_s_number_format_is_read(site, visit, bank):
+    """1 048 576 and 1,048,576; 93,75 and 93.75: typed with the keyboard, Enter checks."""
+    for lang, typed in (("bg", "{:,}"), ("en", "{:,}")):
+        v = visit(site / lang / "gqa_kv_cache.html")
+        question = _questions(bank, lang)[v.code]
+        response = next(r for r in question.responses if r.answer.name == "mha_bytes")
+        text = typed.format(response.answer.plain)
+        if lang == "bg":
+            text = text.replace(",", " ")
+        box = f"#answer-{question.responses.index(response)}"
+        v.page.focus(box)
+        v.page.keyboard.type(text)
+        v.page.keyboard.press("Enter")
+        index = question.responses.index(response)
+        assert v.page.inner_text(f"#verdict-{index}") == bank.language(lang).word("site_right")
+        percent = next(r for r in question.responses
+                       if r.answer.name == "gqa_savings_percent")
+        decimal = "," if lang == "bg" else "."
+        index = question.responses.index(percent)
+        v.page.fill(f"#answer-{index}", f"{percent.answer.plain:.2f}".replace(".", decimal))
+        v.page.keyboard.press("Enter")
+        assert v.page.inner_text(f"#verdict-{index}") == bank.language(lang).word("site_right")
+
+
+def test_the_solution_opens_and_closes_with_the_worked_steps(site, visit, bank):
+    v = visit(site / "en" / "ffn_dims.html")
+    page = v.page
+    words = bank.language("en").words
+    assert not page.is_visible("#solution")
+    assert page.get_attribute("#toggle-solution", "aria-expanded") == "false"
+    page.focus("#toggle-solution")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#solution")
+    assert page.get_attribute("#toggle-solution", "aria-expanded") == "true"
+    assert page.inner_text("#toggle-solution") == words["site_hide_solution"]
+    question = _questions(bank, "en")[v.code]
+    steps = page.inner_text("#solution-body")
+    for response in question.responses:
+        assert response.answer.shown(bank.language("en").style).text in steps
+    assert page.locator("#solution-body .katex").count() > 0      # typeset by KaTeX
+    page.click("#toggle-solution")
+    assert not page.is_visible("#solution")
+
+
+def test_new_variant_cycles_through_all_variants_in_an_unpredictable_order(site, visit):
+    orders = []
+    for _ in range(3):
+        v = visit(site / "bg" / "block_params.html")
+        seen = [v.code]
+        for _ in range(VARIANTS - 1):
+            v.page.fill("#answer-0", "1")
+            v.page.click("#new-variant")
+            assert v.page.input_value("#answer-0") == ""
+            assert v.page.evaluate("document.activeElement.id") == "title"
+            assert v.page.inner_text("#variant-code") == v.code
+            seen.append(v.code)
+        assert len(set(seen)) == VARIANTS              # each of the K once before a repeat
+        v.page.click("#new-variant")
+        assert v.code != seen[-1]
+        orders.append(seen)
+    assert len({tuple(o) for o in orders}) > 1         # the same order 3 times: 1 in 518,400
+
+
+def test_the_csp_blocks_inline_code_even_if_markup_got_in(site, visit):
+    v = visit(site / "en" / "residual.html")
+    v.page.evaluate("""() => {
+        const box = document.getElementById('question');
+        box.insertAdjacentHTML('beforeend', '<img src="x.png" onerror="window.pwned = 1">');
+        const s = document.createElement('script');
+        s.textContent = 'window.pwned = 2';
+        document.body.appendChild(s);
+    }""")
+    v.page.wait_for_timeout(200)
+    assert v.page.evaluate("window.pwned") is None
+    reports = v.page.evaluate("window.cspReports")
+    assert any(r.startswith("script-src") for r in reports)
+    v.errors.clear()
+
+
+def test_raw_html_of_a_template_shows_as_text_in_the_browser(hostile_site, visit):
+    v = visit(hostile_site / "en" / "residual.html")
+    for _ in range(2):
+        text = v.page.inner_text("#question")
+        assert "<script>window.pwned = 1</script>" in text
+        assert 'onerror="window.pwned = 2"' in text
+        assert v.page.locator("#question img, #question script, #question a").count() == 0
+        v.page.click("#new-variant")
+    assert v.page.evaluate("window.pwned") is None and v.dialogs == []
+
+
+def test_math_is_typeset_offline_and_the_page_fits_a_phone(site, visit):
+    v = visit(site / "bg" / "gqa_kv_cache.html", width=360)
+    page = v.page
+    assert page.locator("#question .katex").count() > 0
+    assert page.locator("#question .katex-error").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
+
+
+def test_every_variant_of_every_page_typesets_and_fits_a_phone(site, visit):
+    """KaTeX reads every formula the bank prints (in strict mode a formula it reads only
+    loosely warns on the console, which counts too), and no question or solution is
+    wider than a small phone's screen."""
+    v = visit(site / "index.html", width=360)
+    warnings = []
+    v.page.on("console", lambda m: warnings.append(m.text)
+              if m.type in ("warning", "error") else None)
+    for page_file in sorted(site.glob("*/*.html")):
+        if page_file.name == "index.html":
+            continue
+        v.page.goto(page_file.as_uri())
+        shown = v.page.evaluate("""() => {
+            const count = JSON.parse(document.getElementById('exgen-data').textContent)
+                .variants.length;
+            const shown = [];
+            for (let i = 0; i < count; i++) {
+                document.getElementById('toggle-solution').click();
+                shown.push([document.getElementById('question').dataset.code,
+                            document.querySelectorAll('.katex-error').length,
+                            document.querySelectorAll('main .katex').length,
+                            document.documentElement.scrollWidth]);
+                document.getElementById('new-variant').click();
+            }
+            return shown;
+        }""")
+        assert len({code for code, *_ in shown}) == len(shown) <= VARIANTS
+        assert [(code, errors) for code, errors, *_ in shown if errors] == [], page_file
+        assert all(typeset > 0 for _, _, typeset, _ in shown), page_file
+        assert [(code, width) for code, *_, width in shown if width > 360] == [], page_file
+    assert warnings == []
+
+
+def test_the_index_offers_each_language_and_leads_to_the_exercises(site, visit):
+    v = visit(site / "index.html")
+    v.page.click("text=Български")
+    assert v.page.url.endswith("/bg/index.html")
+    v.page.click("text=GQA")
+    assert v.page.locator("h1").inner_text().startswith("Упражнение 6")
+    v.page.click("text=English")
+    assert v.page.url.endswith("/en/gqa_kv_cache.html")
+
+
+def screenshot(target: Path) -> None:
+    """The README's picture of an exercise page (python tests/test_site.py)."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "site"
+        try:
+            main(["site", "--seed", "1", "--variants", "2", "--out", str(out)])
+        except SystemExit as exc:
+            assert exc.code == 0
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+            page = chromium.new_page(viewport={"width": 720, "height": 900})
+            page.goto((out / "bg" / "layernorm.html").as_uri())
+            bank = load_bank()
+            question = _questions_for(bank, "bg", page.get_attribute("#question", "data-code"))
+            style = bank.language("bg").style
+            for i, response in enumerate(question.responses):
+                text = _typed(response.answer.shown(style).text)
+                page.fill(f"#answer-{i}", text if i != 2 else "2,5")
+            page.click("#check")
+            page.screenshot(path=str(target), full_page=True)
+            chromium.close()
+
+
+def _questions_for(bank, lang, code):
+    export = plan_export(bank, default_spec(bank), 1, 2, lang)
+    return next(q for q in export.questions if q.code == code)
+
+
+if __name__ == "__main__":
+    screenshot(ROOT / "docs" / "img" / (sys.argv[1] if len(sys.argv) > 1 else
+                                        "site-exercise.png"))

@@ -50,6 +50,7 @@ class Answer:
     intermediate: bool = False            # a step on the way, not asked of the student
     shares_order_with: str | None = None
     part: int | None = None               # the sub-question it answers (for specs)
+    alternatives: tuple[Formula, ...] = ()  # further values grading accepts (other roundings)
 
     @property
     def is_choice(self) -> bool:
@@ -276,7 +277,7 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     if not isinstance(spec, dict):
         raise ExgenError(f"answer `{name}` must be a table", where=where)
     allowed = {"formula", "options", "correct", "decimals", "tolerance", "label",
-               "reference", "same_order_as", "part", "intermediate"}
+               "reference", "same_order_as", "part", "intermediate", "alternatives"}
     for key in spec:
         if key not in allowed:
             raise ExgenError(f"answer `{name}` has unknown key `{key}` "
@@ -308,9 +309,13 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
             raise ExgenError(f"answer `{name}`: a formula is a string: formula = \"a * b\"",
                              where=where)
         try:
-            return Answer(formula=parse(spec["formula"]), **common)
+            formula = parse(spec["formula"])
         except FormulaError as exc:
             raise ExgenError(str(exc), where=line_of(path, f"answers.{name}.formula")) from None
+        return Answer(formula=formula, alternatives=_alternatives(name, spec, path), **common)
+    if "alternatives" in spec:
+        raise ExgenError(f"answer `{name}`: only an answer with a formula may list "
+                         "alternatives", where=where)
     options, correct = spec.get("options"), spec.get("correct")
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options) \
             or correct not in options:
@@ -320,6 +325,20 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
         raise ExgenError(f"answer `{name}`: options must be distinct", where=where)
     return Answer(options=tuple(options), correct=correct,
                   shares_order_with=spec.get("same_order_as"), **common)
+
+
+def _alternatives(name: str, spec: dict, path: Path) -> tuple[Formula, ...]:
+    """Formulas of further values grading accepts for an answer — what a student gets
+    who follows the method with rounded intermediate results."""
+    raw = spec.get("alternatives", [])
+    where = line_of(path, f"answers.{name}.alternatives")
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        raise ExgenError(f"answer `{name}`: alternatives is a list of formulas: "
+                         "alternatives = [\"deviations / round(std, 2)\"]", where=where)
+    try:
+        return tuple(parse(source) for source in raw)
+    except FormulaError as exc:
+        raise ExgenError(f"answer `{name}`: {exc}", where=where) from None
 
 
 def _whole(value, least: int) -> bool:
@@ -340,6 +359,13 @@ def _in_computing_order(answers: dict, params: set, path: Path) -> dict:
                 f"neither a parameter nor an answer",
                 where=line_of(path, f"answers.{answer.name}.formula"))
         graph[answer.name] = answer.formula.names & set(answers)
+        for alternative in answer.alternatives:
+            unknown = alternative.names - params - set(answers)
+            if unknown:
+                raise ExgenError(
+                    f"the alternative `{alternative.source}` of `{answer.name}` uses "
+                    f"{', '.join(sorted(unknown))}, which is neither a parameter nor an answer",
+                    where=line_of(path, f"answers.{answer.name}.alternatives"))
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:

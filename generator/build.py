@@ -158,8 +158,10 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
         problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]
+        alternatives = [m for m in grading.marks if m.status == "alternative"]
         text = report_markdown(bank, lang, heading, grading.exam.seed, summary(grading),
-                               answer_stats(grading, lang), problems, grading.missing)
+                               answer_stats(grading, lang), problems, grading.missing,
+                               alternatives)
         write_text(staging / "report.md", text)
         if "pdf" in formats:
             from .pdf import write_report_pdf

@@ -7,10 +7,41 @@ from .errors import ExgenError
 from .latex import markdown_to_latex
 from .grade import accepted
 from .numbers import plain
+from .printed import missteps
 from .render import HELPERS, Renderer, template_names
-from .solve import reference, sample, solve
+from .solve import Variant, reference, sample, solve
 
 SAMPLES_PER_EXERCISE = 20
+# Worked steps are redone with their printed numbers for every variant of an exercise,
+# or for this many spread evenly over a larger space.
+STEP_VARIANTS = 300
+
+
+def step_variants(exercise: Exercise) -> list[Variant]:
+    space = exercise.space
+    stride = max(1, -(-space.size // STEP_VARIANTS))
+    return [reference(exercise)] + [Variant(exercise, space.variant(i))
+                                    for i in range(0, space.size, stride)]
+
+
+def check_steps(exercise: Exercise) -> list[str]:
+    """Every worked step must land on its boxed answer with the numbers as printed; one
+    line per step that does not, naming the first variant where it fails."""
+    failing: dict[str, tuple] = {}
+    variants = step_variants(exercise)
+    for variant in variants:
+        for miss in missteps(solve(variant)):
+            first, count = failing.get(miss.answer, (None, 0))
+            failing[miss.answer] = (first or (variant, miss), count + 1)
+    problems = []
+    for name, ((variant, miss), count) in failing.items():
+        problems.append(
+            f"{exercise.path}: the worked step of `{name}` does not lead to its boxed "
+            f"answer in {count} of {len(variants)} variants checked; with {variant.key}, "
+            f"${miss.step}$ gives {miss.printed} with the numbers as printed, which is not "
+            f"{miss.boxed} within the tolerance {miss.tolerance:g} (print the exact value, "
+            "carry more digits, or list the student's value under `alternatives`)")
+    return problems
 
 
 def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
@@ -36,6 +67,7 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
                 else accepted(answer.reference, answer, got)):
             problems.append(f"{exercise.path}: with the reference values, `{name}` is "
                             f"{plain(got)}, but the seed's answer is {answer.reference}")
+    problems.extend(check_steps(exercise))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:

@@ -37,7 +37,7 @@ class Mark:
     exercise_id: str
     answer: str
     given: str
-    status: str                 # right, wrong, blank or unparseable
+    status: str                 # right, alternative (right), wrong, blank or unparseable
 
     @property
     def column(self) -> str:
@@ -45,7 +45,8 @@ class Mark:
 
     @property
     def right(self) -> bool:
-        return self.status == "right"
+        """Right, or one of the answer's accepted alternatives (another rounding)."""
+        return self.status in ("right", "alternative")
 
 
 @dataclass
@@ -237,8 +238,9 @@ def tolerance_for(answer: Answer, expected) -> float:
     return 0.5 * 10 ** -answer.places
 
 
-def judge(given: str, answer: Answer, expected) -> str:
-    """right, wrong, blank or unparseable."""
+def judge(given: str, answer: Answer, expected, alternatives: Sequence = ()) -> str:
+    """right, alternative (one of the answer's further accepted values, each with the
+    key's own tolerance), wrong, blank or unparseable."""
     if not given.strip():
         return "blank"
     if answer.is_choice:
@@ -254,14 +256,19 @@ def judge(given: str, answer: Answer, expected) -> str:
         readings = number_readings(given)
     if not readings:
         return "unparseable"
-    return "right" if any(accepted(r, answer, expected) for r in readings) else "wrong"
+    if any(accepted(r, answer, expected) for r in readings):
+        return "right"
+    if any(accepted(r, answer, expected, value) for r in readings for value in alternatives):
+        return "alternative"
+    return "wrong"
 
 
-def accepted(given, answer: Answer, expected) -> bool:
+def accepted(given, answer: Answer, expected, value=None) -> bool:
     """A number, or a (nested) list of numbers, within the answer's tolerance of the exact
-    value — the one rule for grading and for `check`'s comparison with the seed."""
+    value (or of `value`, an accepted alternative, with the same tolerance) — the one rule
+    for grading and for `check`'s comparisons."""
     tolerance = tolerance_for(answer, expected)
-    got, want = _flatten(given), _flatten(plain(expected))
+    got, want = _flatten(given), _flatten(plain(expected if value is None else value))
     return got is not None and want is not None and len(got) == len(want) and all(
         _close(g, e, tolerance) for g, e in zip(got, want))
 
@@ -306,8 +313,9 @@ def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
                 column = f"{item.exercise.id}.{name}"
                 expected = item.solution.answers[name]
                 given = row.get(column, "")
+                alternatives = item.solution.alternatives.get(name, ())
                 item_marks.append(Mark(se.student.id, item.position, item.exercise.id, name,
-                                       given, judge(given, answer, expected)))
+                                       given, judge(given, answer, expected, alternatives)))
             marks.extend(item_marks)
             right = sum(m.right for m in item_marks)
             points.append(round(worth * right / len(item_marks), 2) if item_marks else 0)

@@ -66,7 +66,7 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 
 
 def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
-                    answer_stats, problems, missing) -> str:
+                    answer_stats, problems, missing, alternatives=()) -> str:
     words = bank.language(lang).words
     style = bank.language(lang).style
     stats = {**stats, **{k: show_scalar(sympy.Rational(str(stats[k])), style).text
@@ -79,10 +79,13 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: d
         label = bank.exercise(mark.exercise_id).answers[mark.answer].labels.get(lang, "")
         return f"{_cell(label)} (`{mark.column}`)" if label else f"`{mark.column}`"
 
-    marks = [{"student_id": _cell(m.student_id), "column": answer_name(m),
-              "given": _cell(m.given)} for m in problems]
+    def listed(marks):
+        return [{"student_id": _cell(m.student_id), "column": answer_name(m),
+                 "given": _cell(m.given)} for m in marks]
+
     return _render(bank, "report.md", heading=heading, words=words, seed=seed, stats=stats,
-                   answer_stats=rows, problems=marks, missing=[_cell(m) for m in missing])
+                   answer_stats=rows, problems=listed(problems),
+                   alternatives=listed(alternatives), missing=[_cell(m) for m in missing])
 
 
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:

@@ -80,6 +80,16 @@ def _show_scalar(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
     return Shown(style.decimal(rounded, digits), True)
 
 
+def rounded(value, places: int) -> sympy.Rational:
+    """The exact number a value denotes once printed rounded to `places` decimals (the
+    same rounding as show_scalar: half away from zero)."""
+    value = sympy.sympify(value)
+    if value.is_Integer or (value.is_Rational and terminates_within(value, places)):
+        return value
+    decimal = _to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return sympy.Rational(str(decimal))
+
+
 def show_value(value, style: NumberStyle, places: int = 2) -> Shown:
     """A scalar, or a vector as `[a, b, c]` (`[a; b; c]` where the comma is decimal)."""
     if isinstance(value, sympy.MatrixBase):

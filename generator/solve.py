@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Mapping
 
@@ -64,6 +64,8 @@ class Step:
 class Solution:
     variant: Variant
     answers: Mapping[str, object]
+    # Per answer, the further values grading accepts (its variants file's alternatives).
+    alternatives: Mapping[str, tuple] = field(default_factory=dict)
 
     @cached_property
     def plain_answers(self) -> dict:
@@ -95,7 +97,9 @@ class Solution:
             raise ExgenError(f"`{name}` is a multiple-choice answer and has no worked step")
         symbols = {**exercise.symbols}
         symbolic = Printer(symbols, style, answer.places).print(answer.formula)
-        printer = Printer(symbols, style, answer.places, env=self.value_env())
+        exact_forms = {n: a.formula for n, a in exercise.answers.items() if not a.is_choice}
+        printer = Printer(symbols, style, answer.places, env=self.value_env(),
+                          exact_forms=exact_forms)
         substituted = printer.print(answer.formula)
         result, rounded = self.shown(name, style)
         value = self.answers[name]
@@ -147,7 +151,15 @@ def solve(variant: Variant) -> Solution:
                 raise ExgenError(f"answer `{name}` is not a real number for the parameters "
                                  f"{variant.key}", where=str(exercise.path))
         env[name] = answers[name]
-    return Solution(variant, answers)
+    alternatives = {}
+    for name, answer in exercise.answers.items():
+        if answer.alternatives:
+            try:
+                alternatives[name] = tuple(a.evaluate(env) for a in answer.alternatives)
+            except FormulaError as exc:
+                raise ExgenError(f"an alternative of `{name}`: {exc} (parameters "
+                                 f"{variant.key})", where=str(exercise.path)) from None
+    return Solution(variant, answers, alternatives)
 
 
 def _real(value) -> bool:

@@ -1,0 +1,178 @@
+"""Keys a student can follow: every worked step, redone with the numbers as the key
+prints them, lands on its boxed answer; answers may list further accepted values
+(another rounding), and grading says when one was used."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sympy
+
+from generator.bank import load_bank
+from generator.check import check_steps, step_variants
+from generator.grade import judge
+from generator.printed import as_printed, missteps
+from generator.solve import reference, solve
+
+RATIO_VARIANTS = """\
+number = 99
+[title]
+bg = "Отношение"
+en = "Ratio"
+[params]
+p = [1000, 2000]
+[reference]
+p = 1000
+[answers.a]
+formula = "p / 127"
+reference = 7.87
+[answers.b]
+formula = "1000 * a"
+reference = 7874.02
+"""
+RATIO_TEMPLATE = """\
+{% block question %}p = {{ p }}{% endblock %}
+{% block solution %}{{ calc("a") }}, {{ calc("b") }}{% endblock %}
+"""
+
+
+def add_ratio_exercise(bank_dir: Path) -> None:
+    """An exercise whose second step substitutes a rounded 7.87 for 1000/127 = 7.874…:
+    1000 × 7.87 = 7870, but the key boxes 7874.02."""
+    (bank_dir / "variants" / "ratio.toml").write_text(RATIO_VARIANTS, encoding="utf-8")
+    for lang in ("bg", "en"):
+        (bank_dir / "templates" / lang / "ratio.md").write_text(RATIO_TEMPLATE,
+                                                                encoding="utf-8")
+
+
+def test_check_fails_naming_exercise_variant_and_step_when_printed_arithmetic_misses(
+        bank_copy, run):
+    add_ratio_exercise(bank_copy)
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2
+    message = result.err
+    assert "ratio.toml" in message and "`b`" in message
+    assert '{"p": 1000}' in message                        # the variant
+    assert r"1000 \times 7.87" in message                   # the step as printed
+    assert "3 of 3 variants" in message                    # the seed's, and both values of p
+    assert "`a`" not in message                            # the first step is fine
+
+
+def test_check_passes_when_the_step_prints_what_it_substitutes_exactly(bank_copy, run):
+    add_ratio_exercise(bank_copy)
+    path = bank_copy / "variants" / "ratio.toml"
+    path.write_text(RATIO_VARIANTS.replace('"1000 * a"', '"1000 * p / 127"'),
+                    encoding="utf-8")
+    assert run("--bank", bank_copy, "check").code == 0
+
+
+def test_every_step_of_the_shipped_bank_lands_on_its_boxed_answer(bank):
+    for exercise in bank.exercises.values():
+        assert check_steps(exercise) == [], exercise.id
+
+
+def test_step_check_covers_every_variant_of_a_small_space_and_hundreds_of_a_large_one(bank):
+    layernorm = bank.exercise("layernorm")
+    keys = {v.key for v in step_variants(layernorm)}
+    assert len(keys) == layernorm.space.size            # every variant (plus the seed's)
+    residual = bank.exercise("residual")
+    assert residual.space.size > 10_000
+    assert 250 <= len(step_variants(residual)) <= 400
+
+
+def test_layernorm_key_divides_by_the_exact_sigma(bank, run):
+    """The seed's variant: σ = √(8/3) ≈ 1,63, and x̂ = [−2; 0; 2] / √(8/3), whose printed
+    arithmetic gives 1,2247… → 1,22, the boxed value (2 / 1,63 would give 1,23)."""
+    solution = solve(reference(bank.exercise("layernorm")))
+    printed = as_printed(solution, "normalized")
+    assert sympy.nsimplify(printed[2] - sympy.sqrt(sympy.Rational(3, 2))) == 0
+    assert missteps(solution) == []
+    out = run("show", "layernorm", "--reference", "--lang", "bg").out
+    step = out.split(r"\hat{x} =", 2)[2]
+    assert r"\frac{[-2; 0; 2]}{\sqrt{\frac{8}{3}}}" in step
+    assert "{1,63}" not in step
+
+
+def test_layernorm_tolerances_are_the_keys_rounding(bank):
+    exercise = bank.exercise("layernorm")
+    assert all(a.tolerance is None for a in exercise.answers.values())
+
+
+@pytest.mark.parametrize("given, status", [
+    ("[-1,22; 0; 1,22]", "right"),
+    ("[-1.2247, 0, 1.2247]", "right"),
+    ("[-1,23; 0; 1,23]", "alternative"),       # 2 / 1,63 = 1,227: σ rounded first
+    ("[-1,21; 0; 1,21]", "wrong"),
+    ("[-1,24; 0; 1,24]", "wrong"),             # within the old, widened 0,02: no more
+])
+def test_grading_accepts_an_alternative_rounding_and_says_so(bank, given, status):
+    exercise = bank.exercise("layernorm")
+    solution = solve(reference(exercise))
+    assert judge(given, exercise.answers["normalized"], solution.answers["normalized"],
+                 solution.alternatives["normalized"]) == status
+
+
+def test_the_grading_report_lists_answers_accepted_as_alternatives(run, tmp_path):
+    spec = tmp_path / "ln.toml"
+    spec.write_text('[[slot]]\npool = ["layernorm"]\npoints = 4\n', encoding="utf-8")
+    out = tmp_path / "build"
+    assert run("exams", "--seed", 8, "--students", 2, "--spec", spec, "--format", "md",
+               "--out", out).code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rows, keys = [], []
+    for student in manifest["students"]:
+        item = student["exercises"][0]
+        x = item["params"]["x"]
+        mean = sum(x) / 3
+        std = round((sum((v - mean) ** 2 for v in x) / 3) ** 0.5 + 1e-12, 2)
+        follows_rounded_sigma = "[" + ", ".join(f"{(v - mean) / std:.2f}" for v in x) + "]"
+        answers = item["answers"]
+        keys.append("[" + ", ".join(f"{v:.2f}" for v in answers["normalized"]) + "]")
+        rows.append({"id": student["id"],
+                     "layernorm.mean": str(answers["mean"]),
+                     "layernorm.variance": f"{answers['variance']:.2f}",
+                     "layernorm.std": f"{answers['std']:.2f}",
+                     "layernorm.normalized": follows_rounded_sigma})
+    answers_csv = tmp_path / "answers.csv"
+    with answers_csv.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run("grade", "--seed", 8, "--students", 2, "--spec", spec, "--answers",
+                 answers_csv, "--format", "md", "--build", out, "--lang", "en")
+    assert result.code == 0, result.err
+    grades = list(csv.DictReader((out / "grades" / "grades.csv").open(encoding="utf-8")))
+    assert [g["total"] for g in grades] == ["4", "4"]
+    report = (out / "grades" / "report.md").read_text(encoding="utf-8")
+    used = [row["id"] for row, key in zip(rows, keys) if row["layernorm.normalized"] != key]
+    assert used                         # seed 8 gives a student σ = √(8/3): 2 / 1.63 → 1.23
+    assert "Accepted with another rounding" in report
+    listed = report.split("Accepted with another rounding", 1)[1]
+    for sid in (r["id"] for r in rows):
+        assert (f"| {sid} |" in listed) == (sid in used)
+
+
+def test_alternatives_must_be_a_list_of_formulas_over_known_names(bank_copy, run):
+    path = bank_copy / "variants" / "layernorm.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('alternatives = ["sqrt(round(variance, 2))"]',
+                                 'alternatives = "sqrt(variance)"'), encoding="utf-8")
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2
+    assert "layernorm.toml, line" in result.err and "alternatives" in result.err
+    path.write_text(text.replace('alternatives = ["sqrt(round(variance, 2))"]',
+                                 'alternatives = ["sqrt(varience)"]'), encoding="utf-8")
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2 and "varience" in result.err and "Traceback" not in result.err
+
+
+def test_round_in_formulas_rounds_half_away_from_zero_exactly():
+    from generator.formula import parse, to_value
+
+    assert parse("round(x, 2)").evaluate({"x": to_value(1.005)}) == sympy.Rational(101, 100)
+    assert parse("round(x, 1)").evaluate({"x": to_value((-0.25, 0.25))}) == (
+        sympy.Rational(-3, 10), sympy.Rational(3, 10))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from .bank import Bank, Exercise
 from .errors import ExgenError
 from .latex import markdown_to_latex
+from .formula import is_matrix
 from .grade import accepted
 from .numbers import plain
 from .printed import missteps
@@ -44,6 +47,37 @@ def check_steps(exercise: Exercise) -> list[str]:
     return problems
 
 
+def boxed_values(text: str) -> list[str]:
+    """The contents of every \\boxed{…} in a rendered key, without a unit after `\\,`."""
+    found = []
+    for match in re.finditer(r"\\boxed\{", text):
+        depth, i = 1, match.end()
+        while depth and i < len(text):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        found.append(text[match.end():i - 1].split(r"\,")[0])
+    return found
+
+
+def check_boxes(bank: Bank, solution) -> list[str]:
+    """A key boxes exactly the answers the sheet and the answer form ask for: each once,
+    and nothing else (an intermediate value is a step, not a box)."""
+    exercise = solution.variant.exercise
+    problems = []
+    for lang in bank.languages:
+        style = bank.language(lang).style
+        asked = sorted(solution.shown(name, style)[0] for name, answer in
+                       exercise.answers.items()
+                       if not answer.is_choice and not answer.intermediate
+                       and not is_matrix(solution.answers[name]))   # matrices: grid()
+        boxed = sorted(boxed_values(Renderer(bank, lang).render(solution).solution))
+        if boxed != asked:
+            problems.append(f"{exercise.templates[lang]}: the key boxes {boxed or 'nothing'}, "
+                            f"but the answers asked are {asked} (box each asked answer once: "
+                            "step, calc or result; intermediate answers are not boxed)")
+    return problems
+
+
 def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     problems = []
     known = set(exercise.space.names) | set(exercise.answers) | set(HELPERS)
@@ -68,6 +102,7 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
             problems.append(f"{exercise.path}: with the reference values, `{name}` is "
                             f"{plain(got)}, but the seed's answer is {answer.reference}")
     problems.extend(check_steps(exercise))
+    problems.extend(check_boxes(bank, solution))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:

@@ -128,7 +128,9 @@ class Renderer:
         exercise = solution.variant.exercise
 
         def step(name, formula=True):
-            return "$" + solution.step(name, style).latex(formula=formula, boxed=boxed) + "$"
+            # Only what the sheet asks is boxed; an intermediate answer is a step.
+            asked = boxed and not getattr(exercise.answers.get(name), "intermediate", False)
+            return "$" + solution.step(name, style).latex(formula=formula, boxed=asked) + "$"
 
         def calc(name):
             return step(name, formula=False)

@@ -176,3 +176,33 @@ def test_round_in_formulas_rounds_half_away_from_zero_exactly():
     assert parse("round(x, 2)").evaluate({"x": to_value(1.005)}) == sympy.Rational(101, 100)
     assert parse("round(x, 1)").evaluate({"x": to_value((-0.25, 0.25))}) == (
         sympy.Rational(-3, 10), sympy.Rational(3, 10))
+
+
+# ---------------------------------------------------------------- box what is asked
+
+
+def test_gqa_key_boxes_the_megabytes_the_sheet_asks_for(run):
+    out = run("show", "gqa_kv_cache", "--reference", "--lang", "bg").out
+    solution = out.split("### ", 1)[-1] if "### " in out else out
+    assert r"\boxed{128}" in solution and r"\boxed{32}" in solution
+    assert r"\boxed{4}" in solution and r"\boxed{75" in solution
+    assert "134\u202f217\u202f728" in solution or "134\u00a0217\u00a0728" in solution
+    assert r"\boxed{134" not in solution
+
+
+def test_check_fails_when_a_key_boxes_what_is_not_asked(bank_copy, run):
+    for lang in ("bg", "en"):
+        path = bank_copy / "templates" / lang / "gqa_kv_cache.md"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('{{ calc("mha_mb") }}', "$= {{ mha_mb }}$"),
+                        encoding="utf-8")
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2
+    assert "gqa_kv_cache.md" in result.err and "boxes" in result.err
+
+
+def test_intermediate_answers_are_steps_not_boxes(run):
+    out = run("show", "block_params", "--reference", "--lang", "en").out
+    assert r"4 \times 768 = 3,072" in out or r"4 \times 768 = 3072" in out
+    assert r"\boxed{3,072}" in out or r"\boxed{3072}" in out      # LayerNorm: asked
+    assert out.count(r"\boxed{") == 4

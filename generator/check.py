@@ -9,7 +9,7 @@ from .errors import ExgenError
 from .latex import markdown_to_latex
 from .formula import is_matrix
 from .grade import accepted
-from .numbers import plain
+from .numbers import is_whole, plain
 from .printed import missteps
 from .render import HELPERS, Renderer, template_names
 from .solve import Variant, reference, sample, solve
@@ -111,6 +111,16 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
             try:
                 rendered = renderer.render(sol)
                 markdown_to_latex(rendered.question + "\n\n" + rendered.solution, lang)
+                silent = [name for name, answer in exercise.answers.items()
+                          if not answer.is_choice and not answer.intermediate
+                          and not is_whole(sol.answers[name])
+                          and name not in rendered.instructed]
+                if silent:
+                    problems.append(
+                        f"{exercise.templates[lang]}: the question does not say how to give "
+                        f"`{silent[0]}`, which is not a whole number (variant "
+                        f"{sol.variant.key}): add {{{{ rounding(\"{silent[0]}\") }}}} to it")
+                    break
             except ExgenError as exc:
                 problems.append(f"{exc} (variant {sol.variant.key})")
                 break

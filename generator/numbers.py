@@ -90,6 +90,15 @@ def rounded(value, places: int) -> sympy.Rational:
     return sympy.Rational(str(decimal))
 
 
+def is_whole(value) -> bool:
+    """A whole number, or a vector or matrix of them."""
+    if isinstance(value, sympy.MatrixBase):
+        return all(is_whole(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return all(is_whole(v) for v in value)
+    return bool(sympy.sympify(value).is_Integer)
+
+
 def show_value(value, style: NumberStyle, places: int = 2) -> Shown:
     """A scalar, or a vector as `[a, b, c]` (`[a; b; c]` where the comma is decimal)."""
     if isinstance(value, sympy.MatrixBase):

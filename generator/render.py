@@ -26,10 +26,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
 from .formula import is_matrix, to_value
-from .numbers import NumberStyle, show_value
+from .numbers import NumberStyle, is_whole, show_value
 from .solve import Solution
 
-HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number")
+HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number", "rounding")
 BLOCKS = ("question", "solution")
 
 
@@ -107,10 +107,23 @@ def grid(size: int, matrix=None, label: str = "t") -> str:
     return "\n".join([header, *rows])
 
 
+def rounding_instruction(words, answer, value, style: NumberStyle) -> str:
+    """How a student is to write an answer that is not a whole number, from the places
+    the key prints: rounded (`закръглете до 2 знака след десетичната запетая`), or
+    exactly where the key prints it exactly (0,25; 87,5). Empty for whole numbers."""
+    if answer.is_choice or is_matrix(value) or is_whole(value):
+        return ""
+    if not show_value(value, style, answer.places).approximate:
+        return words["give_exact"]
+    return words["round_to_1" if answer.places == 1 else "round_to"].format(
+        places=answer.places)
+
+
 @dataclass(frozen=True)
 class RenderedExercise:
     question: str
     solution: str
+    instructed: frozenset = frozenset()    # answers whose rounding the text states
 
 
 class Renderer:
@@ -126,6 +139,8 @@ class Renderer:
     def context(self, solution: Solution, parts: tuple[int, ...] | None = None) -> dict:
         style, boxed = self.style, self.boxed
         exercise = solution.variant.exercise
+        words = self.bank.language(self.lang).words
+        instructed = self._instructed = set()
 
         def step(name, formula=True):
             # Only what the sheet asks is boxed; an intermediate answer is a step.
@@ -149,6 +164,15 @@ class Renderer:
             shown = rf"\boxed{{{text}}}" if boxed else text
             return "$" + (r"\approx " if rounded else "") + shown + "$"
 
+        def rounding(name):
+            """` (round to 2 decimal places)` after a question, where its answer needs it."""
+            answer = exercise.answers.get(name)
+            if answer is None:
+                raise ExgenError(f"`{name}` is not an answer of {exercise.id}")
+            instructed.add(name)
+            text = rounding_instruction(words, answer, solution.answers[name], style)
+            return f" ({text})" if text else ""
+
         def ask(part):
             return parts is None or part in parts
 
@@ -157,7 +181,7 @@ class Renderer:
             return part if parts is None else sum(1 for p in parts if p <= part)
 
         return {**solution.value_env(), "step": step, "calc": calc, "options": options,
-                "ask": ask, "number": number,
+                "ask": ask, "number": number, "rounding": rounding,
                 "grid": grid, "result": result}
 
     def render(self, solution: Solution,
@@ -178,7 +202,8 @@ class Renderer:
                                      where=_template_where(exc, variant.exercise, self.lang,
                                                           template)
                                      ) from None
-            self._cache[key] = RenderedExercise(**blocks)
+            self._cache[key] = RenderedExercise(**blocks,
+                                                instructed=frozenset(self._instructed))
         return self._cache[key]
 
 

@@ -206,3 +206,29 @@ def test_intermediate_answers_are_steps_not_boxes(run):
     assert r"4 \times 768 = 3,072" in out or r"4 \times 768 = 3072" in out
     assert r"\boxed{3,072}" in out or r"\boxed{3072}" in out      # LayerNorm: asked
     assert out.count(r"\boxed{") == 4
+
+
+# ---------------------------------------------------------------- how to round
+
+
+def test_questions_say_how_to_round_with_the_keys_precision(run):
+    bg = run("show", "layernorm", "--reference", "--lang", "bg", "--no-solution").out
+    assert bg.count("(закръглете до 2 знака след десетичната запетая)") == 3
+    en = run("show", "sliding_window", "--reference", "--lang", "en", "--no-solution").out
+    assert "(round to 1 decimal place)" in en                  # the key prints 7.8
+    exact = run("show", "gqa_kv_cache", "--set", "n_heads=64", "--set", "kv_heads=2",
+                "--lang", "bg").out
+    assert "(запишете точната стойност)" in exact
+    assert r"\boxed{96,875" in exact                           # not ≈ 96,88
+    whole = run("show", "ffn_dims", "--reference", "--lang", "bg", "--no-solution").out
+    assert "закръглете" not in whole and "точната" not in whole
+
+
+def test_check_fails_when_a_question_does_not_say_how_to_round(bank_copy, run):
+    path = bank_copy / "templates" / "en" / "kv_cache_generation.md"
+    path.write_text(path.read_text(encoding="utf-8").replace('{{ rounding("speedup") }}', ""),
+                    encoding="utf-8")
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2
+    assert "en/kv_cache_generation.md" in result.err and "`speedup`" in result.err
+    assert "bg/kv_cache_generation.md" not in result.err

@@ -35,7 +35,7 @@ formula = "1000 * a"
 reference = 7874.02
 """
 RATIO_TEMPLATE = """\
-{% block question %}p = {{ p }}{% endblock %}
+{% block question %}p = {{ p }}{{ rounding("a") }}{{ rounding("b") }}{% endblock %}
 {% block solution %}{{ calc("a") }}, {{ calc("b") }}{% endblock %}
 """
 

@@ -132,7 +132,7 @@ def test_failed_build_leaves_the_previous_output_untouched(tmp_path, bank_copy, 
                "--out", out).code == 0
     before = _tree(out)
     template = bank_copy / "templates" / "bg" / "gqa_kv_cache.md"
-    template.write_text(template.read_text().replace("{{ mha_mb }}", "{{ 1 / 0 }}"))
+    template.write_text(template.read_text().replace("{{ d_k }}", "{{ 1 / 0 }}"))
     failed = run("--bank", bank_copy, "exams", "--seed", 3, "--students", 3,
                  "--format", "md", "--out", out)
     assert failed.code == 2 and "gqa_kv_cache.md" in failed.err

@@ -173,7 +173,8 @@ def _load_language(path: Path) -> Language:
     try:
         style = NumberStyle(locale=data["locale"],
                             min_grouping_digits=int(data.get("min_grouping_digits", 1)),
-                            list_separator=data.get("list_separator", ", "))
+                            list_separator=data.get("list_separator", ", "),
+                            group_separator=data.get("group_separator"))
         words = data["words"]
     except KeyError as exc:
         raise ExgenError(f"missing key {exc}", where=str(path)) from None

@@ -54,7 +54,7 @@ class KeyRow:
     code: str
     position: int
     exercise: str
-    answers: str          # "label = value; …" as the language prints it
+    answers: str          # "label = value; …" as the language prints it (Markdown)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ def answer_summary(item: Item, lang: str, bank: Bank) -> str:
         answer = exercise.answers[name]
         text, rounded = solution.shown(name, style)
         label = answer.labels.get(lang, name)
-        shown.append(f"{label} {'≈' if rounded else '='} {text}")
+        # Text, not math: the minus sign written as one, not as a hyphen.
+        shown.append(f"{label} {'≈' if rounded else '='} {text.replace('-', '−')}")
     return "; ".join(shown) if shown else "—"
 
 

@@ -401,12 +401,13 @@ def fraction_latex(value, style: NumberStyle) -> str | None:
 
 
 def default_symbol(name: str) -> str:
-    """`d_k` → `d_k`, `d_model` → `d_{model}`, `seq_len` → `\\text{seq\\_len}`."""
+    """`d_k` → `d_k`, `d_model` → `d_{\\text{model}}` (a word as a subscript is set
+    upright), `seq_len` → `\\text{seq\\_len}`."""
     head, _, tail = name.partition("_")
     if not tail:
         return name if len(name) == 1 else rf"\text{{{name}}}"
     if len(head) == 1 and "_" not in tail:
-        return f"{head}_{{{tail}}}" if len(tail) > 1 else f"{head}_{tail}"
+        return rf"{head}_{{\text{{{tail}}}}}" if len(tail) > 1 else f"{head}_{tail}"
     return r"\text{" + name.replace("_", r"\_") + "}"
 
 

@@ -53,14 +53,14 @@ def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
     return _render(bank, "answer-sheet.md", heading=doc.heading,
                    words=bank.language(doc.lang).words, student=_student(doc.student),
                    code=doc.code,
-                   boxes=[b.__class__(b.position, _cell(b.exercise), b.name, _cell(b.label),
+                   boxes=[b.__class__(b.position, _cell(b.exercise), b.name, _label(b.label),
                                       b.kind) for b in boxes])
 
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                         rows: Sequence[KeyRow]) -> str:
     cells = [KeyRow(*(_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
-                    _cell(r.exercise), _cell(r.answers)) for r in rows]
+                    _cell(r.exercise), _label(r.answers)) for r in rows]
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
                    seed=seed, rows=cells)
 
@@ -72,12 +72,12 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: d
     stats = {**stats, **{k: show_scalar(sympy.Rational(str(stats[k])), style).text
                          for k in ("mean", "median", "maximum")}}
     rows = [{"exercise": _cell(bank.exercise(a.exercise_id).title(lang)),
-             "label": _cell(a.label), "right": a.right, "given_to": a.given_to,
+             "label": _label(a.label), "right": a.right, "given_to": a.given_to,
              "wrong": a.wrong, "blank": a.blank, "unparseable": a.unparseable}
             for a in answer_stats]
     def answer_name(mark) -> str:
         label = bank.exercise(mark.exercise_id).answers[mark.answer].labels.get(lang, "")
-        return f"{_cell(label)} (`{mark.column}`)" if label else f"`{mark.column}`"
+        return f"{_label(label)} (`{mark.column}`)" if label else f"`{mark.column}`"
 
     def listed(marks):
         return [{"student_id": _cell(m.student_id), "column": answer_name(m),
@@ -102,6 +102,12 @@ def _cell(text: str) -> str:
     Markdown (or the dollar maths) would act on is escaped."""
     text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def _label(text: str) -> str:
+    """A label from the bank: Markdown with math (`Параметри на $W_1$`), kept as it is
+    except for what would break a table row."""
+    return str(text).replace("\n", " ").replace("|", r"\|")
 
 
 def _student(student) -> dict:

@@ -2,7 +2,8 @@
 
 Babel supplies the locale's symbols and grouping; the one CLDR rule Babel does not apply,
 minimumGroupingDigits (Bulgarian groups only from five digits up: 2048, 32 000), comes
-from the language's data file.
+from the language's data file, and so may the sign between digit groups (Bulgarian: a
+thin no-break space, the same in running text and in math).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import sympy
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,17 @@ class NumberStyle:
     locale: str
     min_grouping_digits: int = 1
     list_separator: str = ", "
+    group_separator: str | None = None   # instead of the locale's (bg: a thin no-break space)
+
+    def _grouped(self, text: str) -> str:
+        if self.group_separator is None:
+            return text
+        return text.replace(get_group_symbol(self.locale), self.group_separator)
 
     def integer(self, value: int) -> str:
         grouped = len(str(abs(value))) >= 3 + self.min_grouping_digits
-        return format_decimal(value, format="#,##0", locale=self.locale, group_separator=grouped)
+        return self._grouped(format_decimal(value, format="#,##0", locale=self.locale,
+                                            group_separator=grouped))
 
     def points(self, value) -> str:
         """Points as written on a sheet: `3`, `1,5` (bg) or `1.5` (en)."""
@@ -34,7 +42,8 @@ class NumberStyle:
         integer_digits = len(str(abs(int(value))))
         grouped = integer_digits >= 3 + self.min_grouping_digits
         pattern = "#,##0" + ("." + "#" * places if places else "")
-        return format_decimal(value, format=pattern, locale=self.locale, group_separator=grouped)
+        return self._grouped(format_decimal(value, format=pattern, locale=self.locale,
+                                            group_separator=grouped))
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,9 @@ def new_document(lang: str, words: Language) -> Document:
         r"\fancyfoot[C]{\small \exgenpage\ \thepage\ \exgenof\ "
         r"\pageref{exgen-end-\exgenpart}}"
         r"\setlength{\parskip}{0.6em plus 0.2em}"
-        r"\sloppy\setlength{\emergencystretch}{3em}"))
+        r"\sloppy\setlength{\emergencystretch}{3em}"
+        # Names of layers are not broken across lines, in either language.
+        r"\babelhyphenation{LayerNorm}"))
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
     # itself (its way needs lastpage); ours is set here, after it.
     doc.append(NoEscape(r"\pagestyle{fancy}"))
@@ -130,17 +132,16 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     if points:
         total = doc.student_exam.total_points
         style = words.style
-        listed = ", ".join(f"{pos}: {escape_text(style.points(pts), lang)}"
-                           for pos, pts in points)
+        listed = ", ".join(escape_text(words.word("problem_points").format(
+            position=pos, points=style.points(pts)), lang) for pos, pts in points)
         lines.append(rf"\par\noindent {w('points_total')}: "
-                     rf"\textbf{{{escape_text(style.points(total), lang)}}} "
-                     rf"({w('exercises')} {listed})")
+                     rf"\textbf{{{escape_text(style.points(total), lang)}}} ({listed})")
     if head.instructions and not doc.key:
         lines.append(rf"\par\noindent\emph{{{escape_text(head.instructions, lang)}}}")
     lines.append(r"\par\medskip\hrule\medskip")
     for part in doc.parts:
         lines.append(f"{ORIGIN}student {doc.student.id}, exercise {part.exercise_id}")
-        heading = f"{w('exercise')} {part.position}: {escape_text(part.title, lang)}"
+        heading = f"{w('problem')} {part.position}: {escape_text(part.title, lang)}"
         if part.points is not None:
             heading += (rf"\hfill\normalfont({escape_text(words.style.points(part.points), lang)}"
                         rf" {w('points')})")
@@ -182,9 +183,10 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             position = box.position
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
                          rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
+        label = to_latex(box.label, lang, f"the label of {box.name}").strip()
         lines.append(
             rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
-            rf"{escape_text(box.label, lang)}}}\hfill"
+            rf"{label}}}\hfill"
             rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par"
             r"\vspace{4pt}")
     if position is not None:

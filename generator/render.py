@@ -48,9 +48,7 @@ def _finalize(style: NumberStyle):
 
 
 @lru_cache(maxsize=None)
-def environment(template_dir: Path, locale: str, min_grouping: int,
-                list_separator: str) -> SandboxedEnvironment:
-    style = NumberStyle(locale, min_grouping, list_separator)
+def environment(template_dir: Path, style: NumberStyle) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
@@ -74,8 +72,7 @@ def environment(template_dir: Path, locale: str, min_grouping: int,
 
 def language_environment(bank: Bank, lang: str) -> SandboxedEnvironment:
     style = bank.language(lang).style
-    return environment(bank.root / "templates" / lang, style.locale,
-                       style.min_grouping_digits, style.list_separator)
+    return environment(bank.root / "templates" / lang, style)
 
 
 def load_template(bank: Bank, exercise: Exercise, lang: str) -> jinja2.Template:
@@ -142,13 +139,14 @@ class Renderer:
         words = self.bank.language(self.lang).words
         instructed = self._instructed = set()
 
-        def step(name, formula=True):
+        def step(name, formula=True, unit=""):
             # Only what the sheet asks is boxed; an intermediate answer is a step.
             asked = boxed and not getattr(exercise.answers.get(name), "intermediate", False)
-            return "$" + solution.step(name, style).latex(formula=formula, boxed=asked) + "$"
+            return "$" + solution.step(name, style).latex(formula=formula, boxed=asked,
+                                                          unit=unit) + "$"
 
-        def calc(name):
-            return step(name, formula=False)
+        def calc(name, unit=""):
+            return step(name, formula=False, unit=unit)
 
         def options(name):
             answer = exercise.answers.get(name)
@@ -157,10 +155,11 @@ class Renderer:
             order = solution.variant.params[answer.order_param]
             return [(LETTERS[i], option) for i, option in enumerate(order)]
 
-        def result(name):
+        def result(name, unit=""):
             text, rounded = solution.shown(name, style)
             if exercise.answers[name].is_choice:
                 return f"**{text})**"
+            text += rf"\,{unit}" if unit else ""
             shown = rf"\boxed{{{text}}}" if boxed else text
             return "$" + (r"\approx " if rounded else "") + shown + "$"
 

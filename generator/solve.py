@@ -47,8 +47,10 @@ class Step:
     fraction: str | None = None          # the exact value, where it is a short fraction
     result_rounded: bool = False         # the result is printed rounded
 
-    def latex(self, *, formula: bool = True, boxed: bool = False) -> str:
-        result = rf"\boxed{{{self.result}}}" if boxed else self.result
+    def latex(self, *, formula: bool = True, boxed: bool = False, unit: str = "") -> str:
+        """With a unit (`\\%`), the result carries it after a thin space, in its box."""
+        result = self.result + (rf"\,{unit}" if unit else "")
+        result = rf"\boxed{{{result}}}" if boxed else result
         text = f"{self.symbolic} = " if formula else ""
         if self.substituted == self.result:
             return text + result

@@ -20,9 +20,9 @@ def test_show_json_carries_plain_numbers(run):
     assert data["answers"]["gqa_savings_percent"] == 75
 
 
-def test_show_reference_in_bulgarian_groups_digits_with_no_break_spaces(run):
+def test_show_reference_in_bulgarian_groups_digits_with_thin_no_break_spaces(run):
     result = run("show", "gqa_kv_cache", "--reference", "--lang", "bg")
-    assert "134\u00a0217\u00a0728" in result.out
+    assert "134\u202f217\u202f728" in result.out
     assert "Упражнение 6" in result.out and "Решение" in result.out
 
 
@@ -189,4 +189,4 @@ def test_handout_reference_builds_both_languages(tmp_path, run):
     bg = (tmp_path / "handout-bg.md").read_text()
     en = (tmp_path / "handout-en.md").read_text()
     assert bg.index("# Решения") > bg.index("Упражнение 6")
-    assert "134\u00a0217\u00a0728" in bg and "134,217,728" in en
+    assert "134\u202f217\u202f728" in bg and "134,217,728" in en

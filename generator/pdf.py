@@ -182,13 +182,15 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
                 lines.append(r"\end{minipage}")
             position = box.position
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
-                         rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
+                         rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par"
+                         r"\vspace{5pt}")
         label = to_latex(box.label, lang, f"the label of {box.name}").strip()
+        # Label and box hang from the same top line, whatever the height of either.
         lines.append(
-            rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
+            rf"\noindent\parbox[t]{{2.9cm}}{{\vspace{{2pt}}\raggedright\small "
             rf"{label}}}\hfill"
-            rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par"
-            r"\vspace{4pt}")
+            rf"\fbox{{\parbox[t][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\vspace{{0pt}}\hfill}}}}"
+            r"\par\vspace{6pt}")
     if position is not None:
         lines.append(r"\end{minipage}")
     lines.append(r"\end{multicols}")

@@ -1,4 +1,4 @@
-"""The command line: the contract of DESIGN.md, determinism, and bad input."""
+"""The command line: its contract (README, `The command line`), determinism, and bad input."""
 
 import json
 from pathlib import Path

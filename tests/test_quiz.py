@@ -447,9 +447,9 @@ def test_sheet_header_shows_total_and_per_exercise_points(class_md, bank):
 
 
 def test_half_points_are_written_the_way_each_language_writes_numbers(run, tmp_path):
-    """BUG: the Bulgarian sheet prints `(1.5 т.)` and `Общо точки: 3.5` — a decimal point
-    where README promises Bulgarian numbers with the decimal comma (`1,5`), and where the
-    grading report of the same exam already writes `3,5`. `show --spec` likewise."""
+    """Half points on a Bulgarian sheet take the decimal comma, `(1,5 т.)` and `Общо
+    точки: 3,5`, as README promises and as the grading report writes them; `show --spec`
+    likewise (once printed with a decimal point)."""
     spec = tmp_path / "half.toml"
     spec.write_text('[[slot]]\npool = ["ffn_dims"]\npoints = 1.5\n\n'
                     '[[slot]]\npool = ["residual"]\npoints = 2\n', encoding="utf-8")
@@ -546,8 +546,8 @@ def test_bad_spec_reaches_a_real_user_without_a_traceback(tmp_path):
 
 
 def test_malformed_pool_entry_is_a_clear_error(run, tmp_path):
-    """BUG: a pool holding a list (a stray pair of brackets) crashes with
-    `TypeError: unhashable type: 'list'` in spec._slot instead of exit 2."""
+    """A pool holding a list (a stray pair of brackets) is refused with exit 2 (it once
+    crashed with `TypeError: unhashable type: 'list'`)."""
     path = tmp_path / "bad-spec.toml"
     path.write_text('[[slot]]\npool = [["ffn_dims", "residual"]]\npoints = 2\n',
                     encoding="utf-8")
@@ -557,8 +557,8 @@ def test_malformed_pool_entry_is_a_clear_error(run, tmp_path):
 
 
 def test_unknown_key_in_grading_table_is_refused(run, tmp_path):
-    """BUG: `[grading]` accepts any extra key silently (a typo like `scale2` beside
-    `scale` goes unnoticed), unlike every other table of a spec."""
+    """`[grading]` refuses an unknown key (a typo like `scale2` beside `scale`), like
+    every other table of a spec."""
     path = tmp_path / "bad-spec.toml"
     path.write_text(SLOT + "\n[grading]\nscale = [[0.5, 3], [0, 2]]\npass_mark = 0.6\n",
                     encoding="utf-8")
@@ -712,9 +712,9 @@ def test_integers_are_exact_in_both_conventions(bank):
 
 
 def test_integer_answers_are_exact_even_when_large(bank):
-    """BUG: grade._close adds a relative slack of 1e-9 × |expected| even when the
-    tolerance is 0, so from 10⁹ up an integer answer that is off by one (or more) is
-    marked right: sliding_window's 1 024 000 000 pairs accept 1 024 000 001."""
+    """A whole-number answer is exact however large: sliding_window's 1 024 000 000
+    pairs do not accept 1 024 000 001 (a relative slack of 1e-9 × |expected| in
+    grade._close once let them)."""
     exercise, solution = solved(bank, "sliding_window")
     answer, value = exercise.answers["full_pairs"], solution.answers["full_pairs"]
     assert int(value) == 1024000000 and answer.tolerance is None

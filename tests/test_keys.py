@@ -232,3 +232,112 @@ def test_check_fails_when_a_question_does_not_say_how_to_round(bank_copy, run):
     assert result.code == 2
     assert "en/kv_cache_generation.md" in result.err and "`speedup`" in result.err
     assert "bg/kv_cache_generation.md" not in result.err
+
+
+# ---------------------------------------------------------------- language and typography
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
+
+
+@pytest.fixture(scope="module")
+def quiz_md(tmp_path_factory):
+    from generator.cli import main
+
+    out = tmp_path_factory.mktemp("quiz") / "build"
+    with pytest.raises(SystemExit) as exc:
+        main(["exams", "--seed", "8", "--students", "6", "--spec", str(QUIZ),
+              "--format", "md", "--out", str(out)])
+    assert exc.value.code == 0
+    return out
+
+
+def test_instructor_key_writes_negative_numbers_with_a_minus_sign(quiz_md):
+    text = (quiz_md / "instructor-key.md").read_text(encoding="utf-8")
+    assert "−0," in text or "−1," in text               # some LayerNorm x̂ is negative
+    assert not re.search(r"(?<![\w$])-\d", text)
+
+
+def test_exam_documents_say_zadacha_with_a_dated_header_and_a_quantity_column(quiz_md):
+    sheet = (quiz_md / "sheets" / "01.md").read_text(encoding="utf-8")
+    assert "## Задача 1:" in sheet and "Упражнение" not in sheet
+    assert "3\u00a0декември 2026\u00a0г." in sheet
+    form = (quiz_md / "answer-sheets" / "01.md").read_text(encoding="utf-8")
+    assert "| Задача | Величина |" in form and "Отговор" not in form
+
+
+def test_bulgarian_digit_groups_are_thin_no_break_spaces_in_text_and_math(run):
+    out = run("show", "sliding_window", "--reference", "--lang", "bg").out
+    assert "32\u202f000 токена" in out and "32\u202f000^{2}" in out
+    assert "\u00a0000" not in out and "32 000" not in out
+    assert "token\u00a031\u202f999" in out                  # no line break inside
+
+
+def test_english_groups_digits_from_five_up_everywhere(run):
+    out = run("show", "flash_attention", "--reference", "--lang", "en").out
+    assert "8192^{2}" in out and "1024^{2}" in out and "67,108,864" in out
+    assert "8,192" not in out and "1,024" not in out
+
+
+def test_word_subscripts_are_upright_and_factors_take_the_times_sign(run):
+    for lang in ("bg", "en"):
+        ffn = run("show", "ffn_dims", "--reference", "--lang", lang).out
+        assert r"d_{\text{model}} = 512" in ffn and "4×" in ffn and "4x" not in ffn
+        pi = run("show", "position_interpolation", "--reference", "--lang", lang).out
+        assert r"\frac{L_{\text{train}}}{L_{\text{target}}}" in pi
+        assert r"\text{pos} \times" in pi and "L_{train}" not in pi
+
+
+def test_bulgarian_templates_quote_with_low_and_high_marks():
+    for path in sorted((ROOT / "templates" / "bg").glob("*.md")):
+        text = re.sub(r"\{[{%].*?[%}]\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        assert '"' not in text, path.name
+
+
+def test_rope_options_are_lettered_lines_without_bullets(run):
+    out = run("show", "rope", "--reference", "--lang", "bg", "--no-solution").out
+    assert "\n   a) " in out and "- a)" not in out and "- b)" not in out
+
+
+def test_bulgarian_grammar_of_the_review(run):
+    block = run("show", "block_params", "--reference", "--lang", "bg").out
+    assert "не влияе на броя на параметрите" in block
+    kv = run("show", "kv_cache_generation", "--reference", "--lang", "bg").out
+    assert "с броя на генерираните токени" in kv
+
+
+def test_handout_intro_takes_an_en_dash_and_keeps_each_exercise_together(run, tmp_path):
+    from generator.latex import markdown_to_latex
+
+    assert run("handout", "--reference", "--format", "md", "--out", tmp_path).code == 0
+    bg = (tmp_path / "handout-bg.md").read_text(encoding="utf-8")
+    assert "2–3 минути" in bg
+    assert bg.count("<!-- keep-together -->") == 24             # 12 questions, 12 solutions
+    latex = markdown_to_latex(bg, "bg")
+    assert latex.count(r"\begin{minipage}") == 24 == latex.count(r"\end{minipage}")
+    assert latex.index(r"\begin{minipage}") < latex.index("Упражнение 1") < \
+        latex.index(r"\end{minipage}")
+
+
+def test_key_pdf_header_lists_points_per_problem(tmp_path, run):
+    from conftest import needs_tex
+
+    needs_tex()
+    import subprocess
+
+    out = tmp_path / "pdf"
+    assert run("exams", "--seed", 8, "--students", 1, "--spec", QUIZ, "--out", out).code == 0
+    text = subprocess.run(["pdftotext", str(out / "keys" / "01.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    text = re.sub(r"\s+", " ", text)
+    assert "(задача 1 – 3 т., задача 2 – 2 т., задача 3 – 3 т., задача 4 – 2 т.)" in text
+    assert "Упражнения" not in text
+
+
+def test_no_tolerance_in_the_bank_is_widened_without_a_comment_saying_why():
+    for path in sorted((ROOT / "variants").glob("*.toml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if line.strip().startswith("tolerance"):
+                assert "#" in line or lines[number - 1].strip().startswith("#"), \
+                    f"{path.name}, line {number + 1}"

@@ -13,9 +13,10 @@ ANSWERS   ?=
 ANSWER_SHEET ?=
 EXAM_LANG ?= bg
 FORMAT    ?=
+VARIANTS  ?=
 OUT       ?=
 
-.PHONY: all setup tex exams handouts grade check test bench clean
+.PHONY: all setup tex exams handouts grade export check test bench clean
 
 all: exams
 
@@ -45,6 +46,14 @@ exams: setup
 grade: setup
 	@if [ -z "$(SEED)" ] || [ -z "$(ANSWERS)" ]; then echo "usage: make grade SEED=N ANSWERS=answers.csv [ROSTER=file.csv | STUDENTS=N] [SPEC=exams/x.toml] [EXAM_LANG=bg|en]"; exit 2; fi
 	$(EXGEN) grade $(strip $(GRADE_ARGS))
+
+EXPORT_ARGS = --seed $(SEED) --lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) \
+	$(if $(VARIANTS),--variants $(VARIANTS)) $(if $(FORMAT),--format $(FORMAT)) \
+	$(if $(OUT),--out $(OUT))
+
+export: $(VENV)/.installed
+	@if [ -z "$(SEED)" ]; then echo "usage: make export SEED=N [SPEC=exams/x.toml] [VARIANTS=K] [EXAM_LANG=bg|en] [FORMAT=moodle,qti] [OUT=dir]"; exit 2; fi
+	$(EXGEN) export $(strip $(EXPORT_ARGS))
 
 check: $(VENV)/.installed
 	$(EXGEN) check

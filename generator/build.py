@@ -8,6 +8,7 @@ import contextlib
 from concurrent.futures import ThreadPoolExecutor
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -17,39 +18,111 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (Renderers, answer_boxes, handout_parts, instructor_rows,
+from .documents import (ClassDocuments, Renderers, handout_parts, instructor_rows,
                         student_documents)
 from .spec import Heading
 from .exam import Exam, manifest
-from .markdown import (answer_sheet_markdown, handout_markdown, instructor_markdown,
-                       student_markdown)
+from .files import write_text
 from .roster import print_order
 from .solve import Solution
+from .writers import WRITERS
+
+
+MARKER = ".exgen-build"
+_DEBRIS = re.compile(r"^\.(?P<name>.+)\.(?:staging|old)-(?P<pid>\d+)(?:\.\w+)?$")
+
+
+def owns(folder: Path) -> bool:
+    """True if exgen wrote this folder: it carries exgen's marker file. A file name such
+    as manifest.json proves nothing (a user may have one of their own)."""
+    marker = folder / MARKER
+    try:
+        return marker.is_file() and json.loads(
+            marker.read_text(encoding="utf-8")).get("written_by") == "exgen"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def marker_text(command: str, arguments: Mapping[str, object] | None = None) -> str:
+    """What the marker says: that exgen wrote the folder, with which command and
+    arguments (no date, so that a build stays byte-identical)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("lecture-exgen")
+    except PackageNotFoundError:
+        release = "unknown"
+    if arguments is None:            # the options of the exgen command being run, if any
+        import click
+
+        context = click.get_current_context(silent=True)
+        arguments = dict(context.params) if context is not None else {}
+        arguments.pop("out", None)   # where it is: the same build in any folder is the same
+    data = {"written_by": "exgen", "version": release, "command": command,
+            "arguments": {k: v for k, v in sorted(arguments.items())}}
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_debris(target: Path) -> None:
+    """Staging folders a killed build of `target` left beside it: exgen's own (they carry
+    its marker) and whose process is gone."""
+    for sibling in target.parent.glob(f".{target.name}.*"):
+        match = _DEBRIS.match(sibling.name)
+        if (match and match["name"] == target.name and sibling.is_dir()
+                and not sibling.is_symlink() and owns(sibling)
+                and not _alive(int(match["pid"]))):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def refuse_unless_ours(target: Path) -> None:
+    if target.exists() and not target.is_dir():
+        raise ExgenError(f"{target} is a file, not a folder: choose a folder with --out")
+    if target.is_dir() and any(target.iterdir()) and not owns(target):
+        raise ExgenError(f"{target} is not empty and exgen did not write it (it has no "
+                         f"{MARKER} file): exgen replaces its whole output folder, so it "
+                         "writes only into a new or empty folder, or one it wrote itself. "
+                         "Nothing was changed; choose another folder with --out")
 
 
 @contextlib.contextmanager
-def replacing(target: Path, marker: str, keep: Sequence[str] = ()) -> Iterator[Path]:
+def replacing(target: Path, command: str, keep: Sequence[str] = (),
+              arguments: Mapping[str, object] | None = None) -> Iterator[Path]:
     """Yield a temporary folder; on success it becomes `target`, on failure it vanishes.
 
-    Only a folder exgen wrote (one holding `marker`, a glob) is ever replaced: any other
-    non-empty folder is refused rather than wiped. Subfolders named in `keep` (a
-    build's grades) are carried over into the new build."""
-    target = target.resolve()
-    if target.exists() and (not target.is_dir() or (
-            any(target.iterdir()) and not any(target.glob(marker)))):
-        raise ExgenError(f"{target} is not an exgen output folder ({marker} is missing) and "
-                         "exgen replaces its whole output folder: choose a new or empty "
-                         "folder with --out")
+    Only a folder exgen wrote (one holding its marker file) is ever replaced: any other
+    non-empty folder is refused, and nothing is deleted. The staging folder carries the
+    marker from its first moment, so debris of a killed build is recognised and removed
+    by the next build of the same target. Subfolders named in `keep` (a build's grades)
+    are carried over into the new build."""
+    target = Path(os.path.abspath(target))
+    if target.is_symlink():
+        target = target.resolve()
+    refuse_unless_ours(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    remove_debris(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}.",
+                                    dir=target.parent))
     try:
+        (staging / MARKER).write_text(marker_text(command, arguments), encoding="utf-8")
         yield staging
         for name in keep:
-            if (target / name).is_dir() and not (staging / name).exists():
-                shutil.copytree(target / name, staging / name)
+            if (target / name).is_dir() and owns(target / name) \
+                    and not (staging / name).exists():
+                shutil.copytree(target / name, staging / name, symlinks=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    refuse_unless_ours(target)          # nobody filled it while we were building
     old = None
     if target.exists():
         old = target.parent / f".{target.name}.old-{os.getpid()}"
@@ -58,11 +131,6 @@ def replacing(target: Path, marker: str, keep: Sequence[str] = ()) -> Iterator[P
     os.chmod(target, 0o755)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 @dataclass
@@ -86,7 +154,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     bank = exam.bank
     renderers = Renderers(bank)
     result = ExamBuild(out)
-    with replacing(out, "manifest.json", keep=("grades",)) as staging, \
+    with replacing(out, "exams", keep=("grades",)) as staging, \
             ThreadPoolExecutor(max_workers=1) as background:
         documents = []
         for se in exam.students:
@@ -95,30 +163,20 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 progress(0.5)
         ordered = sorted_for_print(exam)
         rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
-        pdfs = None
-        if "pdf" in formats:
-            from .pdf import write_exam_pdfs
-
-            pdfs = background.submit(write_exam_pdfs, bank, exam, documents, headings[lang],
-                                     rows, lang, staging, answer_sheets=answer_sheets)
-        for se, (sheet, key) in zip(exam.students, documents):
-            if "md" in formats:
-                write_text(staging / "sheets" / f"{se.student.id}.md",
-                           student_markdown(bank, sheet))
-                write_text(staging / "keys" / f"{se.student.id}.md",
-                           student_markdown(bank, key))
-                if answer_sheets:
-                    write_text(staging / "answer-sheets" / f"{se.student.id}.md",
-                               answer_sheet_markdown(bank, sheet, answer_boxes(se)))
-            if progress is not None:
-                progress(0.5)
-        if "md" in formats:
-            write_text(staging / "instructor-key.md",
-                       instructor_markdown(bank, lang, headings[lang], exam.seed, rows))
+        build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
+                               answer_sheets)
+        writers = [WRITERS[name] for name in formats]
+        pending = [background.submit(w.load().write_exam, build, staging)
+                   for w in writers if w.background]
+        for writer in writers:
+            if not writer.background:
+                writer.load().write_exam(build, staging)
+        if progress is not None:
+            progress(0.5 * len(exam.students))
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
-        if pdfs is not None:
-            pdfs.result()
+        for job in pending:
+            job.result()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
                               if p.is_file())
     return result
@@ -129,19 +187,12 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
                    formats: Sequence[str]) -> list[str]:
     renderers = Renderers(bank)
     written = []
-    with replacing(out, "handout-*") as staging:
+    with replacing(out, "handout") as staging:
         for lang in langs:
             parts = handout_parts(bank, lang, solutions, renderers)
-            text = handout_markdown(bank, lang, headings[lang], parts)
-            if "md" in formats:
-                write_text(staging / f"handout-{lang}.md", text)
-                written.append(f"handout-{lang}.md")
-            if "pdf" in formats:
-                from .pdf import write_handout_pdf
-
-                write_handout_pdf(bank, lang, headings[lang], parts,
-                                  staging / f"handout-{lang}.pdf")
-                written.append(f"handout-{lang}.pdf")
+            for name in formats:
+                written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
+                                                              parts, staging)
     return written
 
 
@@ -153,7 +204,7 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
 
     bank = grading.exam.bank
     words = bank.language(lang).words
-    with replacing(out, "grades.csv") as staging:
+    with replacing(out, "grade") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
@@ -169,6 +220,19 @@ def write_grades(grading, heading: Heading, lang: str, out: Path,
             write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
         return sorted(p.name for p in staging.iterdir())
+
+
+def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[str]:
+    """export.json and a file per LMS format, each written by its writer module."""
+    from .writers import WRITERS
+
+    with replacing(out, "export") as staging:
+        write_text(staging / "export.json",
+                   json.dumps(export.to_json(), ensure_ascii=False, indent=2) + "\n")
+        written = ["export.json"]
+        for name in formats:
+            written += WRITERS[name].load().write(export, bank, staging)
+    return sorted(written)
 
 
 @contextlib.contextmanager

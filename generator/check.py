@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 
+from .answers import asked_answers
 from .bank import Bank, Exercise
 from .errors import ExgenError
+from .exam import Item
+from .export import responses
 from .latex import markdown_to_latex
 from .formula import is_matrix
 from .grade import accepted
 from .numbers import is_whole, plain
 from .printed import missteps
-from .render import HELPERS, Renderer, template_names
+from .render import (HELPERS, Renderer, language_environment, template_names,
+                     template_problems)
 from .solve import Variant, reference, sample, solve
 
 SAMPLES_PER_EXERCISE = 20
@@ -106,11 +110,20 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
                 else accepted(answer.reference, answer, got)):
             problems.append(f"{exercise.path}: with the reference values, `{name}` is "
                             f"{plain(got)}, but the seed's answer is {answer.reference}")
+    try:                  # what a learning platform could not import
+        responses(exercise, asked_answers(Item(1, exercise, solution)), None)
+    except ExgenError as exc:
+        problems.append(str(exc))
     problems.extend(check_steps(exercise))
     problems.extend(check_boxes(bank, solution))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:
+        unsound = template_problems(language_environment(bank, lang),
+                                    exercise.templates[lang])
+        problems += unsound
+        if unsound:
+            continue
         renderer = Renderer(bank, lang)
         for sol in variants:
             try:

@@ -144,14 +144,16 @@ def _students(bank: Bank, count: int | None, roster: Path | None):
 
 def _formats(text: str | None) -> tuple[str, ...]:
     from .pdf import tex_available
+    from .writers import WRITERS, chosen, names
 
+    known = names("documents")
     if text is None:
-        return ("md", "pdf") if tex_available() else ("md",)
-    formats = tuple(f.strip() for f in text.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("md", "pdf")]
-    if bad or not formats:
-        raise ExgenError(f"--format takes md, pdf or md,pdf (not `{text}`)")
-    if "pdf" in formats and not tex_available():
+        return tuple(f for f in known if not WRITERS[f].needs_tex or tex_available())
+    formats = chosen("documents", text)
+    if not formats:
+        raise ExgenError(f"--format takes {', '.join(known)} or {','.join(known)} "
+                         f"(not `{text}`)")
+    if any(WRITERS[f].needs_tex for f in formats) and not tex_available():
         raise ExgenError("PDF output needs pdflatex, which is not installed; run "
                          "`make setup` (it installs TeX Live through apt-get) or use --format md")
     return formats
@@ -187,11 +189,14 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     if answer_sheet is None:
         answer_sheet = spec_path is not None
     people = _students(bank, students, roster)
+    spec.require([lang] + [p.lang for p in people if p.lang])
     formats = _formats(fmt)
     out = out or exam_folder(seed, spec_path)
     with progress_bar(len(people), "drawing variants") as update:
         exam = plan(bank, seed, people, lang, spec.slots, progress=update)
-    label = "writing " + " and ".join({"md": "Markdown", "pdf": "PDF"}[f] for f in formats)
+    from .writers import WRITERS
+
+    label = "writing " + " and ".join(WRITERS[f].label for f in formats)
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
                             answer_sheets=answer_sheet)
@@ -219,7 +224,10 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
 
     bank = _bank(ctx)
     spec = _spec(bank, spec_path)
-    langs = [bank.language(lang).code] if lang else list(bank.languages)
+    langs = [bank.language(lang).code] if lang else [
+        code for code in bank.languages if spec_path is None or code in spec.languages
+    ] or list(bank.languages)
+    spec.require(langs)
     ids = [ex_id for slot in spec.slots for ex_id in slot.pool]
     solutions = [solve(variant_from_options(bank.exercise(ex_id), seed, use_reference, ()))
                  for ex_id in ids]
@@ -265,7 +273,9 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, 
     bank = _bank(ctx)
     bank.language(lang)
     spec = _spec(bank, spec_path)
-    exam = plan(bank, seed, _students(bank, students, roster), lang, spec.slots)
+    people = _students(bank, students, roster)
+    spec.require([lang] + [p.lang for p in people if p.lang])
+    exam = plan(bank, seed, people, lang, spec.slots)
     if template:
         click.echo(template_csv(exam), nl=False)
         return
@@ -304,6 +314,49 @@ def same_as_built(exam, manifest_path: Path) -> None:
             f"students {', '.join(differ[:5])}{' …' if len(differ) > 5 else ''} have other "
             "variants there. Grade with the seed, --spec and --roster the exams were built "
             "with (a student's variant depends on the classmates before them in the roster)")
+
+
+def export_folder(seed: int, spec_path: Path | None) -> Path:
+    name = f"seed-{seed}" if spec_path is None else f"{spec_path.stem}-seed-{seed}"
+    return Path("build") / "export" / name
+
+
+@cli.command()
+@click.option("--seed", type=int, required=True, help="The seed the variants are drawn from.")
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="An exam spec: a question category per slot (default: "
+                                 "one per exercise of the bank).")
+@click.option("--variants", "count", type=int, default=None, metavar="K",
+              help="Variants per exercise (default 20; all of them when there are fewer).")
+@click.option("--lang", default="bg", show_default=True, help="Language of the questions.")
+@click.option("--format", "fmt", default="moodle,qti", show_default=True,
+              metavar="moodle,qti", help="Which files besides export.json.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default build/export/seed-N/, with a spec "
+                   "build/export/SPEC-seed-N/).")
+@click.pass_context
+def export(ctx, seed, spec_path, count, lang, fmt, out):
+    """The bank (or a spec's pools) as LMS question banks: moodle.xml, qti21.zip and
+    export.json, K variants per exercise."""
+    from .build import write_export
+    from .export import DEFAULT_VARIANTS, plan_export
+    from .writers import chosen, names
+
+    bank = _bank(ctx)
+    bank.language(lang)
+    formats = chosen("export", fmt)
+    if not formats:
+        raise ExgenError(f"--format takes {', '.join(names('export'))} or a list of them "
+                         f"separated by commas (not `{fmt}`)")
+    spec = _spec(bank, spec_path)
+    spec.require([lang])
+    result = plan_export(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, lang)
+    out = out or export_folder(seed, spec_path)
+    written = write_export(result, bank, out, formats)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{len(result.questions)} questions in {len(result.categories)} categories, "
+               f"seed {seed}: {', '.join(written)} in {out}/")
 
 
 @cli.command()

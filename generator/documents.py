@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from .answers import asked_answers
 from .bank import Bank
 from .exam import Exam, Item, StudentExam
-from .formula import is_matrix
 from .render import Renderer
 from .solve import Solution
 from .spec import Heading
@@ -48,6 +48,18 @@ class StudentDocument:
 
 
 @dataclass(frozen=True)
+class ClassDocuments:
+    """A class build as every writer of it (Markdown, PDF) reads it."""
+
+    exam: Exam
+    documents: tuple[tuple[StudentDocument, StudentDocument], ...]   # (sheet, key)
+    headings: Mapping[str, Heading]
+    lang: str                       # the instructor's key's language
+    rows: tuple["KeyRow", ...]      # the instructor's key, in print order
+    answer_sheets: bool
+
+
+@dataclass(frozen=True)
 class KeyRow:
     id: str
     name: str
@@ -69,17 +81,9 @@ class AnswerBox:
 
 
 def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
-    boxes = []
-    for item in se.items:
-        for name in item.asked:
-            answer = item.exercise.answers[name]
-            value = item.solution.answers[name]
-            kind = ("choice" if answer.is_choice else "matrix" if is_matrix(value)
-                    else "vector" if isinstance(value, tuple) else "number")
-            boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
-                                   f"{item.exercise.id}.{name}",
-                                   answer.labels.get(se.lang, name), kind))
-    return tuple(boxes)
+    return tuple(AnswerBox(item.position, item.exercise.title(se.lang), asked.id,
+                           asked.label(se.lang), asked.kind)
+                 for item in se.items for asked in asked_answers(item))
 
 
 class Renderers:
@@ -112,15 +116,12 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
 
 def answer_summary(item: Item, lang: str, bank: Bank) -> str:
     style = bank.language(lang).style
-    solution = item.solution
-    exercise = solution.variant.exercise
     shown = []
-    for name in item.asked:
-        answer = exercise.answers[name]
-        text, rounded = solution.shown(name, style)
-        label = answer.labels.get(lang, name)
+    for asked in asked_answers(item):
+        printed = asked.shown(style)
         # Text, not math: the minus sign written as one, not as a hyphen.
-        shown.append(f"{label} {'≈' if rounded else '='} {text.replace('-', '−')}")
+        shown.append(f"{asked.label(lang)} {'≈' if printed.approximate else '='} "
+                     f"{printed.text.replace('-', '−')}")
     return "; ".join(shown) if shown else "—"
 
 

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import sympy
-
+from .answers import asked_answers, tolerance_for
 from .bank import Answer
 from .errors import ExgenError, read_user_file
-from .exam import Exam, Item, StudentExam
-from .formula import is_matrix
+from .exam import Exam, StudentExam
 from .numbers import plain
 from .roster import print_order
 from .spec import DEFAULT_SCALE
@@ -71,17 +69,13 @@ class Grading:
         return max((s.maximum for s in self.students), default=0)
 
 
-def asked(item: Item) -> list[tuple[str, Answer]]:
-    return [(name, item.exercise.answers[name]) for name in item.asked]
-
-
 def answer_columns(exam: Exam) -> list[str]:
     """`<exercise>.<answer>` for every answer any student of this exam must give."""
     seen: dict[str, None] = {}
     for se in exam.students:
         for item in se.items:
-            for name, _ in asked(item):
-                seen.setdefault(f"{item.exercise.id}.{name}", None)
+            for answer in asked_answers(item):
+                seen.setdefault(answer.id, None)
     order = list(exam.bank.exercises)
     return sorted(seen, key=lambda c: (order.index(c.split(".")[0]),
                                         list(seen).index(c)))
@@ -228,16 +222,6 @@ def _close(given: float, expected: float, tolerance: float) -> bool:
     return abs(given - expected) <= tolerance + 1e-9
 
 
-def tolerance_for(answer: Answer, expected) -> float:
-    if answer.tolerance is not None:
-        return float(answer.tolerance)
-    values = [expected] if not isinstance(expected, (tuple, list)) and not is_matrix(expected) \
-        else list(expected)
-    if all(sympy.sympify(v).is_Integer for v in values):
-        return 0.0
-    return 0.5 * 10 ** -answer.places
-
-
 def judge(given: str, answer: Answer, expected, alternatives: Sequence = ()) -> str:
     """right, alternative (one of the answer's further accepted values, each with the
     key's own tolerance), wrong, blank or unparseable."""
@@ -309,13 +293,12 @@ def grade_exam(exam: Exam, answers: Mapping[str, Mapping[str, str]],
         for item in se.items:
             worth = item.points if item.points is not None else 1
             item_marks = []
-            for name, answer in asked(item):
-                column = f"{item.exercise.id}.{name}"
-                expected = item.solution.answers[name]
-                given = row.get(column, "")
-                alternatives = item.solution.alternatives.get(name, ())
-                item_marks.append(Mark(se.student.id, item.position, item.exercise.id, name,
-                                       given, judge(given, answer, expected, alternatives)))
+            for asked in asked_answers(item):
+                given = row.get(asked.id, "")
+                item_marks.append(Mark(se.student.id, item.position, item.exercise.id,
+                                       asked.name, given,
+                                       judge(given, asked.answer, asked.exact,
+                                             asked.alternatives)))
             marks.extend(item_marks)
             right = sum(m.right for m in item_marks)
             points.append(round(worth * right / len(item_marks), 2) if item_marks else 0)

@@ -175,8 +175,72 @@ def _escape_code(code: str, lang: str, verbatim: bool) -> str:
     return _foreign("".join(out), lang)
 
 
+# Banks are shared between lecturers, so a template is untrusted: math reaches TeX only
+# through these control sequences, which a formula needs and which cannot read or write
+# files, define macros or change how TeX reads its input (\input, \def, \catcode,
+# \csname, \write, \openin, \special … are not here).
+MATH_COMMANDS = frozenset("""
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu
+    nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+    Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell hbar imath jmath
+    times cdot div pm mp ast star circ bullet oplus ominus otimes oslash odot cap cup
+    setminus wedge vee land lor neg lnot
+    leq le geq ge neq ne approx equiv sim simeq cong propto ll gg lll ggg prec succ
+    in notin ni subset supset subseteq supseteq mid nmid parallel perp
+    to gets rightarrow leftarrow leftrightarrow Rightarrow Leftarrow Leftrightarrow
+    longrightarrow longleftarrow mapsto implies iff uparrow downarrow
+    infty partial nabla forall exists emptyset varnothing top bot angle prime
+    surd checkmark
+    sum prod int oint lim limsup liminf max min sup inf log ln exp sin cos tan arg det
+    dim gcd deg
+    frac dfrac tfrac sqrt binom dbinom tbinom
+    left right big Big bigg Bigg bigl bigr Bigl Bigr middle
+    lfloor rfloor lceil rceil langle rangle lvert rvert lVert rVert vert Vert
+    ldots cdots vdots ddots dots dotsc dotsb dotsm
+    text textbf textit textrm textsf texttt textup emph mathrm mathbf mathit mathsf
+    mathtt mathcal mathbb mathfrak boldsymbol operatorname
+    hat widehat bar overline underline tilde widetilde vec dot ddot check breve acute
+    grave overbrace underbrace overset underset stackrel overrightarrow
+    boxed quad qquad enspace displaystyle textstyle scriptstyle limits nolimits
+    bmod pmod mod intercal
+    begin end
+""".split())
+# Environments \begin may open inside math.
+MATH_ENVIRONMENTS = frozenset("""
+    matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases aligned gathered
+    split array subarray align align* gather gather* equation equation* multline
+    multline* flalign flalign*
+""".split())
+MATH_SYMBOLS_ALLOWED = frozenset(",;:! {}|\\%#&_$>")
+_CONTROL = re.compile(r"\\([A-Za-z@]+|.)", re.S)
+
+
+def unsafe_math(math: str) -> str | None:
+    """Why this math may not reach TeX, or None if it may."""
+    if "^^" in math:
+        return "`^^` (TeX's character-code notation) is not allowed in math"
+    for match in _CONTROL.finditer(math):
+        name = match.group(1)
+        if name.isalpha() or "@" in name:
+            if name not in MATH_COMMANDS:
+                return (f"the TeX command \\{name} is not allowed in math (a bank may use "
+                        "only the commands a formula needs)")
+            if name in ("begin", "end"):
+                env = re.match(r"\s*\{([^{}]*)\}", math[match.end():])
+                if env is None or env.group(1) not in MATH_ENVIRONMENTS:
+                    shown = env.group(1) if env else "…"
+                    return (f"\\{name}{{{shown}}} is not allowed in math (environments: "
+                            f"{', '.join(sorted(MATH_ENVIRONMENTS))})")
+        elif name not in MATH_SYMBOLS_ALLOWED:
+            return f"the TeX control symbol \\{name} is not allowed in math"
+    return None
+
+
 def escape_math(math: str, lang: str) -> str:
     """Pass TeX math through, fixing what pdfLaTeX would misread or misspace."""
+    problem = unsafe_math(math)
+    if problem:
+        raise ValueError(f"{problem}, in ${math.strip()[:60]}$")
     for i, ch in enumerate(math):
         if not (_is_plain(ch) or _is_cyrillic(ch) or ch.isspace() or ch in _MATH_SYMBOLS
                 or ch in _SUPERSCRIPTS or ch in _SUBSCRIPTS):
@@ -443,7 +507,7 @@ class _Renderer:
                     out.append(escape_text(token.content, self.lang))
             elif kind == "image":
                 source = token.attrs.get("src", "")
-                if not re.fullmatch(r"[\w./-]+\.(png|jpg|jpeg|pdf)", str(source)):
+                if not re.fullmatch(r"(?!/)(?!.*\.\.)[\w./-]+\.(png|jpg|jpeg|pdf)", str(source)):
                     raise ValueError(f"an image must be a PNG, JPEG or PDF file with a plain "
                                      f"name, not {source!r}")
                 out.append("\\includegraphics[width=0.85\\linewidth]{" + str(source) + "}")

@@ -12,9 +12,11 @@ import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
-from .documents import AnswerBox, KeyRow, Part, StudentDocument
+from .documents import (AnswerBox, ClassDocuments, KeyRow, Part, StudentDocument,
+                        answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
+from .files import write_text
 from .numbers import show_scalar
 
 
@@ -91,6 +93,27 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: d
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
                    items=parts)
+
+
+def write_exam(build: ClassDocuments, folder: Path) -> None:
+    """Every student's sheet, key (and answer form), and the instructor's key."""
+    bank = build.exam.bank
+    for se, (sheet, key) in zip(build.exam.students, build.documents):
+        write_text(folder / "sheets" / f"{se.student.id}.md", student_markdown(bank, sheet))
+        write_text(folder / "keys" / f"{se.student.id}.md", student_markdown(bank, key))
+        if build.answer_sheets:
+            write_text(folder / "answer-sheets" / f"{se.student.id}.md",
+                       answer_sheet_markdown(bank, sheet, answer_boxes(se)))
+    write_text(folder / "instructor-key.md",
+               instructor_markdown(bank, build.lang, build.headings[build.lang],
+                                   build.exam.seed, build.rows))
+
+
+def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
+                  folder: Path) -> list[str]:
+    name = f"handout-{lang}.md"
+    write_text(folder / name, handout_markdown(bank, lang, heading, parts))
+    return [name]
 
 
 _MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>|$~])")

@@ -9,6 +9,7 @@ thin no-break space, the same in running text and in math).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
@@ -30,9 +31,11 @@ class NumberStyle:
         return text.replace(get_group_symbol(self.locale), self.group_separator)
 
     def integer(self, value: int) -> str:
-        grouped = len(str(abs(value))) >= 3 + self.min_grouping_digits
-        return self._grouped(format_decimal(value, format="#,##0", locale=self.locale,
-                                            group_separator=grouped))
+        digits = len(str(abs(value)))
+        with _room_for(digits):
+            return self._grouped(format_decimal(
+                value, format="#,##0", locale=self.locale,
+                group_separator=digits >= 3 + self.min_grouping_digits))
 
     def points(self, value) -> str:
         """Points as written on a sheet: `3`, `1,5` (bg) or `1.5` (en)."""
@@ -42,8 +45,18 @@ class NumberStyle:
         integer_digits = len(str(abs(int(value))))
         grouped = integer_digits >= 3 + self.min_grouping_digits
         pattern = "#,##0" + ("." + "#" * places if places else "")
-        return self._grouped(format_decimal(value, format=pattern, locale=self.locale,
-                                            group_separator=grouped))
+        with _room_for(integer_digits + places):
+            return self._grouped(format_decimal(value, format=pattern, locale=self.locale,
+                                                group_separator=grouped))
+
+
+@contextmanager
+def _room_for(digits: int):
+    """A decimal context with room for every digit (babel rounds in the current context,
+    whose default 28 digits fail on a huge answer with InvalidOperation)."""
+    with localcontext() as context:
+        context.prec = max(context.prec, digits + 45)
+        yield
 
 
 @dataclass(frozen=True)
@@ -54,12 +67,19 @@ class Shown:
     approximate: bool
 
 
+def _whole_digits(value: sympy.Expr) -> int:
+    return len(str(abs(int(value))))
+
+
 def _to_decimal(value: sympy.Expr) -> Decimal:
+    """The value with 40 significant digits after its whole part, however large it is
+    (a fixed precision would fail on the digits of a huge answer)."""
+    digits = _whole_digits(value) + 40
     if value.is_Rational:
         with localcontext() as ctx:
-            ctx.prec = 60
+            ctx.prec = digits
             return Decimal(int(value.p)) / Decimal(int(value.q))
-    return Decimal(str(sympy.N(value, 40)))
+    return Decimal(str(sympy.N(value, digits)))
 
 
 def terminates_within(value: sympy.Rational, places: int) -> bool:
@@ -73,6 +93,13 @@ def show_scalar(value, style: NumberStyle, places: int = 2) -> Shown:
 
 @lru_cache(maxsize=65536)
 def _show_scalar(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
+    if not value.is_real:
+        raise ValueError(f"not a real number: {value}")
+    with _room_for(_whole_digits(value) + places):
+        return _show_real(value, style, places)
+
+
+def _show_real(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
     if value.is_Integer:
         return Shown(style.integer(int(value)), False)
     if value.is_Rational and terminates_within(value, places):
@@ -136,3 +163,12 @@ def plain(value):
     if value.is_Integer:
         return int(value)
     return float(value)
+
+
+def machine_text(value) -> str:
+    """A plain number as machines read it: `-?digits[.digits]`, no digit grouping and no
+    exponent (a Moodle gap, a QTI value); a float exactly as it round-trips."""
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

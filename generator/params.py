@@ -10,11 +10,14 @@ answer), drawn uniformly: no retrying until something fits.
 from __future__ import annotations
 
 import hashlib
+import json
 import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
+
+import sympy
 
 from .errors import ExgenError
 from .formula import EXACT, FAST, Formula, FormulaError, fast_value, to_value
@@ -168,6 +171,8 @@ class ParamSpace:
                 raise ExgenError(f"parameter {name} is a vector: write it as [a, b, c]")
             if kind is not None and kind is not tuple and isinstance(result[name], tuple):
                 raise ExgenError(f"parameter {name} is a single number, not a vector")
+            if name in self.candidates:
+                _same_kind(name, result[name], self.candidates[name], value)
         return result
 
     def check(self, params: Mapping[str, object]) -> None:
@@ -181,6 +186,55 @@ class ParamSpace:
                 shown = ", ".join(f"{n}={_show(params[n])}" for n in sorted(constraint.names))
                 raise ExgenError(f"the values {shown} break the constraint "
                                  f"`{constraint.source}`", where=self.where)
+
+
+# A value given on the command line must stay hand-computable and printable: at most
+# this many digits before the decimal point, and this many after it.
+MAX_WHOLE_DIGITS = 12
+MAX_DECIMAL_PLACES = 6
+
+
+def _same_kind(name: str, value, candidates: tuple, raw) -> None:
+    """A value from outside the listed ones (`--set d_model=5120`) must still be of the
+    parameter's kind: whole where all its values are whole, positive where all are
+    positive (non-negative where none is negative), a vector of a listed length; and of
+    a size exgen can print."""
+    items = [x for v in candidates for x in (v if isinstance(v, tuple) else (v,))]
+    given = value if isinstance(value, tuple) else (value,)
+    shown = json.dumps(raw) if isinstance(raw, (int, float, list)) else _show(value)
+    if not all(isinstance(x, sympy.Rational) for x in items + list(given)):
+        return                       # symbolic candidates: nothing to compare with
+    if isinstance(value, tuple):
+        lengths = sorted({len(v) for v in candidates if isinstance(v, tuple)})
+        if lengths and len(value) not in lengths:
+            raise ExgenError(f"parameter {name} is a vector of {' or '.join(map(str, lengths))} "
+                             f"numbers, not {len(value)}: {shown}")
+    whole = all(x.is_integer for x in items)
+    if all(x > 0 for x in items):
+        sign, ok = "positive ", all(x > 0 for x in given)
+    elif all(x >= 0 for x in items):
+        sign, ok = "non-negative ", all(x >= 0 for x in given)
+    else:
+        sign, ok = "", True
+    kind = f"{sign}{'whole number' if whole else 'number'}"
+    examples = ", ".join(_show(v) for v in candidates[:4]) + (", …" if len(candidates) > 4
+                                                              else "")
+    if not ok or (whole and not all(x.is_integer for x in given)):
+        what = "vector of " + kind + "s" if isinstance(value, tuple) else kind
+        raise ExgenError(f"parameter {name} takes a {what} (like its values {examples}), "
+                         f"not {shown}")
+    for x in given:
+        whole_digits = len(str(abs(int(x))))
+        if whole_digits > MAX_WHOLE_DIGITS:
+            raise ExgenError(f"parameter {name}: {str(x)[:20]}… has {whole_digits} digits; "
+                             f"at most {MAX_WHOLE_DIGITS} before the decimal point")
+        if not x.is_integer and not _places_at_most(x, MAX_DECIMAL_PLACES):
+            raise ExgenError(f"parameter {name}: {shown[:40]} has more than "
+                             f"{MAX_DECIMAL_PLACES} decimal places")
+
+
+def _places_at_most(x: "sympy.Rational", places: int) -> bool:
+    return (x * 10 ** places).is_integer
 
 
 @dataclass(frozen=True)

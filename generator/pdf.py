@@ -29,7 +29,8 @@ from pylatex.utils import NoEscape
 import pikepdf
 
 from .bank import Bank, Language
-from .documents import AnswerBox, KeyRow, Part, StudentDocument, answer_boxes
+from .documents import (AnswerBox, ClassDocuments, KeyRow, Part, StudentDocument,
+                        answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
 from . import latex
@@ -221,7 +222,11 @@ class Compiled:
 
 # Reproducible output: no dates, no random trailer id, no pdfTeX version banner.
 REPRODUCIBLE = r"\pdfinfoomitdate=1 \pdftrailerid{} \pdfsuppressptexinfo=-1"
-TEX_ENV = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+# Reproducible dates; and, since a bank is untrusted, kpathsea's paranoid file access:
+# TeX may read only its own installation and the document's folder (no absolute paths,
+# no parent folders, no dot files) and write only there, with shell escape off.
+TEX_ENV = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1",
+           "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
 PDFLATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
             "-no-shell-escape"]
 
@@ -267,21 +272,53 @@ def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     workdir.mkdir(parents=True, exist_ok=True)
     preamble, marker, body = source.partition("\\begin{document}")
     fmt = preamble_format(preamble) if marker else None
-    text = REPRODUCIBLE + "\n" + (marker + body if fmt else source)
+    text, origins = _announced(REPRODUCIBLE + "\n" + (marker + body if fmt else source))
     (workdir / f"{name}.tex").write_text(text, encoding="utf-8")
     command = [*PDFLATEX, f"-fmt={fmt}"] if fmt else PDFLATEX
+    limit = tex_time_limit(text)
     for run in range(PASSES):
         # The first pass only has to count pages: -draftmode skips writing the PDF.
         draft = ["-draftmode"] if run < PASSES - 1 else []
-        proc = subprocess.run(
-            [*command, *draft, f"{name}.tex"], cwd=workdir, env={**os.environ, **TEX_ENV},
-            capture_output=True, stdin=subprocess.DEVNULL)
+        try:
+            proc = subprocess.run(
+                [*command, *draft, f"{name}.tex"], cwd=workdir,
+                env={**os.environ, **TEX_ENV}, capture_output=True,
+                stdin=subprocess.DEVNULL, timeout=limit)
+        except subprocess.TimeoutExpired as exc:
+            reached = re.findall(rb"\[exgen-origin (\d+)\]", exc.stdout or b"")
+            where = origins[int(reached[-1])] if reached else "the document's layout"
+            raise ExgenError(f"pdflatex did not finish within {limit:.0f} s while typesetting "
+                             f"{where} (a TeX loop, or input that never ends?); stopped, "
+                             "and the previous build is left as it was") from None
         if proc.returncode != 0:
             raise _tex_error(text, workdir / f"{name}.log", name)
     aux = (workdir / f"{name}.aux").read_text(encoding="utf-8", errors="replace")
     pages = {int(n): int(p) for n, p in
              re.findall(r"\\newlabel\{exgen-end-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
     return Compiled(workdir / f"{name}.pdf", [pages[k] for k in sorted(pages)])
+
+
+# The time one pdflatex pass may take: a floor for start-up, and about ten times the
+# time a document of that size needs on a slow machine. Past it TeX is looping.
+TEX_TIME_FLOOR = 60.0
+TEX_SECONDS_PER_MB = 100.0
+
+
+def tex_time_limit(source: str) -> float:
+    return TEX_TIME_FLOOR + TEX_SECONDS_PER_MB * len(source.encode("utf-8")) / 1e6
+
+
+def _announced(text: str) -> tuple[str, list[str]]:
+    """The source with a \\message after each origin comment, so that TeX's terminal
+    output says which student and exercise it has reached (TeX flushes each message);
+    and the origins by number."""
+    origins: list[str] = []
+
+    def announce(match: re.Match) -> str:
+        origins.append(match.group(1))
+        return f"{match.group(0)}\n\\message{{[exgen-origin {len(origins) - 1}]}}"
+
+    return re.sub(rf"^{re.escape(ORIGIN)}(.*)$", announce, text, flags=re.M), origins
 
 
 def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
@@ -353,6 +390,12 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
                         odd_starts=True)
             write_pages(staging / "keys-all.pdf",
                         [pages_of(r) for r in ranges[len(sheets):len(sheets) + len(keys)]])
+
+
+def write_exam(build: ClassDocuments, folder: Path) -> None:
+    write_exam_pdfs(build.exam.bank, build.exam, build.documents,
+                    build.headings[build.lang], build.rows, build.lang, folder,
+                    answer_sheets=build.answer_sheets)
 
 
 @dataclass(frozen=True)
@@ -438,6 +481,13 @@ def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[P
         source = class_document(bank, lang, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
+
+
+def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
+                  folder: Path) -> list[str]:
+    name = f"handout-{lang}.pdf"
+    write_handout_pdf(bank, lang, heading, parts, folder / name)
+    return [name]
 
 
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,

@@ -17,7 +17,8 @@ import sympy
 
 from .bank import Answer
 from .formula import FUNCTIONS, _BINARY, _elementwise, is_irrational, is_matrix, is_vector
-from .grade import accepted, tolerance_for
+from .answers import tolerance_for
+from .grade import accepted
 from .numbers import NumberStyle, plain, rounded, show_value
 from .solve import Solution
 

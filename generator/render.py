@@ -14,6 +14,7 @@ some) and `number(n)` the number it shows among those asked, and the filter `num
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
 from .formula import is_matrix, to_value
+from .latex import MATH_COMMANDS
 from .numbers import NumberStyle, is_whole, show_value
 from .solve import Solution
 
@@ -88,7 +90,48 @@ def load_template(bank: Bank, exercise: Exercise, lang: str) -> jinja2.Template:
         raise ExgenError(f"the template has no block {', '.join(missing)} "
                          "({% block question %}…{% endblock %})",
                          where=str(exercise.templates[lang]))
+    if _checked.get(template.filename) is not template:
+        problems = template_problems(env, Path(template.filename))
+        if problems:
+            raise ExgenError(problems[0])
+        _checked[template.filename] = template
     return template
+
+
+_checked: dict[str, jinja2.Template] = {}       # templates found sound, by file
+_TEX_WORD = re.compile(r"\\([A-Za-z@]+)")
+
+
+def template_problems(env: SandboxedEnvironment, path: Path) -> list[str]:
+    """What is wrong with a template as a whole, each naming its line: text outside the
+    blocks (it would never be printed), and TeX commands a bank may not use (banks are
+    shared, so a template is untrusted; see latex.MATH_COMMANDS)."""
+    source = path.read_text(encoding="utf-8")
+    try:
+        tree = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return [f"{path}, line {exc.lineno}: template error: {exc.message}"]
+    problems = []
+    for node in tree.body:
+        if isinstance(node, nodes.Block):
+            continue
+        text = "".join(n.data for n in node.find_all(nodes.TemplateData)) \
+            if isinstance(node, nodes.Output) else "?"
+        if text.strip() or (isinstance(node, nodes.Output) and any(
+                not isinstance(n, nodes.TemplateData) for n in node.nodes)):
+            problems.append(f"{path}, line {node.lineno}: text outside "
+                            "{% block question %} and {% block solution %} is never "
+                            "printed: move it into a block or delete it")
+    for number, line in enumerate(source.splitlines(), start=1):
+        for match in _TEX_WORD.finditer(line):
+            if match.group(1) not in MATH_COMMANDS:
+                problems.append(f"{path}, line {number}: the TeX command \\{match.group(1)} "
+                                "is not allowed (a bank may use only the commands a "
+                                "formula needs)")
+        if "^^" in line:
+            problems.append(f"{path}, line {number}: `^^` (TeX's character-code notation) "
+                            "is not allowed")
+    return problems
 
 
 def grid(size: int, matrix=None, label: str = "t") -> str:

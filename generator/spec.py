@@ -58,6 +58,19 @@ class Spec:
     headings: Mapping[str, Heading]
     slots: tuple[Slot, ...]
     scale: tuple[tuple[float, int], ...] = DEFAULT_SCALE
+    languages: tuple[str, ...] = ()        # the languages the spec has a section for
+
+    def require(self, langs) -> None:
+        """A spec's sheets say what its section for their language says: a build in a
+        language the spec has no section for is refused, not set with empty headers."""
+        if self.path is None:
+            return
+        missing = [lang for lang in dict.fromkeys(langs) if lang not in self.languages]
+        if missing:
+            raise ExgenError(
+                f"the spec has no section for {', '.join(missing)}, the language of this "
+                f"build: add [{missing[0]}] with {', '.join(sorted(HEADING_KEYS))}",
+                where=str(self.path))
 
 
 def default_spec(bank: Bank) -> Spec:
@@ -107,7 +120,8 @@ def load_spec(path: Path, bank: Bank) -> Spec:
                                  f"and {number}: a student could get it twice",
                                  where=_slot_where(path, number))
             used[ex_id] = number
-    return Spec(path, headings, slots, _scale(data.get("grading", {}), path))
+    return Spec(path, headings, slots, _scale(data.get("grading", {}), path),
+                tuple(lang for lang in bank.languages if lang in data))
 
 
 def _scale(raw, path: Path) -> tuple[tuple[float, int], ...]:
@@ -173,9 +187,9 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
                          where=where)
     points = raw.get("points")
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
-                               or not math.isfinite(points) or not 0 <= points <= 1000):
-        raise ExgenError(f"points must be a number from 0 to 1000, not {points!r}",
-                         where=where)
+                               or not math.isfinite(points) or not 0 < points <= 1000):
+        raise ExgenError(f"points must be a number above 0 and at most 1000, not {points!r} "
+                         "(leave an exercise that counts nothing out of the spec)", where=where)
     parts = raw.get("parts")
     if parts is not None:
         if not isinstance(parts, list) or not parts or not all(

@@ -16,6 +16,10 @@ from generator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXGEN = [sys.executable, "-m", "generator"]
+# A spec's header sections in both languages: a spec is refused in a language it has no
+# section for.
+SPEC_SECTIONS = ('[bg]\ncourse = "Курс"\ntitle = "Контролно"\n\n'
+                 '[en]\ncourse = "Course"\ntitle = "Quiz"\n\n')
 
 
 def tex_required() -> bool:

@@ -118,7 +118,8 @@ def test_grading_accepts_an_alternative_rounding_and_says_so(bank, given, status
 
 def test_the_grading_report_lists_answers_accepted_as_alternatives(run, tmp_path):
     spec = tmp_path / "ln.toml"
-    spec.write_text('[[slot]]\npool = ["layernorm"]\npoints = 4\n', encoding="utf-8")
+    spec.write_text('[bg]\ntitle = "LayerNorm"\n[en]\ntitle = "LayerNorm"\n\n'
+                    '[[slot]]\npool = ["layernorm"]\npoints = 4\n', encoding="utf-8")
     out = tmp_path / "build"
     assert run("exams", "--seed", 8, "--students", 2, "--spec", spec, "--format", "md",
                "--out", out).code == 0

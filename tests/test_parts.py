@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-SPEC = """
+from conftest import SPEC_SECTIONS
+
+SPEC = SPEC_SECTIONS + """
 [[slot]]
 pool = ["ffn_dims"]
 parts = [2, 4]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, needs_tex, run_process
+from conftest import ROOT, SPEC_SECTIONS, needs_tex, run_process
 from generator.cli import main
 from generator.exam import plan
 from generator.grade import answer_columns, judge, number_readings
@@ -294,7 +294,7 @@ def test_pick_two_sheet_and_grades_have_one_column_per_exercise(tmp_path, run):
     answers = tmp_path / "answers.csv"
     answers.write_text("id\n01\n", encoding="utf-8")
     graded = run("grade", "--seed", 9, "--students", 3, "--spec", path, "--answers", answers,
-                 "--format", "md", "--out", tmp_path / "grades")
+                 "--lang", "en", "--format", "md", "--out", tmp_path / "grades")
     assert graded.code == 0, graded.err
     header = (tmp_path / "grades" / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "id,name,group,ex1,ex2,ex3,total,max,grade"
@@ -451,7 +451,7 @@ def test_half_points_are_written_the_way_each_language_writes_numbers(run, tmp_p
     точки: 3,5`, as README promises and as the grading report writes them; `show --spec`
     likewise (once printed with a decimal point)."""
     spec = tmp_path / "half.toml"
-    spec.write_text('[[slot]]\npool = ["ffn_dims"]\npoints = 1.5\n\n'
+    spec.write_text(SPEC_SECTIONS + '[[slot]]\npool = ["ffn_dims"]\npoints = 1.5\n\n'
                     '[[slot]]\npool = ["residual"]\npoints = 2\n', encoding="utf-8")
     roster = tmp_path / "r.csv"
     roster.write_text("id,name,lang\n01,A,en\n02,B,bg\n", encoding="utf-8")
@@ -852,7 +852,7 @@ def test_grades_csv_has_the_documented_columns_sorted_by_group(class_md, bank, r
     roster, _, data = class_md
     result, out = grade(run, tmp_path, roster, answer_rows(bank, data, key_text), QUIZ, 11)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "histogram.png",
+    assert sorted(p.name for p in out.iterdir()) == [".exgen-build", "grades.csv", "histogram.png",
                                                      "report.md"]
     lines = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "id,name,group,ex1,ex2,ex3,ex4,total,max,grade"
@@ -931,7 +931,7 @@ def test_example_answers_grade_with_every_output(run, tmp_path):
     result = run("grade", "--seed", 2026, "--spec", QUIZ, "--roster", CLASS,
                  "--answers", ANSWERS, "--format", "md,pdf", "--out", out)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "histogram.png",
+    assert sorted(p.name for p in out.iterdir()) == [".exgen-build", "grades.csv", "histogram.png",
                                                      "report.md", "report.pdf"]
     assert (out / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = read_csv(out / "grades.csv")
@@ -981,7 +981,7 @@ def test_show_refuses_an_exercise_outside_the_spec(run):
 
 def test_handout_with_a_spec_has_only_its_exercises(bank, run, tmp_path):
     spec = tmp_path / "mini.toml"
-    spec.write_text('[[slot]]\npool = ["rope", "residual"]\npoints = 2\n\n'
+    spec.write_text(SPEC_SECTIONS + '[[slot]]\npool = ["rope", "residual"]\npoints = 2\n\n'
                     '[[slot]]\npool = ["flash_attention"]\npoints = 1\n', encoding="utf-8")
     out = tmp_path / "handout"
     result = run("handout", "--spec", spec, "--format", "md", "--out", out)

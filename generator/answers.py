@@ -1,0 +1,114 @@
+"""The answer model: every answer a student is asked for, put together once.
+
+An asked answer's id (`<exercise>.<answer>`), exact and plain value, printed text,
+tolerance and option order are built here and read by every consumer — the keys and
+answer forms, `grade`, and the LMS exports — so that paper, grader and LMS can never
+disagree about what counts as right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy
+
+from .bank import LETTERS, Answer
+from .exam import Item
+from .formula import is_matrix
+from .numbers import NumberStyle, Shown, plain, show_value
+
+
+def tolerance_for(answer: Answer, expected) -> float:
+    """The one tolerance rule: the variants file's `tolerance`, otherwise half a unit of
+    the last place the key prints; whole numbers (every entry of a vector or matrix
+    whole) exactly."""
+    if answer.tolerance is not None:
+        return float(answer.tolerance)
+    values = [expected] if not isinstance(expected, (tuple, list)) and not is_matrix(expected) \
+        else list(expected)
+    if all(sympy.sympify(v).is_Integer for v in values):
+        return 0.0
+    return 0.5 * 10 ** -answer.places
+
+
+@dataclass(frozen=True)
+class AskedAnswer:
+    """One answer of one variant that a student must give."""
+
+    exercise_id: str
+    answer: Answer
+    exact: object              # the solution's exact value (sympy), or a choice's letter
+    order: tuple[str, ...] = ()  # a choice's options in the order this variant prints them
+    # Further exact values accepted with the same tolerance (the variants file's
+    # `alternatives`: what a student gets who rounds on the way).
+    alternatives: tuple = ()
+
+    @property
+    def name(self) -> str:
+        return self.answer.name
+
+    @property
+    def id(self) -> str:
+        """`<exercise>.<answer>`: the answers file's column, the LMS exports' answer id."""
+        return f"{self.exercise_id}.{self.name}"
+
+    @cached_property
+    def plain(self):
+        """The JSON value: int, float, a list, a list of rows, or a choice's letter."""
+        return plain(self.exact)
+
+    @property
+    def kind(self) -> str:
+        if self.answer.is_choice:
+            return "choice"
+        if is_matrix(self.exact):
+            return "matrix"
+        return "vector" if isinstance(self.exact, tuple) else "number"
+
+    @cached_property
+    def tolerance(self) -> float:
+        return 0.0 if self.answer.is_choice else tolerance_for(self.answer, self.exact)
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        """A choice's option letters as printed (a, b, c …); the right one is `plain`."""
+        return tuple(LETTERS[i] for i in range(len(self.order)))
+
+    @property
+    def components(self) -> list:
+        """What a student writes, one per box or gap: a number, a vector's entries, a
+        matrix's cells row by row, or a choice's letter."""
+        value = self.plain
+        if self.kind == "matrix":
+            return [cell for row in value for cell in row]
+        return list(value) if self.kind == "vector" else [value]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """() for a number, (n,) for a vector, (rows, columns) for a matrix."""
+        if self.kind == "matrix":
+            return (len(self.plain), len(self.plain[0]) if self.plain else 0)
+        return (len(self.plain),) if self.kind == "vector" else ()
+
+    def label(self, lang: str) -> str:
+        return self.answer.labels.get(lang, self.name)
+
+    def shown(self, style: NumberStyle) -> Shown:
+        """As the key prints it, and whether that is rounded."""
+        if self.answer.is_choice:
+            return Shown(str(self.exact), False)
+        return show_value(self.exact, style, self.answer.places)
+
+
+def asked_answers(item: Item) -> tuple[AskedAnswer, ...]:
+    """The answers this item asks for, sub-question by sub-question."""
+    solution = item.solution
+    params = solution.variant.params
+    result = []
+    for name in item.asked:
+        answer = item.exercise.answers[name]
+        order = tuple(params[answer.order_param]) if answer.is_choice else ()
+        result.append(AskedAnswer(item.exercise.id, answer, solution.answers[name], order,
+                                  solution.alternatives.get(name, ())))
+    return tuple(result)

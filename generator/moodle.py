@@ -1,0 +1,114 @@
+"""The Moodle XML writer: one question category per slot, then its questions, each an
+embedded-answers (cloze) question with one gap per number the student types.
+
+Written for what Moodle's importer really reads (`question/format/xml/format.php`,
+`import_multianswer`, and `qtype_multianswer_extract_question`): it takes a cloze
+question's mark from its gaps' whole-number weights (it ignores `<defaultgrade>` and
+`<idnumber>`, so the variant's code is also in the name), a numerical gap is
+`{weight:NUMERICAL:=number:tolerance}` with a plain number (no digit grouping), and a
+MULTICHOICE gap has two options or more with one marked `=` (fraction 100 %, the others
+0 %, both on Moodle's fixed list).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from html import escape
+
+from .bank import Bank, Language
+from .export import Export, Question, Response, number_hint
+from .html import inline_markdown_to_html
+from .numbers import machine_text
+
+FILENAME = "moodle.xml"
+# The start of a gap as Moodle finds it in a question's text (ANSWER_START_REGEX).
+_GAP_START = re.compile(r"\{(?=[0-9]*:)")
+
+
+def gap(response: Response, value) -> str:
+    answer = response.answer
+    if answer.kind == "choice":
+        options = "~".join(("=" if letter == value else "") + letter
+                           for letter in answer.letters)
+        return f"{{{response.weight}:MULTICHOICE:{options}}}"
+    return (f"{{{response.weight}:NUMERICAL:={machine_text(value)}:"
+            f"{machine_text(answer.tolerance)}}}")
+
+
+def _text(html: str) -> str:
+    """Text of the exercise itself must never read as a gap."""
+    return _GAP_START.sub("&#123;", html)
+
+
+def answers_html(question: Question, language: Language, decimal_example: str) -> str:
+    """The answer block under the question: a line per asked answer with its gaps."""
+    lines = []
+    for response in question.responses:
+        answer = response.answer
+        values = response.values
+        gaps = [gap(response, v) for v in values]
+        label = _text(inline_markdown_to_html(answer.label(language.code)))
+        if answer.kind == "matrix":
+            rows, columns = answer.shape
+            cells = "".join(
+                "<tr>" + "".join(f"<td>{gaps[r * columns + c]}</td>" for c in range(columns))
+                + "</tr>" for r in range(rows))
+            lines.append(f"<li>{label}:<table>{cells}</table></li>")
+        elif answer.kind == "vector":
+            lines.append(f"<li>{label}: [{language.style.list_separator.join(gaps)}]</li>")
+        else:
+            lines.append(f"<li>{label}: {gaps[0]}</li>")
+    head = f"<p><strong>{escape(language.word('answers'))}</strong></p>"
+    hint = ""
+    if any(r.answer.kind != "choice" for r in question.responses):
+        hint = "<p><em>" + _text(escape(number_hint(language, decimal_example))) + "</em></p>"
+    return head + hint + "<ol>" + "".join(lines) + "</ol>"
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _html(parent: ET.Element, tag: str, html: str) -> None:
+    element = _add(parent, tag, format="html")
+    _add(element, "text", html)
+
+
+def moodle_xml(export: Export, bank: Bank) -> bytes:
+    language = bank.language(export.lang)
+    example = language.style.decimal(Decimal("1.63"), 2)
+    quiz = ET.Element("quiz")
+    for category in export.categories:
+        head = _add(quiz, "question", type="category")
+        _add(_add(head, "category"), "text",
+             "$course$/top/" + "/".join(_category_part(p) for p in
+                                        (export.title, category.name)))
+        _html(head, "info", "")
+        for question in category.questions:
+            element = _add(quiz, "question", type="cloze")
+            _add(_add(element, "name"), "text", question.name(export.lang))
+            _html(element, "questiontext",
+                  _text(question.question_html) + "\n" +
+                  answers_html(question, language, example))
+            _html(element, "generalfeedback", _text(question.solution_html))
+            _add(element, "penalty", "0.3333333")
+            _add(element, "hidden", "0")
+            _add(element, "idnumber", question.idnumber)
+    ET.indent(quiz)
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(quiz, encoding="utf-8", xml_declaration=False) + b"\n")
+
+
+def _category_part(name: str) -> str:
+    """A category path's `/` separates levels: a slash inside a name is doubled."""
+    return name.replace("/", "//") or "exgen"
+
+
+def write(export: Export, bank: Bank, folder) -> list[str]:
+    (folder / FILENAME).write_bytes(moodle_xml(export, bank))
+    return [FILENAME]

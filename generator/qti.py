@@ -1,0 +1,254 @@
+"""The QTI 2.1 writer: an IMS content package (`qti21.zip`) with one assessmentItem per
+variant and an assessmentTest whose sections, one per slot, each select one item and
+weight it by the slot's points.
+
+An item asks each number in a textEntryInteraction (integers exactly with `match`,
+decimals with `equal toleranceMode="absolute"` and the answer model's tolerance) and a
+choice in a choiceInteraction. Its RAW score adds the same whole-number gap weights as
+the Moodle file; SCORE is RAW / MAXSCORE, so an item scores 0 … 1 and the test's
+weights turn that into the slot's points. The worked solution is a modal feedback.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+import zipfile
+from decimal import Decimal
+
+from .bank import Bank
+from .export import Export, Question, Response, number_hint
+from .html import inline_markdown_to_text
+from .numbers import machine_text
+
+FILENAME = "qti21.zip"
+QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
+CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+QTI_XSD = "http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
+CP_XSD = "http://www.imsglobal.org/xsd/imscp_v1p1.xsd"
+# XHTML elements QTI 2.1 has in its content model, and the attributes we keep on them.
+_BLOCK_AND_INLINE = {"p", "ol", "ul", "li", "pre", "code", "strong", "em", "blockquote",
+                     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "br", "table", "thead",
+                     "tbody", "tr", "th", "td", "div", "span", "a", "sub", "sup"}
+_ATTRIBUTES = {"a": {"href"}}
+# A date for every file of the zip: the same bytes on every run.
+_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+
+
+def _q(tag: str) -> str:
+    return f"{{{QTI}}}{tag}"
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    element = ET.SubElement(parent, _q(tag), attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _copy_html(html: str, parent: ET.Element) -> None:
+    """XHTML from the Markdown writer, re-created in the QTI namespace; elements QTI does
+    not know become their text."""
+    source = ET.fromstring(f"<div>{html}</div>")
+
+    def copy(node: ET.Element, into: ET.Element) -> None:
+        last = None
+        if node.text:
+            into.text = (into.text or "") + node.text
+        for child in node:
+            if child.tag in _BLOCK_AND_INLINE:
+                keep = {k: v for k, v in child.attrib.items()
+                        if k in _ATTRIBUTES.get(child.tag, ())}
+                element = ET.SubElement(into, _q(child.tag), keep)
+                copy(child, element)
+                last = element
+                if child.tail:
+                    element.tail = child.tail
+            else:
+                text = "".join(child.itertext()) + (child.tail or "")
+                if last is None:
+                    into.text = (into.text or "") + text
+                else:
+                    last.tail = (last.tail or "") + text
+    copy(source, parent)
+
+
+def _value(parent: ET.Element, text: str) -> None:
+    _add(parent, "value", text)
+
+
+def _base_type(response: Response) -> str:
+    answer = response.answer
+    if answer.kind == "choice":
+        return "identifier"
+    whole = all(isinstance(v, int) for v in response.values)
+    return "integer" if whole and answer.tolerance == 0 else "float"
+
+
+def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
+    """responseIf(condition): RAW += weight."""
+    rule = _add(_add(parent, "responseCondition"), "responseIf")
+    rule.append(condition)
+    add = _add(_add(rule, "setOutcomeValue", identifier="RAW"), "sum")
+    _add(add, "variable", identifier="RAW")
+    _add(add, "baseValue", str(weight), baseType="float")
+
+
+def _comparison(identifier: str, response: Response) -> ET.Element:
+    if _base_type(response) == "float":
+        tolerance = machine_text(response.answer.tolerance)
+        element = ET.Element(_q("equal"), {"toleranceMode": "absolute",
+                                           "tolerance": f"{tolerance} {tolerance}"})
+    else:
+        element = ET.Element(_q("match"))
+    ET.SubElement(element, _q("variable"), {"identifier": identifier})
+    ET.SubElement(element, _q("correct"), {"identifier": identifier})
+    return element
+
+
+def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
+    language = bank.language(lang)
+    root = ET.Element(_q("assessmentItem"), {
+        f"{{{XSI}}}schemaLocation": f"{QTI} {QTI_XSD}",
+        "identifier": question.idnumber, "title": question.name(lang),
+        "adaptive": "false", "timeDependent": "false",
+        "{http://www.w3.org/XML/1998/namespace}lang": lang})
+    for response in question.responses:
+        for identifier, value in zip(response.identifiers, response.values):
+            declaration = _add(root, "responseDeclaration", identifier=identifier,
+                               cardinality="single", baseType=_base_type(response))
+            _value(_add(declaration, "correctResponse"),
+                   value if response.answer.kind == "choice" else machine_text(value))
+    for identifier, base_type, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
+                                           ("MAXSCORE", "float", str(question.mark)),
+                                           ("FEEDBACK", "identifier", None)):
+        declaration = _add(root, "outcomeDeclaration", identifier=identifier,
+                           cardinality="single", baseType=base_type)
+        if default is not None:
+            _value(_add(declaration, "defaultValue"), default)
+
+    body = _add(root, "itemBody")
+    text = _add(body, "div")
+    _copy_html(question.question_html, text)
+    _add(body, "p", language.word("answers")).set("class", "answers")
+    if any(r.answer.kind != "choice" for r in question.responses):
+        _add(body, "p", number_hint(language, "1.63"))     # QTI's floats: a point
+    for response in question.responses:
+        answer = response.answer
+        label = inline_markdown_to_text(answer.label(lang))     # labels are Markdown
+        if answer.kind == "choice":
+            interaction = _add(body, "choiceInteraction",
+                               responseIdentifier=response.identifiers[0],
+                               shuffle="false", maxChoices="1")
+            _add(interaction, "prompt", label)
+            for letter in answer.letters:
+                _add(interaction, "simpleChoice", f"{letter})", identifier=letter)
+            continue
+        line = _add(body, "p", f"{label}: " + ("[ " if answer.kind != "number" else ""))
+        for index, identifier in enumerate(response.identifiers):
+            entry = _add(line, "textEntryInteraction", responseIdentifier=identifier,
+                         expectedLength="12")
+            last = index == len(response.identifiers) - 1
+            if answer.kind == "matrix" and (index + 1) % answer.shape[1] == 0 and not last:
+                entry.tail = " ; "       # between rows
+            elif answer.kind != "number":
+                entry.tail = " ]" if last else ", "
+
+    processing = _add(root, "responseProcessing")
+    for response in question.responses:
+        for identifier in response.identifiers:
+            _score(processing, _comparison(identifier, response), response.weight)
+    total = _add(_add(processing, "setOutcomeValue", identifier="SCORE"), "divide")
+    _add(total, "variable", identifier="RAW")
+    _add(total, "variable", identifier="MAXSCORE")
+    feedback = _add(processing, "setOutcomeValue", identifier="FEEDBACK")
+    _add(feedback, "baseValue", "SOLUTION", baseType="identifier")
+
+    solution = _add(root, "modalFeedback", outcomeIdentifier="FEEDBACK", showHide="show",
+                    identifier="SOLUTION", title=language.word("solution"))
+    _copy_html(question.solution_html, _add(solution, "div"))
+    return _serialize(root, QTI, indent=False)
+
+
+def test_xml(export: Export) -> bytes:
+    root = ET.Element(_q("assessmentTest"), {
+        f"{{{XSI}}}schemaLocation": f"{QTI} {QTI_XSD}",
+        "identifier": f"exgen-seed-{export.seed}", "title": export.title or "exgen"})
+    _add(root, "outcomeDeclaration", identifier="SCORE", cardinality="single",
+         baseType="float")
+    maximum = sum(Decimal(str(c.points)) * c.slot.pick for c in export.categories)
+    _value(_add(_add(root, "outcomeDeclaration", identifier="MAXSCORE",
+                     cardinality="single", baseType="float"), "defaultValue"),
+           machine_text(float(maximum)))
+    part = _add(root, "testPart", identifier="part", navigationMode="nonlinear",
+                submissionMode="individual")
+    for category in export.categories:
+        section = _add(part, "assessmentSection", identifier=f"slot-{category.number}",
+                       title=category.name, visible="true")
+        _add(section, "selection", select=str(category.slot.pick))
+        for question in category.questions:
+            ref = _add(section, "assessmentItemRef", identifier=question.idnumber,
+                       href=_item_path(question))
+            _add(ref, "weight", identifier="POINTS",
+                 value=machine_text(float(category.points)))
+    processing = _add(root, "outcomeProcessing")
+    total = _add(_add(processing, "setOutcomeValue", identifier="SCORE"), "sum")
+    _add(total, "testVariables", variableIdentifier="SCORE", weightIdentifier="POINTS")
+    return _serialize(root, QTI)
+
+
+def manifest_xml(export: Export) -> bytes:
+    def cp(parent, tag, **attrs):
+        return ET.SubElement(parent, f"{{{CP}}}{tag}", attrs)
+
+    root = ET.Element(f"{{{CP}}}manifest", {
+        f"{{{XSI}}}schemaLocation": f"{CP} {CP_XSD}",
+        "identifier": f"exgen-seed-{export.seed}-manifest"})
+    metadata = cp(root, "metadata")
+    cp(metadata, "schema").text = "QTIv2.1 Package"
+    cp(metadata, "schemaversion").text = "1.0.0"
+    cp(root, "organizations")
+    resources = cp(root, "resources")
+    test = cp(resources, "resource", identifier="test", type="imsqti_test_xmlv2p1",
+              href="test.xml")
+    cp(test, "file", href="test.xml")
+    for question in export.questions:
+        cp(test, "dependency", identifierref=question.idnumber)
+    for question in export.questions:
+        resource = cp(resources, "resource", identifier=question.idnumber,
+                      type="imsqti_item_xmlv2p1", href=_item_path(question))
+        cp(resource, "file", href=_item_path(question))
+    return _serialize(root, CP)
+
+
+def _item_path(question: Question) -> str:
+    return f"items/{question.idnumber}.xml"
+
+
+def _serialize(root: ET.Element, namespace: str, indent: bool = True) -> bytes:
+    """Items are not indented: whitespace added inside their XHTML would show (in a
+    `<pre>`, for one)."""
+    ET.register_namespace("", namespace)
+    ET.register_namespace("xsi", XSI)
+    if indent:
+        ET.indent(root)
+    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def package(export: Export, bank: Bank) -> bytes:
+    files = [("imsmanifest.xml", manifest_xml(export)), ("test.xml", test_xml(export))]
+    files += [(_item_path(q), item_xml(q, bank, export.lang)) for q in export.questions]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def write(export: Export, bank: Bank, folder) -> list[str]:
+    (folder / FILENAME).write_bytes(package(export, bank))
+    return [FILENAME]

@@ -133,8 +133,10 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     if points:
         total = doc.student_exam.total_points
         style = words.style
-        listed = ", ".join(escape_text(words.word("problem_points").format(
-            position=pos, points=style.points(pts)), lang) for pos, pts in points)
+        listed = ", ".join(escape_text(words.word("problem_points")
+                                       .replace("{position}", str(pos))
+                                       .replace("{points}", style.points(pts)), lang)
+                           for pos, pts in points)
         lines.append(rf"\par\noindent {w('points_total')}: "
                      rf"\textbf{{{escape_text(style.points(total), lang)}}} ({listed})")
     if head.instructions and not doc.key:

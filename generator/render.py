@@ -147,16 +147,16 @@ def grid(size: int, matrix=None, label: str = "t") -> str:
     return "\n".join([header, *rows])
 
 
-def rounding_instruction(words, answer, value, style: NumberStyle) -> str:
+def rounding_instruction(language, answer, value, style: NumberStyle) -> str:
     """How a student is to write an answer that is not a whole number, from the places
     the key prints: rounded (`закръглете до 2 знака след десетичната запетая`), or
     exactly where the key prints it exactly (0,25; 87,5). Empty for whole numbers."""
     if answer.is_choice or is_matrix(value) or is_whole(value):
         return ""
     if not show_value(value, style, answer.places).approximate:
-        return words["give_exact"]
-    return words["round_to_1" if answer.places == 1 else "round_to"].format(
-        places=answer.places)
+        return language.word("give_exact")
+    return language.word("round_to_1" if answer.places == 1 else "round_to").replace(
+        "{places}", str(answer.places))
 
 
 @dataclass(frozen=True)
@@ -176,11 +176,14 @@ class Renderer:
         self.boxed = boxed
         self._cache: dict[tuple[str, str], RenderedExercise] = {}
 
-    def context(self, solution: Solution, parts: tuple[int, ...] | None = None) -> dict:
+    def context(self, solution: Solution, parts: tuple[int, ...] | None = None,
+                instructed: set | None = None) -> dict:
+        """The names a template sees; `instructed` collects the answers whose rounding
+        the text states (through rounding())."""
         style, boxed = self.style, self.boxed
         exercise = solution.variant.exercise
-        words = self.bank.language(self.lang).words
-        instructed = self._instructed = set()
+        language = self.bank.language(self.lang)
+        instructed = set() if instructed is None else instructed
 
         def step(name, formula=True, unit=""):
             # Only what the sheet asks is boxed; an intermediate answer is a step.
@@ -212,7 +215,7 @@ class Renderer:
             if answer is None:
                 raise ExgenError(f"`{name}` is not an answer of {exercise.id}")
             instructed.add(name)
-            text = rounding_instruction(words, answer, solution.answers[name], style)
+            text = rounding_instruction(language, answer, solution.answers[name], style)
             return f" ({text})" if text else ""
 
         def ask(part):
@@ -232,7 +235,8 @@ class Renderer:
         key = (variant.exercise.id, variant.key, parts)
         if key not in self._cache:
             template = load_template(self.bank, variant.exercise, self.lang)
-            context = template.new_context(self.context(solution, parts))
+            instructed: set = set()
+            context = template.new_context(self.context(solution, parts, instructed))
             blocks = {}
             for block in BLOCKS:
                 try:
@@ -244,8 +248,7 @@ class Renderer:
                                      where=_template_where(exc, variant.exercise, self.lang,
                                                           template)
                                      ) from None
-            self._cache[key] = RenderedExercise(**blocks,
-                                                instructed=frozenset(self._instructed))
+            self._cache[key] = RenderedExercise(**blocks, instructed=frozenset(instructed))
         return self._cache[key]
 
 

@@ -10,6 +10,7 @@ STUDENTS  ?= 30
 ROSTER    ?=
 SPEC      ?=
 ANSWERS   ?=
+ACCEPT    ?=
 ANSWER_SHEET ?=
 EXAM_LANG ?= bg
 FORMAT    ?=
@@ -35,8 +36,10 @@ tex:
 EXAMS_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
 	--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) $(if $(ANSWER_SHEET),--answer-sheet) \
 	$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
-GRADE_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
+# grade takes the class from the build (found by SEED, SPEC and OUT); a ROSTER is checked.
+GRADE_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER)) \
 	--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) --answers $(ANSWERS) \
+	$(if $(ACCEPT),--accept $(ACCEPT)) \
 	$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
 
 exams: setup
@@ -44,7 +47,7 @@ exams: setup
 	$(EXGEN) exams $(strip $(EXAMS_ARGS))
 
 grade: setup
-	@if [ -z "$(SEED)" ] || [ -z "$(ANSWERS)" ]; then echo "usage: make grade SEED=N ANSWERS=answers.csv [ROSTER=file.csv | STUDENTS=N] [SPEC=exams/x.toml] [EXAM_LANG=bg|en]"; exit 2; fi
+	@if [ -z "$(SEED)" ] || [ -z "$(ANSWERS)" ]; then echo "usage: make grade SEED=N ANSWERS=answers.csv|.xlsx [SPEC=exams/x.toml] [OUT=build dir] [ROSTER=file.csv] [ACCEPT=accepted.csv] [EXAM_LANG=bg|en]"; exit 2; fi
 	$(EXGEN) grade $(strip $(GRADE_ARGS))
 
 EXPORT_ARGS = --seed $(SEED) --lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) \
@@ -54,6 +57,13 @@ EXPORT_ARGS = --seed $(SEED) --lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) \
 export: $(VENV)/.installed
 	@if [ -z "$(SEED)" ]; then echo "usage: make export SEED=N [SPEC=exams/x.toml] [VARIANTS=K] [EXAM_LANG=bg|en] [FORMAT=moodle,qti] [OUT=dir]"; exit 2; fi
 	$(EXGEN) export $(strip $(EXPORT_ARGS))
+
+HANDOUT_ARGS = $(if $(SEED),--seed $(SEED),--reference) $(if $(SPEC),--spec $(SPEC)) \
+	$(if $(FORMAT),--format $(FORMAT)) $(if $(MISCONCEPTIONS),--with-misconceptions) \
+	$(if $(OUT),--out $(OUT))
+
+handouts: setup
+	$(EXGEN) handout $(strip $(HANDOUT_ARGS))
 
 check: $(VENV)/.installed
 	$(EXGEN) check

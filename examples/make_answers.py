@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.bank import load_bank
 from generator.exam import plan
-from generator.grade import answer_columns
+from generator.collected import answer_columns
 from generator.roster import read_roster
 from generator.spec import load_spec
 

@@ -112,3 +112,33 @@ def asked_answers(item: Item) -> tuple[AskedAnswer, ...]:
         result.append(AskedAnswer(item.exercise.id, answer, solution.answers[name], order,
                                   solution.alternatives.get(name, ())))
     return tuple(result)
+
+
+def accepted(given, answer: Answer, expected, tolerance: float | None = None) -> bool:
+    """A number, or a (nested) list of numbers, within the answer's tolerance of the exact
+    value — the one rule for grading, for `check`'s comparison with the seed and for
+    recognising a misconception (with the key's tolerance)."""
+    if tolerance is None:
+        tolerance = tolerance_for(answer, expected)
+    got, want = _flatten(given), _flatten(plain(expected))
+    return got is not None and want is not None and len(got) == len(want) and all(
+        _close(g, e, tolerance) for g, e in zip(got, want))
+
+
+def _flatten(value) -> list[float] | None:
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            inner = _flatten(v)
+            if inner is None:
+                return None
+            out.extend(inner)
+        return out
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)]
+    return None
+
+
+def _close(given: float, expected: float, tolerance: float) -> bool:
+    """Within the tolerance; a whole-number answer (tolerance 0) must be exact."""
+    return abs(given - expected) <= tolerance + 1e-9

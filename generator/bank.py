@@ -28,6 +28,11 @@ class Language:
     code: str
     style: NumberStyle
     words: Mapping[str, str]
+    # exercise id → misconception name → its explanation in this language
+    misconceptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def explanation(self, exercise_id: str, name: str) -> str:
+        return self.misconceptions.get(exercise_id, {}).get(name, "")
 
     def word(self, key: str) -> str:
         try:
@@ -51,6 +56,10 @@ class Answer:
     shares_order_with: str | None = None
     part: int | None = None               # the sub-question it answers (for specs)
     alternatives: tuple[Formula, ...] = ()  # further values grading accepts (other roundings)
+    # Named mistakes students make, each the value it gives (a formula over the same
+    # names); their explanations live in templates/<lang>/misconceptions.toml.
+    misconceptions: Mapping[str, Formula] = field(default_factory=dict)
+    avoid: frozenset[str] = frozenset()   # misconceptions the sampler keeps apart from the key
 
     @property
     def is_choice(self) -> bool:
@@ -178,7 +187,22 @@ def _load_language(path: Path) -> Language:
         words = data["words"]
     except KeyError as exc:
         raise ExgenError(f"missing key {exc}", where=str(path)) from None
-    return Language(path.parent.name, style, words)
+    return Language(path.parent.name, style, words,
+                    _load_explanations(path.parent / "misconceptions.toml"))
+
+
+def _load_explanations(path: Path) -> dict:
+    """`[exercise] name = "explanation"`: what a student who made that mistake did."""
+    if not path.is_file():
+        return {}
+    data = read_toml(path)
+    for exercise_id, table in data.items():
+        if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip()
+                                                  for v in table.values()):
+            raise ExgenError(f"[{exercise_id}] must map each misconception's name to its "
+                             "explanation: sample_variance = \"…\"",
+                             where=line_of(path, exercise_id))
+    return data
 
 
 def _require(data: dict, key: str, kind, path: Path, prefix: str = ""):
@@ -252,6 +276,15 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
     if not isinstance(symbols, dict) or not all(isinstance(v, str) for v in symbols.values()):
         raise ExgenError("[symbols] must map names to LaTeX strings",
                          where=line_of(path, "symbols"))
+    for answer in answers.values():
+        for name in answer.misconceptions:
+            for lang, language in languages.items():
+                if not language.explanation(exercise_id, name):
+                    raise ExgenError(
+                        f"misconception `{name}` of `{answer.name}` has no explanation in "
+                        f"templates/{lang}/misconceptions.toml ([{exercise_id}] "
+                        f"{name} = \"…\")",
+                        where=line_of(path, f"answers.{answer.name}.misconceptions"))
     templates = {}
     for lang in languages:
         template = templates_dir / lang / f"{exercise_id}.md"
@@ -278,7 +311,8 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     if not isinstance(spec, dict):
         raise ExgenError(f"answer `{name}` must be a table", where=where)
     allowed = {"formula", "options", "correct", "decimals", "tolerance", "label",
-               "reference", "same_order_as", "part", "intermediate", "alternatives"}
+               "reference", "same_order_as", "part", "intermediate", "misconceptions",
+               "alternatives"}
     for key in spec:
         if key not in allowed:
             raise ExgenError(f"answer `{name}` has unknown key `{key}` "
@@ -304,7 +338,9 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     if not isinstance(intermediate, bool):
         raise ExgenError(f"answer `{name}`: intermediate is true or false", where=where)
     common = dict(name=name, part=part, places=places, tolerance=tolerance, labels=labels,
-                  reference=spec.get("reference"), intermediate=intermediate)
+                  reference=spec.get("reference"), intermediate=intermediate,
+                  **dict(zip(("misconceptions", "avoid"), _load_misconceptions(
+                      name, spec.get("misconceptions", {}), path))))
     if "formula" in spec:
         if not isinstance(spec["formula"], str):
             raise ExgenError(f"answer `{name}`: a formula is a string: formula = \"a * b\"",
@@ -342,6 +378,33 @@ def _alternatives(name: str, spec: dict, path: Path) -> tuple[Formula, ...]:
         raise ExgenError(f"answer `{name}`: {exc}", where=where) from None
 
 
+def _load_misconceptions(answer: str, raw, path: Path) -> tuple[dict, frozenset]:
+    """`[answers.NAME.misconceptions]` `mistake = "formula"`: the value a named mistake
+    gives, over the same names (and with the same whitelist) as the answer's formula."""
+    where = line_of(path, f"answers.{answer}.misconceptions")
+    if not isinstance(raw, dict):
+        raise ExgenError(f"answer `{answer}`: misconceptions is a table of "
+                         "name = \"formula\"", where=where)
+    result = {}
+    avoid = set()
+    for name, source in raw.items():
+        if isinstance(source, dict) and set(source) <= {"formula", "avoid"} \
+                and isinstance(source.get("avoid", False), bool):
+            if source.get("avoid"):
+                avoid.add(name)
+            source = source.get("formula")
+        if not _ID.match(name) or not isinstance(source, str):
+            raise ExgenError(f"answer `{answer}`: misconception `{name}` needs a name of "
+                             "lowercase letters, digits and _, and a formula: name = "
+                             "\"formula\" or name = { formula = \"…\", avoid = true }",
+                             where=where)
+        try:
+            result[name] = parse(source)
+        except FormulaError as exc:
+            raise ExgenError(f"misconception `{name}`: {exc}", where=where) from None
+    return result, frozenset(avoid)
+
+
 def _whole(value, least: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
@@ -367,6 +430,14 @@ def _in_computing_order(answers: dict, params: set, path: Path) -> dict:
                     f"the alternative `{alternative.source}` of `{answer.name}` uses "
                     f"{', '.join(sorted(unknown))}, which is neither a parameter nor an answer",
                     where=line_of(path, f"answers.{answer.name}.alternatives"))
+    for answer in answers.values():
+        for name, formula in answer.misconceptions.items():
+            unknown = formula.names - params - set(answers)
+            if unknown:
+                raise ExgenError(
+                    f"misconception `{name}` of `{answer.name}` uses "
+                    f"{', '.join(sorted(unknown))}, which is neither a parameter nor an "
+                    "answer", where=line_of(path, f"answers.{answer.name}.misconceptions"))
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:

@@ -18,8 +18,8 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (ClassDocuments, Renderers, handout_parts, instructor_rows,
-                        student_documents)
+from .documents import (ClassDocuments, Renderers, common_mistakes, handout_parts,
+                        instructor_rows, student_documents)
 from .spec import Heading
 from .exam import Exam, manifest
 from .files import write_text
@@ -148,7 +148,7 @@ def sorted_for_print(exam: Exam):
 
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
-                answer_sheets: bool = False) -> ExamBuild:
+                answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
     """Everything of a class build. The PDFs are typeset in the background (pdflatex
     runs in other processes) while the Markdown and the manifest are written."""
     bank = exam.bank
@@ -163,8 +163,11 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 progress(0.5)
         ordered = sorted_for_print(exam)
         rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
+        mistakes = () if not with_mistakes else tuple(
+            (ex.title(lang), found) for ex in _exercises_of(exam)
+            if (found := common_mistakes(bank, lang, ex)))
         build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
-                               answer_sheets)
+                               answer_sheets, mistakes)
         writers = [WRITERS[name] for name in formats]
         pending = [background.submit(w.load().write_exam, build, staging)
                    for w in writers if w.background]
@@ -175,6 +178,10 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
             progress(0.5 * len(exam.students))
         write_text(staging / "manifest.json",
                    json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        if answer_sheets:
+            from .workbook import write_answers_template
+
+            write_answers_template(exam, lang, staging / "answers-template.xlsx")
         for job in pending:
             job.result()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
@@ -182,43 +189,63 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     return result
 
 
+def _exercises_of(exam: Exam) -> list:
+    """The exercises a class was given, in the bank's order."""
+    given = {item.exercise.id for se in exam.students for item in se.items}
+    return [ex for ex in exam.bank.exercises.values() if ex.id in given]
+
+
 def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[str],
                    headings: Mapping[str, Heading], out: Path,
-                   formats: Sequence[str]) -> list[str]:
+                   formats: Sequence[str], with_mistakes: bool = False) -> list[str]:
     renderers = Renderers(bank)
     written = []
     with replacing(out, "handout") as staging:
         for lang in langs:
-            parts = handout_parts(bank, lang, solutions, renderers)
+            parts = handout_parts(bank, lang, solutions, renderers, with_mistakes)
             for name in formats:
                 written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
                                                               parts, staging)
     return written
 
 
-def write_grades(grading, heading: Heading, lang: str, out: Path,
+def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
                  formats: Sequence[str]) -> list[str]:
-    """grades.csv, report.md with histogram.png, and report.pdf."""
-    from .grade import answer_stats, grades_csv, histogram_png, summary
-    from .markdown import report_markdown
+    """grades.csv and grades.xlsx, report.md with histogram.png, and report.pdf; each
+    student's feedback in their language (feedback/<id>.md and .pdf, and the
+    print-ready feedback-all.pdf)."""
+    from .feedback import student_feedback
+    from .grade import grade_table, grades_csv
+    from .markdown import feedback_markdown, report_markdown
+    from .report import build_report, histogram_png
+    from .workbook import write_grades_workbook
 
     bank = grading.exam.bank
     words = bank.language(lang).words
+    heading = headings[lang]
     with replacing(out, "grade") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
+        write_grades_workbook(*grade_table(grading), staging / "grades.xlsx")
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
-        problems = [m for m in grading.marks if m.status in ("blank", "unparseable")]
-        alternatives = [m for m in grading.marks if m.status == "alternative"]
-        text = report_markdown(bank, lang, heading, grading.exam.seed, summary(grading),
-                               answer_stats(grading, lang), problems, grading.missing,
-                               alternatives)
+        text = report_markdown(bank, lang, heading, build_report(grading, lang))
         write_text(staging / "report.md", text)
         if "pdf" in formats:
             from .pdf import write_report_pdf
 
             write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
+        feedback = []
+        for one in student_feedback(grading):
+            sid, student_lang = one.student.id, one.lang
+            text = feedback_markdown(bank, headings[student_lang], one)
+            write_text(staging / "feedback" / f"{sid}.md", text)
+            feedback.append((sid, student_lang, headings[student_lang].course, text))
+        if "pdf" in formats and feedback:
+            from .pdf import write_feedback_pdfs
+
+            write_feedback_pdfs(bank, lang, feedback, staging / "feedback",
+                                staging / "feedback-all.pdf")
         return sorted(p.name for p in staging.iterdir())
 
 

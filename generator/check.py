@@ -148,6 +148,40 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     return problems
 
 
+MISCONCEPTION_VARIANTS = 400
+
+
+def misconception_notes(exercise: Exercise) -> list[str]:
+    """Every variant (or 400 spread over a large space): a misconception must give a
+    value that grading can tell from the key, unless the variants file asks the sampler
+    to avoid the variants where it does not (`avoid = true`)."""
+    from .misconceptions import coinciding
+    from .solve import Variant, avoided
+
+    if not any(a.misconceptions for a in exercise.answers.values()):
+        return []
+    size = exercise.space.size
+    step = max(1, size // MISCONCEPTION_VARIANTS)
+    found: dict[tuple[str, str], str] = {}
+    for index in range(0, size, step):
+        variant = Variant(exercise, exercise.space.variant(index))
+        if avoided(variant):
+            continue
+        for pair in coinciding(solve(variant)):
+            found.setdefault(pair, variant.key)
+    return [f"{exercise.path}: misconception `{name}` of `{answer}` gives the key's own value "
+            f"for the variant {key} (and maybe others): there grading cannot tell it from a "
+            "right answer; mark it `{ formula = …, avoid = true }` if the sampler should "
+            "keep such variants out" for (answer, name), key in found.items()]
+
+
+def check_notes(bank: Bank) -> list[str]:
+    """What `check` reports without failing: misconceptions that coincide with the key
+    for some variants (a right answer is never labelled with a misconception)."""
+    return [note for exercise in bank.exercises.values()
+            for note in misconception_notes(exercise)]
+
+
 def check_bank(bank: Bank) -> list[str]:
     """Every exercise, and every exam spec shipped in the bank's `exams/` folder."""
     from .spec import load_spec

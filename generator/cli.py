@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -134,12 +134,13 @@ def _spec(bank: Bank, path: Path | None):
     return load_spec(path, bank) if path is not None else default_spec(bank)
 
 
-def _students(bank: Bank, count: int | None, roster: Path | None):
+def _students(bank: Bank, count: int | None, roster: Path | None,
+              notes: list[str] | None = None):
     from .roster import numbered, read_roster
 
     if roster is not None and count is not None:
         raise ExgenError("choose either --students or --roster, not both")
-    return read_roster(roster, bank.languages) if roster else numbered(count or 30)
+    return read_roster(roster, bank.languages, notes) if roster else numbered(count or 30)
 
 
 def _formats(text: str | None) -> tuple[str, ...]:
@@ -174,11 +175,14 @@ def _formats(text: str | None) -> tuple[str, ...]:
 @click.option("--answer-sheet/--no-answer-sheet", default=None,
               help="Also an answer form per student, a box per answer "
                    "(default: with --spec).")
+@click.option("--with-misconceptions", "with_mistakes", is_flag=True,
+              help="The instructor's key lists each exercise's common mistakes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/exams/seed-N/, with a spec "
                    "build/exams/SPEC-seed-N/).")
 @click.pass_context
-def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
+def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_mistakes,
+          out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
     from .build import progress_bar, write_exams
     from .exam import plan
@@ -188,7 +192,8 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     spec = _spec(bank, spec_path)
     if answer_sheet is None:
         answer_sheet = spec_path is not None
-    people = _students(bank, students, roster)
+    roster_notes: list[str] = []
+    people = _students(bank, students, roster, roster_notes)
     spec.require([lang] + [p.lang for p in people if p.lang])
     formats = _formats(fmt)
     out = out or exam_folder(seed, spec_path)
@@ -199,8 +204,8 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
     label = "writing " + " and ".join(WRITERS[f].label for f in formats)
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
-                            answer_sheets=answer_sheet)
-    for note in exam.notes:
+                            answer_sheets=answer_sheet, with_mistakes=with_mistakes)
+    for note in (*roster_notes, *exam.notes):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "
                f"seed {seed}: {len(build.files)} files in {out}/")
@@ -215,10 +220,13 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, out):
               help="Output formats (default: md,pdf when TeX is installed, else md).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Only the exercises of this exam spec's pools.")
+@click.option("--with-misconceptions", "with_mistakes", is_flag=True,
+              help="The instructor's edition: each exercise's common mistakes, with the "
+                   "wrong values they give.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/handouts/reference or seed-N).")
 @click.pass_context
-def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
+def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out):
     """The whole bank (or a spec's exercises) as a handout: exercises, then solutions."""
     from .build import write_handouts
 
@@ -238,7 +246,8 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
     if spec_path is None:  # the bank's own handout title, as the seed has it
         headings = {code: replace(h, title=bank.language(code).word("handout"))
                     for code, h in headings.items()}
-    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt))
+    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt),
+                             with_mistakes)
     click.echo(f"{', '.join(written)} in {out}/")
 
 
@@ -247,70 +256,139 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, out):
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="The exam spec the sheets were built with.")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The roster the sheets were built with.")
+              help="The roster the sheets were built with (default: the build's class).")
 @click.option("--students", type=int, default=None,
-              help="Without a roster: students 01 … N (default 30).")
+              help="Without a roster or a build: students 01 … N (default 30).")
 @click.option("--answers", "answers_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="CSV: id, then a column <exercise>.<answer> per answer.")
+              default=None, help="CSV or .xlsx: id, then a column <exercise>.<answer> per "
+                                 "answer (the build's answers-template.xlsx, filled).")
 @click.option("--template", is_flag=True,
               help="Print the empty answers CSV for this class and stop.")
+@click.option("--accept", "accept_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Accepted answers (CSV or .xlsx: student, column, value or "
+                                 "points): the lecturer's overrides of the key.")
 @click.option("--lang", default="bg", show_default=True, help="Language of the report.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Report formats (default: md,pdf when TeX is installed, else md).")
-@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="The exams' build folder, whose manifest.json the keys "
-                                 "are checked against (default: as `exams` names it).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: grades/ in the build folder).")
+@click.option("--out", "--build", "build_dir",
+              type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The exams' build folder: the --out the exams were built with (default "
+                   "build/exams/seed-N/, with a spec build/exams/SPEC-seed-N/). The grades "
+                   "go to its grades/.")
 @click.pass_context
-def grade(ctx, seed, spec_path, roster, students, answers_path, template, lang, fmt,
-          build_dir, out):
+def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept_path, lang,
+          fmt, build_dir):
     """Mark a class's answers against each student's own key."""
+    from .collected import read_answers, template_csv
     from .build import write_grades
     from .exam import plan
-    from .grade import grade_exam, read_answers, template_csv
+    from .grade import grade_exam
+    from .overrides import read_overrides
 
     bank = _bank(ctx)
     bank.language(lang)
     spec = _spec(bank, spec_path)
-    people = _students(bank, students, roster)
+    build_dir = build_dir or exam_folder(seed, spec_path)
+    built = read_build(build_dir, seed)
+    if built is None and not template:
+        raise ExgenError(
+            f"no exams build in {build_dir} (manifest.json is missing): grade with the "
+            "seed, --spec and --out the exams were built with, or name the build folder "
+            "with --build DIR")
+    notes: list[str] = []
+    if roster is None and students is None and built is not None:
+        people = built.students
+    else:
+        people = _students(bank, students, roster, notes)
     spec.require([lang] + [p.lang for p in people if p.lang])
     exam = plan(bank, seed, people, lang, spec.slots)
+    if built is not None:
+        same_as_built(exam, built, build_dir)
+        graded = {se.student.id for se in exam.students}
+        left = [s.id for s in built.students if s.id not in graded]
+        if left:
+            notes.append(f"{len(left)} student(s) of the build are not in the roster and are "
+                         f"not graded: {', '.join(left[:5])}{' …' if len(left) > 5 else ''}")
     if template:
         click.echo(template_csv(exam), nl=False)
         return
     if answers_path is None:
-        raise ExgenError("--answers FILE.csv is needed (or --template to print a blank one)")
-    build_dir = build_dir or exam_folder(seed, spec_path)
-    same_as_built(exam, build_dir / "manifest.json")
-    grading = grade_exam(exam, read_answers(answers_path, exam), spec.scale)
-    out = out or build_dir / "grades"
-    written = write_grades(grading, spec.headings[lang], lang, out, _formats(fmt))
-    for sid in grading.missing:
-        click.echo(f"note: no answers for student {sid}: counted as blank", err=True)
-    totals = [s.total for s in grading.students]
-    click.echo(f"{len(totals)} students graded, mean {sum(totals) / len(totals):.2f} of "
-               f"{grading.maximum:g}: {', '.join(written)} in {out}/")
+        raise ExgenError("--answers FILE (.csv or .xlsx) is needed (or --template to print "
+                         "a blank one; the build has answers-template.xlsx)")
+    labels = {language.words.get("student_id", "") for language in bank.languages.values()}
+    answers = read_answers(answers_path, exam, labels - {""})
+    if answers.detected:
+        notes.append(f"{answers_path}: read as {answers.detected}")
+    overrides = read_overrides(accept_path, exam) if accept_path else ()
+    grading = grade_exam(exam, answers, spec.scale, overrides)
+    if not grading.present:
+        raise ExgenError("every student of the class is absent (no row, an empty row or "
+                         "`absent`): nothing to grade", where=str(answers_path))
+    out = build_dir / "grades"
+    written = write_grades(grading, spec.headings, lang, out, _formats(fmt))
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    for stray in answers.stray:
+        click.echo(f"warning: {stray.where}: `{stray.given}` in column {stray.column}, "
+                   f"which is not on student {stray.student_id}'s sheet: not graded",
+                   err=True)
+    for sid in answers.no_row:
+        click.echo(f"note: no row for student {sid}: marked absent", err=True)
+    if grading.overridden:
+        click.echo(f"note: {len(grading.overridden)} answer(s) marked by the overrides in "
+                   f"{accept_path} (listed in the report)", err=True)
+    present = grading.present
+    totals = [s.total for s in present]
+    absent = len(grading.students) - len(present)
+    click.echo(f"{len(present)} students graded"
+               f"{f' ({absent} absent)' if absent else ''}, mean "
+               f"{sum(totals) / len(totals):.2f} of {grading.maximum:g}: "
+               f"{', '.join(written)} in {out}/")
 
 
-def same_as_built(exam, manifest_path: Path) -> None:
+@dataclass(frozen=True)
+class Built:
+    """What a build's manifest.json says about its class."""
+
+    students: tuple            # Student, in roster order
+    codes: dict                # student id → variant code
+
+
+def read_build(build_dir: Path, seed: int) -> Built | None:
+    """The class a build was made for (None: no build there)."""
+    from .roster import Student
+
+    path = build_dir / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        students = tuple(Student(s["id"], s.get("name") or "", s.get("lang"),
+                                 s.get("group") or "") for s in data["students"])
+        codes = {s["id"]: s["variant_code"] for s in data["students"]}
+        built_seed = data["seed"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ExgenError("not a manifest written by exgen exams", where=str(path)) from None
+    if built_seed != seed:
+        raise ExgenError(f"the exams in {build_dir} were built with seed {built_seed}, "
+                         f"not {seed}", where=str(path))
+    return Built(students, codes)
+
+
+def same_as_built(exam, built: Built, build_dir: Path) -> None:
     """Grading draws the keys again from (seed, spec, roster); the printed sheets must be
     the same, or every key would be wrong. The build's manifest says what was printed."""
-    if not manifest_path.is_file():
-        click.echo(f"note: no {manifest_path} to check the keys against; grading with the "
-                   "variants this seed, spec and roster give", err=True)
-        return
-    try:
-        built = {s["id"]: s["variant_code"] for s in
-                 json.loads(manifest_path.read_text(encoding="utf-8"))["students"]}
-    except (ValueError, KeyError, TypeError):
-        raise ExgenError("not a manifest written by exgen exams",
-                         where=str(manifest_path)) from None
-    differ = [se.student.id for se in exam.students
-              if built.get(se.student.id, se.code) != se.code]
+    codes = built.codes
+    unknown = [se.student.id for se in exam.students if se.student.id not in codes]
+    if unknown:
+        raise ExgenError(
+            f"the exams in {build_dir} were not built for student(s) "
+            f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}: they have no "
+            "sheet to grade. Grade with the roster the exams were built with")
+    differ = [se.student.id for se in exam.students if codes[se.student.id] != se.code]
     if differ:
         raise ExgenError(
-            f"the sheets in {manifest_path.parent} were built from another roster or spec: "
+            f"the sheets in {build_dir} were built from another roster or spec: "
             f"students {', '.join(differ[:5])}{' …' if len(differ) > 5 else ''} have other "
             "variants there. Grade with the seed, --spec and --roster the exams were built "
             "with (a student's variant depends on the classmates before them in the roster)")
@@ -363,11 +441,13 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
 @click.pass_context
 def check(ctx):
     """Validate the whole bank."""
-    from .check import check_bank
+    from .check import check_bank, check_notes
 
     load_problems: list[str] = []
     bank = load_bank(ctx.obj["bank_dir"], problems=load_problems)
     problems = load_problems + check_bank(bank)
+    for note in check_notes(bank):
+        click.echo(f"note: {note}", err=True)
     if problems:
         raise ExgenError(f"the bank in {bank.root} has {len(problems)} problem(s):\n  "
                          + "\n  ".join(problems))

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .answers import asked_answers
-from .bank import Bank
+from .bank import Bank, Exercise
+from .numbers import show_value
 from .exam import Exam, Item, StudentExam
 from .render import Renderer
 from .solve import Solution
@@ -26,6 +27,18 @@ class Part:
     question: str
     solution: str
     points: float | None = None
+    mistakes: tuple["Mistake", ...] = ()   # the instructor's edition: common mistakes
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A misconception as the instructor's edition shows it: the answers it affects,
+    the wrong values it gives for this variant (empty when no variant is meant), and
+    its explanation."""
+
+    labels: str
+    values: str
+    explanation: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class ClassDocuments:
     lang: str                       # the instructor's key's language
     rows: tuple["KeyRow", ...]      # the instructor's key, in print order
     answer_sheets: bool
+    # the instructor's key's common mistakes: (exercise title, its mistakes), if asked
+    mistakes: tuple[tuple[str, tuple["Mistake", ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,13 +92,26 @@ class AnswerBox:
     exercise: str          # the exercise's title in the student's language
     name: str              # `<exercise>.<answer>`, the grading CSV's column
     label: str             # short, in the student's language
-    kind: str              # number, vector, matrix or choice
+    kind: str              # number, vector, matrix, choice; written: the label is the
+                           # sub-question's number, for words["written_question"]
+    points: float | None = None     # of a written sub-question
 
 
 def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
-    return tuple(AnswerBox(item.position, item.exercise.title(se.lang), asked.id,
-                           asked.label(se.lang), asked.kind)
-                 for item in se.items for asked in asked_answers(item))
+    boxes = []
+    for item in se.items:
+        entries = [(asked.answer.part or 0, asked) for asked in asked_answers(item)] + \
+            [(part, part) for part in item.written_parts]
+        for _, entry in sorted(entries, key=lambda e: e[0]):
+            if isinstance(entry, int):
+                boxes.append(AnswerBox(item.position, item.exercise.title(se.lang),
+                                       f"{item.exercise.id}.{entry}.points",
+                                       str(item.shown_number(entry)), "written",
+                                       item.written))
+                continue
+            boxes.append(AnswerBox(item.position, item.exercise.title(se.lang), entry.id,
+                                   entry.label(se.lang), entry.kind))
+    return tuple(boxes)
 
 
 class Renderers:
@@ -114,6 +142,29 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
             StudentDocument(se, se.lang, heading, tuple(parts), key=True))
 
 
+def common_mistakes(bank: Bank, lang: str, exercise: Exercise,
+                    solution: Solution | None = None) -> tuple[Mistake, ...]:
+    """The exercise's misconceptions, each once, with the answers it affects and, for a
+    variant, the wrong values it gives."""
+    from .misconceptions import declared, mistaken_values
+
+    language = bank.language(lang)
+    result = []
+    for name, answers in declared(exercise).items():
+        labels = "; ".join(exercise.answers[a].labels.get(lang, a) for a in answers)
+        values = ""
+        if solution is not None:
+            shown = []
+            for a in answers:
+                value = mistaken_values(solution, a).get(name)
+                if value is not None:
+                    shown.append(show_value(value, language.style,
+                                            exercise.answers[a].places).text)
+            values = "; ".join(shown)
+        result.append(Mistake(labels, values, language.explanation(exercise.id, name)))
+    return tuple(result)
+
+
 def answer_summary(item: Item, lang: str, bank: Bank) -> str:
     style = bank.language(lang).style
     shown = []
@@ -136,12 +187,13 @@ def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
 
 
 def handout_parts(bank: Bank, lang: str, solutions: Sequence[Solution],
-                  renderers: Renderers) -> tuple[Part, ...]:
+                  renderers: Renderers, with_mistakes: bool = False) -> tuple[Part, ...]:
     renderer = renderers.get(lang, boxed=False)
     parts = []
     for position, solution in enumerate(solutions, start=1):
         exercise = solution.variant.exercise
         rendered = renderer.render(solution)
+        mistakes = common_mistakes(bank, lang, exercise, solution) if with_mistakes else ()
         parts.append(Part(position, exercise.number, exercise.id, exercise.title(lang),
-                          rendered.question, rendered.solution))
+                          rendered.question, rendered.solution, mistakes=mistakes))
     return tuple(parts)

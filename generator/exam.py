@@ -30,9 +30,22 @@ class Item:
     solution: Solution
     points: float | None = None
     parts: tuple[int, ...] | None = None    # the sub-questions asked (None: all)
+    written: float | None = None            # points of each written sub-question
 
     def asks(self, part: int | None) -> bool:
         return self.parts is None or part is None or part in self.parts
+
+    @property
+    def written_parts(self) -> list[int]:
+        """The conceptual sub-questions ("why …?") asked that carry points: those with no
+        answer to compute, when the spec gives them points."""
+        if not self.written:
+            return []
+        return [part for part in conceptual_parts(self.exercise) if self.asks(part)]
+
+    def shown_number(self, part: int) -> int:
+        """The number a sub-question shows on the sheet (its place among those asked)."""
+        return part if self.parts is None else sum(1 for p in self.parts if p <= part)
 
     @property
     def asked(self) -> list[str]:
@@ -41,6 +54,12 @@ class Item:
         names = [name for name, answer in answers.items()
                  if self.asks(answer.part) and not answer.intermediate]
         return sorted(names, key=lambda n: answers[n].part or 0)
+
+
+def conceptual_parts(exercise: Exercise) -> list[int]:
+    """Sub-questions without an answer to compute: answered in words."""
+    answered = {a.part for a in exercise.answers.values() if not a.intermediate}
+    return [part for part in range(1, exercise.parts + 1) if part not in answered]
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,7 @@ class Slot:
     points: float | None = None
     pick: int = 1
     parts: tuple[int, ...] | None = None
+    written: float | None = None            # points of each conceptual sub-question asked
 
 
 def choose(slot: Slot, seed: int, student_id: str, slot_index: int,
@@ -115,15 +135,17 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
         for position, (ex_id, slot) in enumerate(picks, start=1):
             exercise = bank.exercise(ex_id)
             used = taken.setdefault(ex_id, set())
-            if len(used) >= exercise.space.size:       # every variant is out: a new round
-                wrapped[ex_id] = exercise.space.size
+            try:
+                index, variant = sample(exercise, seed, student.id, taken=used)
+            except ValueError:                          # every variant is out: a new round
+                wrapped[ex_id] = len(used)
                 used.clear()
-            index, variant = sample(exercise, seed, student.id, taken=used)
+                index, variant = sample(exercise, seed, student.id, taken=used)
             used.add(index)
             if (ex_id, index) not in solved:
                 solved[(ex_id, index)] = solve(variant)
             items.append(Item(position, exercise, solved[(ex_id, index)], slot.points,
-                              slot.parts))
+                              slot.parts, slot.written))
         exams.append(StudentExam(student, student.lang or lang, tuple(items)))
         if progress is not None:
             progress(1)
@@ -153,6 +175,7 @@ def manifest(exam: Exam) -> dict:
                         "points": item.points,
                         "parts": list(item.parts) if item.parts else None,
                         "asked": item.asked,
+                        "written": {str(p): item.written for p in item.written_parts},
                         "params": item.solution.plain_params,
                         "answers": item.solution.plain_answers,
                     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Sequence
@@ -23,8 +23,10 @@ from .documents import Renderers
 from .errors import ExgenError
 from .exam import Item, Slot
 from .html import markdown_to_html
+from .misconceptions import distinct_mistakes
+from .numbers import plain
 from .params import draws
-from .solve import Variant, solve
+from .solve import Variant, avoided, solve
 from .spec import Spec
 
 DEFAULT_VARIANTS = 20
@@ -32,15 +34,23 @@ DEFAULT_VARIANTS = 20
 
 def variant_indices(exercise: Exercise, seed: int, count: int) -> list[int]:
     """`count` distinct indices into the exercise's space, drawn from (seed, exercise);
-    the whole space, in order, when it is no larger."""
+    the whole space, in order, when it is no larger. Variants the variants file asks to
+    avoid (a misconception that gives the key) are left out."""
     size = exercise.space.size
+
+    def usable(index: int) -> bool:
+        return not avoided(Variant(exercise, exercise.space.variant(index)))
+
     if size <= count:
-        return list(range(size))
+        return [index for index in range(size) if usable(index)]
     picked: dict[int, None] = {}
-    for index in draws(size, "export", seed, exercise.id):
-        picked.setdefault(index, None)
+    for tried, index in enumerate(draws(size, "export", seed, exercise.id)):
+        if index not in picked and usable(index):
+            picked[index] = None
         if len(picked) == count:
             return list(picked)
+        if tried > 50 * size:        # fewer usable variants than asked: take them all
+            return [i for i in range(size) if usable(i)]
     raise AssertionError("unreachable: draws() never ends")
 
 
@@ -65,11 +75,32 @@ class Response:
     gaps: tuple[int, ...]            # Moodle's gap numbers (1, 2, … in the question)
     identifiers: tuple[str, ...]     # QTI response identifiers, one per gap
     weight: int                      # each gap's whole-number weight (Moodle) or score
+    # Misconceptions grading can tell from the key: (name, plain value) pairs.
+    mistakes: tuple[tuple[str, object], ...] = ()
 
     @property
     def values(self) -> list:
         """The key of each gap, in order."""
         return self.answer.components
+
+    def gap_mistakes(self) -> list[list[tuple[str, object]]]:
+        """For each gap, the misconceptions' values that differ from its key by more
+        than the tolerance (a vector's mistake may leave some entries right), each
+        value once."""
+        result: list[list[tuple[str, object]]] = [[] for _ in self.gaps]
+        if self.answer.kind == "choice":
+            return result
+        for name, value in self.mistakes:
+            flat = value if self.answer.kind == "number" else (
+                [c for row in value for c in row] if self.answer.kind == "matrix" else value)
+            flat = flat if isinstance(flat, list) else [flat]
+            if len(flat) != len(self.gaps):
+                continue
+            for i, (mistaken, key) in enumerate(zip(flat, self.values)):
+                if abs(mistaken - key) > self.answer.tolerance + 1e-9 * max(1, abs(key)) \
+                        and all(abs(mistaken - v) > 1e-12 for _, v in result[i]):
+                    result[i].append((name, mistaken))
+        return result
 
 
 @dataclass(frozen=True)
@@ -146,7 +177,8 @@ class Export:
                       "tolerance": r.answer.tolerance,
                       "options": list(r.answer.letters) or None,
                       "moodle_gaps": list(r.gaps), "qti_responses": list(r.identifiers),
-                      "weight": r.weight}
+                      "weight": r.weight,
+                      "misconceptions": dict(r.mistakes)}
                      for r in q.responses]}
                 for q in self.questions],
             "notes": list(self.notes),
@@ -222,9 +254,13 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 item = Item(number, exercise, solution, slot.points, slot.parts)
                 code = variant_code(ex_id, variant)
                 rendered = renderer.render(solution, slot.parts)
+                gaps = tuple(
+                    replace(r, mistakes=tuple(
+                        (name, plain(value)) for name, value in
+                        distinct_mistakes(solution, r.answer.name).items()))
+                    for r in responses(exercise, asked_answers(item), slot.points))
                 question = Question(item, number, code, markdown_to_html(rendered.question),
-                                    markdown_to_html(rendered.solution),
-                                    responses(exercise, asked_answers(item), slot.points))
+                                    markdown_to_html(rendered.solution), gaps)
                 if question.idnumber in seen:
                     raise ExgenError(f"two variants of {ex_id} share the code {code}: "
                                      "export fewer variants")

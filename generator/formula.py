@@ -150,6 +150,12 @@ def _tril(m):
     return sympy.ImmutableMatrix(m.rows, m.cols, lambda i, j: m[i, j] if j <= i else 0)
 
 
+def _transpose(m):
+    if not is_matrix(m):
+        raise FormulaError("transpose() needs a matrix")
+    return sympy.ImmutableMatrix(m.T)
+
+
 def _len(v):
     if is_vector(v):
         return sympy.Integer(len(v))
@@ -175,6 +181,7 @@ FUNCTIONS: dict[str, Callable] = {
     "ones": _ones,
     "tril": _tril,
     "round": _round,
+    "transpose": _transpose,
 }
 
 # Constraints are checked for every combination of a parameter space, thousands of

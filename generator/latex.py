@@ -292,7 +292,9 @@ def _cell_extent(children: list[Token]) -> tuple[float, float]:
     pieces: list[float] = []
     for t in children:
         if t.type == "text":
-            pieces += [sum(map(_em, word)) + 0.33 for word in t.content.split()]
+            # No-break spaces (`3 136 000 000`) hold a piece together: split at others.
+            pieces += [sum(map(_em, word)) + 0.33 for word in re.split(r"[ \t\n]+", t.content)
+                       if word]
         elif t.type == "code_inline":
             pieces.append(0.525 * len(t.content) + 0.33)
         elif t.type == "math_inline":

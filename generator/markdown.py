@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -12,7 +13,7 @@ import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
-from .documents import (AnswerBox, ClassDocuments, KeyRow, Part, StudentDocument,
+from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, Part, StudentDocument,
                         answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
@@ -52,47 +53,112 @@ def student_markdown(bank: Bank, doc: StudentDocument) -> str:
 
 def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
                           boxes: Sequence[AnswerBox]) -> str:
+    style = bank.language(doc.lang).style
     return _render(bank, "answer-sheet.md", heading=doc.heading,
                    words=bank.language(doc.lang).words, student=_student(doc.student),
                    code=doc.code,
-                   boxes=[b.__class__(b.position, _cell(b.exercise), b.name, _label(b.label),
-                                      b.kind) for b in boxes])
+                   boxes=[replace(b, exercise=_cell(b.exercise), label=_label(b.label),
+                                  points=style.points(b.points) if b.points else "")
+                          for b in boxes])
 
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
-                        rows: Sequence[KeyRow]) -> str:
+                        rows: Sequence[KeyRow], mistakes=()) -> str:
     cells = [KeyRow(*(_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
                     _cell(r.exercise), _label(r.answers)) for r in rows]
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
-                   seed=seed, rows=cells)
+                   seed=seed, rows=cells,
+                   mistakes=[(_cell(title), _mistakes(found)) for title, found in mistakes])
 
 
-def report_markdown(bank: Bank, lang: str, heading: Heading, seed: int, stats: dict,
-                    answer_stats, problems, missing, alternatives=()) -> str:
+def _mistakes(mistakes) -> list:
+    return [Mistake(_cell(m.labels), _cell(m.values), _cell(m.explanation))
+            for m in mistakes]
+
+
+def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     words = bank.language(lang).words
     style = bank.language(lang).style
-    stats = {**stats, **{k: show_scalar(sympy.Rational(str(stats[k])), style).text
-                         for k in ("mean", "median", "maximum")}}
-    rows = [{"exercise": _cell(bank.exercise(a.exercise_id).title(lang)),
-             "label": _label(a.label), "right": a.right, "given_to": a.given_to,
-             "wrong": a.wrong, "blank": a.blank, "unparseable": a.unparseable}
-            for a in answer_stats]
-    def answer_name(mark) -> str:
-        label = bank.exercise(mark.exercise_id).answers[mark.answer].labels.get(lang, "")
-        return f"{_label(label)} (`{mark.column}`)" if label else f"`{mark.column}`"
 
-    def listed(marks):
-        return [{"student_id": _cell(m.student_id), "column": answer_name(m),
-                 "given": _cell(m.given)} for m in marks]
+    def number(value) -> str:
+        return show_scalar(sympy.Rational(str(value)), style).text
 
-    return _render(bank, "report.md", heading=heading, words=words, seed=seed, stats=stats,
-                   answer_stats=rows, problems=listed(problems),
-                   alternatives=listed(alternatives), missing=[_cell(m) for m in missing])
+    def percent(share: float) -> str:
+        return f"{number(round(100 * share))} %"
+
+    def title(exercise_id: str) -> str:
+        return _cell(bank.exercise(exercise_id).title(lang))
+
+    stats = {**report.summary, **{k: number(report.summary[k])
+                                  for k in ("mean", "median", "maximum")}}
+    rows = [{"exercise": title(a.exercise_id), "label": _label(a.label), "right": a.right,
+             "given_to": a.given_to, "wrong": a.wrong, "blank": a.blank,
+             "unparseable": a.unparseable,
+             "frequent": "; ".join(f"{_cell(v)} ×{n}" for v, n in a.frequent_wrong) or "—"}
+            for a in report.answers]
+    labels = {a.column: a.label for a in report.answers}
+
+    def answer_name(column: str) -> str:
+        label = labels.get(column, "")
+        return f"{_label(label)} (`{column}`)" if label else f"`{column}`"
+
+    def listed(found) -> list[dict]:
+        return [{"student_id": _cell(m.student_id), "column": answer_name(m.column),
+                 "given": _cell(m.given)} for m in found]
+
+    marks = listed(report.problems)
+    strays = [{"student_id": _cell(s.student_id), "column": f"`{s.column}`",
+               "given": _cell(s.given)} for s in report.stray]
+    overridden = [{"student_id": _cell(o.student_id), "column": answer_name(o.column),
+                   "given": _cell(o.given), "before": number(round(o.before, 2)),
+                   "after": number(round(o.after, 2))} for o in report.overridden]
+    groups = [{"group": _cell(g.group) or "—", "students": g.students,
+               "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
+    items = [{"exercise": title(i.exercise_id), "students": i.students,
+              "right": percent(i.right), "difficulty": number(round(i.difficulty, 2)),
+              "discrimination": "—" if i.discrimination is None
+              else number(i.discrimination)} for i in report.items]
+    variants = [{"exercise": title(v.exercise_id), "variant": _cell(v.variant) or "—",
+                 "students": v.students, "share": percent(v.share),
+                 "right": percent(v.right)}
+                for v in report.variants]
+    language = bank.language(lang)
+    mistakes = [{"exercise": title(m.exercise_id),
+                 "explanation": _cell(language.explanation(m.exercise_id, m.name)),
+                 "students": m.students, "given_to": m.given_to}
+                for m in report.misconceptions]
+    return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
+                   stats=stats, answer_stats=rows, problems=marks,
+                   absent=[_cell(a) for a in report.absent], stray=strays,
+                   overridden=overridden, groups=groups, items=items, variants=variants,
+                   misconceptions=mistakes, alternatives=listed(report.alternatives))
+
+
+def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
+    """One student's feedback, in their language."""
+    lang = feedback.lang
+    words = bank.language(lang).words
+    style = bank.language(lang).style
+    results = {"right": words["mark_right"], "alternative": words["mark_alternative"],
+               "wrong": words["mark_wrong"],
+               "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
+               "scored": words["mark_scored"]}
+    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _cell(r.label),
+             "given": _cell(r.given), "key": _cell(r.key), "result": results[r.status],
+             "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
+                       f"{style.points(round(r.worth, 2))}",
+             "explanation": _cell(r.explanation)} for r in feedback.rows]
+    grade = feedback.grade
+    return _render(bank, "feedback.md", heading=heading, words=words,
+                   student=_student(feedback.student), code=grade.exam.code, rows=rows,
+                   total=style.points(grade.total), maximum=style.points(grade.maximum),
+                   grade=grade.grade)
 
 
 def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
+    items = [replace(p, mistakes=_mistakes(p.mistakes)) for p in parts]
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
-                   items=parts)
+                   items=items)
 
 
 def write_exam(build: ClassDocuments, folder: Path) -> None:
@@ -106,7 +172,7 @@ def write_exam(build: ClassDocuments, folder: Path) -> None:
                        answer_sheet_markdown(bank, sheet, answer_boxes(se)))
     write_text(folder / "instructor-key.md",
                instructor_markdown(bank, build.lang, build.headings[build.lang],
-                                   build.exam.seed, build.rows))
+                                   build.exam.seed, build.rows, build.mistakes))
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
@@ -124,7 +190,16 @@ def _cell(text: str) -> str:
     """Text that came from people (names, ids, typed answers), shown as it is: every sign
     Markdown (or the dollar maths) would act on is escaped."""
     text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    """`# x`, `- x` and `1. x` would start a heading or a list: the sign is escaped
+    (after the digits, for a numbered list)."""
+    sign = match.group(2)
+    if sign[:1].isdigit():
+        return match.group(1) + sign[:-1] + "\\" + sign[-1]
+    return match.group(1) + "\\" + sign
 
 
 def _label(text: str) -> str:

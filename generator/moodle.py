@@ -27,14 +27,26 @@ FILENAME = "moodle.xml"
 _GAP_START = re.compile(r"\{(?=[0-9]*:)")
 
 
-def gap(response: Response, value) -> str:
+def gap(response: Response, value, mistakes=(), language: Language | None = None) -> str:
+    """A gap; with a misconception's value as a 0 % answer whose feedback explains it."""
     answer = response.answer
     if answer.kind == "choice":
         options = "~".join(("=" if letter == value else "") + letter
                            for letter in answer.letters)
         return f"{{{response.weight}:MULTICHOICE:{options}}}"
-    return (f"{{{response.weight}:NUMERICAL:={machine_text(value)}:"
-            f"{machine_text(answer.tolerance)}}}")
+    tolerance = machine_text(answer.tolerance)
+    wrong = "".join(
+        f"~%0%{machine_text(mistaken)}:{tolerance}#"
+        + _feedback(language.explanation(answer.exercise_id, name))
+        for name, mistaken in mistakes) if language is not None else ""
+    return f"{{{response.weight}:NUMERICAL:={machine_text(value)}:{tolerance}{wrong}}}"
+
+
+def _feedback(text: str) -> str:
+    """A gap's feedback as HTML, with the characters that end or split a gap (`}`, `~`,
+    `#`) and a gap's start written as character references."""
+    special = {"{": "&#123;", "}": "&#125;", "~": "&#126;", "#": "&#35;"}
+    return "".join(special.get(ch) or escape(ch, quote=False) for ch in text)
 
 
 def _text(html: str) -> str:
@@ -48,7 +60,8 @@ def answers_html(question: Question, language: Language, decimal_example: str) -
     for response in question.responses:
         answer = response.answer
         values = response.values
-        gaps = [gap(response, v) for v in values]
+        gaps = [gap(response, v, mistakes, language)
+                for v, mistakes in zip(values, response.gap_mistakes())]
         label = _text(inline_markdown_to_html(answer.label(language.code)))
         if answer.kind == "matrix":
             rows, columns = answer.shape

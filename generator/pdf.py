@@ -159,7 +159,8 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     return "\n".join(lines)
 
 
-BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm"}
+BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm",
+              "written": "3.2cm"}
 
 
 def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Bank) -> str:
@@ -187,7 +188,12 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
                          rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par"
                          r"\vspace{5pt}")
-        label = to_latex(box.label, lang, f"the label of {box.name}").strip()
+        if box.kind == "written":
+            label = escape_text(f"{words.word('written_question')} {box.label} "
+                                f"({words.style.points(box.points)} {words.word('points')})",
+                                lang)
+        else:                   # labels are Markdown: symbols as math ($W_1$)
+            label = to_latex(box.label, lang, f"the label of {box.name}").strip()
         # Label and box hang from the same top line, whatever the height of either.
         lines.append(
             rf"\noindent\parbox[t]{{2.9cm}}{{\vspace{{2pt}}\raggedright\small "
@@ -344,9 +350,10 @@ def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
 
 
 def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
-                    rows: Sequence[KeyRow]) -> str:
+                    rows: Sequence[KeyRow], mistakes=()) -> str:
     return running_head(heading.course, lang) + to_latex(
-        instructor_markdown(bank, lang, heading, seed, rows), lang, "the instructor's key")
+        instructor_markdown(bank, lang, heading, seed, rows, mistakes), lang,
+        "the instructor's key")
 
 
 def running_head(text: str, lang: str) -> str:
@@ -355,7 +362,8 @@ def running_head(text: str, lang: str) -> str:
 
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
-                    lang: str, staging: Path, answer_sheets: bool = False) -> None:
+                    lang: str, staging: Path, answer_sheets: bool = False,
+                    mistakes=()) -> None:
     """print-all.pdf (every sheet, and answer form, on an odd page for duplex),
     keys-all.pdf, per-student sheets, keys and answer forms, and instructor-key.pdf."""
     by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
@@ -373,19 +381,13 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
         keys.append((f"student {sid} (key)", in_language(student_part(key, bank), key.lang,
                                                          bank), staging / "keys" / f"{sid}.pdf"))
     instructor = ("the instructor's key",
-                  in_language(instructor_part(bank, lang, heading, exam.seed, rows), lang, bank),
+                  in_language(instructor_part(bank, lang, heading, exam.seed, rows, mistakes),
+                              lang, bank),
                   staging / "instructor-key.pdf")
     parts = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in parts], Path(tmp))
-        with contextlib.ExitStack() as stack:
-            opened = {}
-
-            def pages_of(r: PageRange):
-                if r.pdf not in opened:
-                    opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
-                return opened[r.pdf].pages[r.start:r.start + r.count]
-
+        with opened_pages() as pages_of:
             for (_, _, target), r in zip(parts, ranges):
                 write_pages(target, [pages_of(r)])
             write_pages(staging / "print-all.pdf", [pages_of(r) for r in ranges[:len(sheets)]],
@@ -397,7 +399,21 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
 def write_exam(build: ClassDocuments, folder: Path) -> None:
     write_exam_pdfs(build.exam.bank, build.exam, build.documents,
                     build.headings[build.lang], build.rows, build.lang, folder,
-                    answer_sheets=build.answer_sheets)
+                    answer_sheets=build.answer_sheets, mistakes=build.mistakes)
+
+
+@contextlib.contextmanager
+def opened_pages():
+    """`pages_of(range)`: the pages of one typeset part, each class PDF opened once."""
+    with contextlib.ExitStack() as stack:
+        opened: dict[Path, pikepdf.Pdf] = {}
+
+        def pages_of(r: "PageRange"):
+            if r.pdf not in opened:
+                opened[r.pdf] = stack.enter_context(pikepdf.open(r.pdf))
+            return opened[r.pdf].pages[r.start:r.start + r.count]
+
+        yield pages_of
 
 
 @dataclass(frozen=True)
@@ -490,6 +506,24 @@ def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]
     name = f"handout-{lang}.pdf"
     write_handout_pdf(bank, lang, heading, parts, folder / name)
     return [name]
+
+
+def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str, str, str]],
+                        folder: Path, print_all: Path) -> None:
+    """feedback/<id>.pdf per student and the print-ready feedback-all.pdf (each student
+    on an odd page); `feedback` holds (student id, their language, running head,
+    Markdown)."""
+    parts = [(f"the feedback of student {sid}",
+              in_language(running_head(head, student_lang)
+                          + to_latex(text, student_lang, f"the feedback of student {sid}"),
+                          student_lang, bank))
+             for sid, student_lang, head, text in feedback]
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+        ranges = typeset(bank, lang, parts, Path(tmp))
+        with opened_pages() as pages_of:
+            for (sid, _, _, _), r in zip(feedback, ranges):
+                write_pages(folder / f"{sid}.pdf", [pages_of(r)])
+            write_pages(print_all, [pages_of(r) for r in ranges], odd_starts=True)
 
 
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,

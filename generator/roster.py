@@ -1,15 +1,17 @@
-"""Who takes the exam: a roster CSV (`id,name[,lang,group]`) or `--students N`."""
+"""Who takes the exam: a roster (`id,name[,lang,group]`, CSV or .xlsx) or `--students N`."""
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExgenError, read_user_file
+from .errors import ExgenError
+from .tables import read_table
 
-_SAFE_ID = re.compile(r"^[\w.-]+$", re.UNICODE)
+_SAFE_ID = re.compile(r"^[\w-][\w.-]{0,63}$", re.UNICODE)
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}
 
 
 @dataclass(frozen=True)
@@ -34,36 +36,50 @@ def numbered(count: int) -> tuple[Student, ...]:
     return tuple(Student(str(i).zfill(width)) for i in range(1, count + 1))
 
 
-def read_roster(path: Path, languages) -> tuple[Student, ...]:
-    text = read_user_file(path, "roster file")
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+def safe_id(sid: str) -> bool:
+    """Ids name files (`sheets/<id>.pdf`): letters, digits, `_`, `-` and inner dots only —
+    no `.`/`..`, no hidden file, no device name Windows reserves."""
+    return bool(_SAFE_ID.match(sid)) and not sid.endswith(".") and \
+        sid.split(".")[0].upper() not in _RESERVED
+
+
+def read_roster(path: Path, languages, notes: list[str] | None = None) -> tuple[Student, ...]:
+    """The class from a roster table (CSV in any spreadsheet dialect, or .xlsx); how the
+    file was read, when not plain UTF-8 CSV, goes to `notes`."""
+    table = read_table(path, "roster file")
+    if table.detected and notes is not None:
+        notes.append(f"{path}: read as {table.detected}")
+    columns = list(table.header)
     if "id" not in columns:
-        raise ExgenError("the roster needs a header line with at least the column `id` "
-                         "(columns: id,name[,lang,group])", where=f"{path}, line 1")
+        raise ExgenError(f"the roster needs a header line with at least the column `id` "
+                         f"(columns: id,name[,lang,group]); its first line has "
+                         f"{', '.join(f'`{c}`' for c in columns[:6]) or 'nothing'}",
+                         where=table.header_where)
+    index = {name: columns.index(name) for name in ("id", "name", "lang", "group")
+             if name in columns}
     students, seen = [], {}
-    for row in reader:
-        line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()
-               if isinstance(v, str) or v is None}
-        sid = row.get("id", "")
-        where = f"{path}, line {line}"
+    for row in table.rows:
+        where = table.where(row.line)
+        values = {name: row.get(i).strip() for name, i in index.items()}
+        sid = values["id"]
         if not sid:
-            if not any(row.values()):
-                continue
             raise ExgenError("a student without an id", where=where)
-        if not _SAFE_ID.match(sid):
-            raise ExgenError(f"student id `{sid}` may hold only letters, digits, `.`, `_` "
-                             "and `-` (it names files)", where=where)
+        if len(row.cells) > len(columns) and any(c.strip() for c in row.cells[len(columns):]):
+            raise ExgenError(f"{len(row.cells)} cells but {len(columns)} columns (a name "
+                             "with the delimiter in it needs quotes)", where=where)
+        if not safe_id(sid):
+            raise ExgenError(f"student id `{sid[:40]}` is not a safe file name: ids may hold "
+                             "letters, digits, `_`, `-` and dots inside (they name files)",
+                             where=where)
         if sid in seen:
             raise ExgenError(f"student id `{sid}` is already used on line {seen[sid]}",
                              where=where)
-        lang = row.get("lang") or None
+        lang = values.get("lang") or None
         if lang is not None and lang not in languages:
             raise ExgenError(f"unknown language `{lang}` for student {sid} "
                              f"(known: {', '.join(languages)})", where=where)
-        seen[sid] = line
-        students.append(Student(sid, row.get("name", ""), lang, row.get("group", "")))
+        seen[sid] = row.line
+        students.append(Student(sid, values.get("name", ""), lang, values.get("group", "")))
     if not students:
         raise ExgenError("the roster lists no student", where=str(path))
     return tuple(students)

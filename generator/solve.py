@@ -129,10 +129,28 @@ def sample(exercise: Exercise, seed: int, student: str = "", *,
     space = exercise.space.fix(fixed) if fixed else exercise.space
     if len(taken) >= space.size:
         raise ValueError("every variant is taken")
+    skipped: set[int] = set()
     for index in draws(space.size, "variant", seed, student, exercise.id):
-        if index not in taken:
-            return index, Variant(exercise, space.variant(index))
+        if index not in taken and index not in skipped:
+            variant = Variant(exercise, space.variant(index))
+            if not avoided(variant):
+                return index, variant
+            skipped.add(index)
+            if len(skipped | set(taken)) >= space.size:
+                raise ValueError("every variant is taken")
     raise AssertionError("unreachable: draws() never ends")
+
+
+def avoided(variant: Variant) -> bool:
+    """True for a variant the variants file asks the sampler to skip: one where a
+    misconception marked `avoid` gives the key's own value (a student making that mistake
+    could not be told from one who did not). Uniform over the rest, as rejection is."""
+    if not any(a.avoid for a in variant.exercise.answers.values()):
+        return False
+    from .misconceptions import coinciding   # the comparison is grading's own rule
+
+    avoid = {(a.name, m) for a in variant.exercise.answers.values() for m in a.avoid}
+    return bool(avoid & set(coinciding(solve(variant))))
 
 
 def solve(variant: Variant) -> Solution:

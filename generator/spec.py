@@ -29,7 +29,7 @@ from typing import Mapping
 
 from .bank import Bank, line_of, read_toml
 from .errors import ExgenError
-from .exam import Slot, all_exercises
+from .exam import Slot, all_exercises, conceptual_parts
 
 HEADING_KEYS = {"course", "title", "date", "duration", "instructions"}
 # Bulgarian six-point scale: the share of the points needed for each grade.
@@ -160,10 +160,10 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
     where = _slot_where(path, number)
     if not isinstance(raw, dict):
         raise ExgenError("a slot must be a table", where=where)
-    unknown = set(raw) - {"pool", "points", "pick", "parts"}
+    unknown = set(raw) - {"pool", "points", "pick", "parts", "written"}
     if unknown:
         raise ExgenError(f"unknown key {', '.join(sorted(unknown))} in a slot "
-                         "(allowed: pool, pick, points, parts)", where=where)
+                         "(allowed: pool, pick, points, parts, written)", where=where)
     pool = raw.get("pool")
     if isinstance(pool, str):
         pool = [pool]
@@ -209,4 +209,30 @@ def _slot(raw, number: int, path: Path, bank: Bank) -> Slot:
                                  "grade (only conceptual questions): add a part with an "
                                  "answer", where=where)
         parts = tuple(sorted(set(parts)))
-    return Slot(tuple(pool), points, pick, parts)
+    written = _written(raw.get("written"), points, pool, parts, bank, where)
+    return Slot(tuple(pool), points, pick, parts, written)
+
+
+def _written(written, points, pool, parts, bank: Bank, where: str) -> float | None:
+    """`written = 1`: each conceptual sub-question ("why …?") asked carries 1 of the
+    exercise's points, graded by hand; the computed answers share the rest."""
+    if written is None:
+        return None
+    if isinstance(written, bool) or not isinstance(written, (int, float)) or \
+            not math.isfinite(written) or written <= 0:
+        raise ExgenError(f"written must be a positive number of points, not {written!r}",
+                         where=where)
+    if points is None:
+        raise ExgenError("written points need the slot's points (written is a share of "
+                         "them)", where=where)
+    for ex_id in pool:
+        exercise = bank.exercise(ex_id)
+        asked = [p for p in conceptual_parts(exercise) if parts is None or p in parts]
+        if asked and written * len(asked) >= points:
+            raise ExgenError(f"`{ex_id}` asks {len(asked)} written sub-question(s) of "
+                             f"{written:g} point(s) each: that leaves nothing of the slot's "
+                             f"{points:g} points for its computed answers", where=where)
+    if not any(conceptual_parts(bank.exercise(ex_id)) for ex_id in pool):
+        raise ExgenError("written points, but no exercise of the pool has a conceptual "
+                         "sub-question (one without an answer to compute)", where=where)
+    return written

@@ -22,7 +22,7 @@ import pytest
 import sympy
 from lxml import etree
 
-from conftest import ROOT, tex_required
+from conftest import ROOT, SPEC_SECTIONS, tex_required
 from generator.bank import load_bank
 from generator.cli import main
 from generator.export import plan_export
@@ -157,6 +157,8 @@ def moodle_gaps(text: str) -> list[dict]:
             fraction = 1.0 if alt.group(1) == "=" else (
                 0.01 * float(alt.group(2).replace(",", ".")) if alt.group(2) else 0.0)
             answer = {"fraction": fraction, "text": alt.group(3)}
+            if alt.group(5):
+                answer["feedback"] = alt.group(5)
             if gap["type"] == "NUMERICAL":
                 number = NUMERICAL.match(alt.group(3))
                 assert number, f"Moodle would not read {alt.group(3)!r} as a number"
@@ -239,11 +241,15 @@ def test_moodle_questions_match_export_json(default_export):
                     assert [a["text"] for a in gap["answers"]] == response["options"]
                     assert [a["text"] for a in gap["answers"] if a["fraction"] == 1] == [value]
                 else:
-                    [answer] = gap["answers"]
+                    answer, *mistakes = gap["answers"]
                     assert gap["type"] == "NUMERICAL" and answer["fraction"] == 1
                     assert re.fullmatch(r"-?\d+(\.\d+)?", answer["text"].split(":")[0])
                     assert answer["value"] == value, where
                     assert answer["tolerance"] == response["tolerance"], where
+                    for mistake in mistakes:      # a misconception: 0 %, explained
+                        assert mistake["fraction"] == 0 and mistake["feedback"], where
+                        assert abs(mistake["value"] - value) > response["tolerance"], where
+                        assert mistake["tolerance"] == response["tolerance"], where
 
 
 def test_moodle_text_is_html_with_mathjax_math_and_the_language_numbers(default_export):
@@ -326,11 +332,15 @@ def moodle_right(gap: dict, given) -> bool:
     with PHP's precision 14; a MULTICHOICE gap: the option marked 100 %."""
     if gap["type"] == "MULTICHOICE":
         return any(a["text"] == given and a["fraction"] == 1 for a in gap["answers"])
-    [answer] = gap["answers"]
+    # Moodle takes the first answer whose interval holds the response (the key comes
+    # first; misconceptions follow at 0 %).
     epsilon = 10 ** -14
-    tolerance = answer["tolerance"] + epsilon * max(abs(answer["tolerance"]),
-                                                    abs(answer["value"]), epsilon)
-    return answer["value"] - tolerance <= given <= answer["value"] + tolerance
+    for answer in gap["answers"]:
+        tolerance = answer["tolerance"] + epsilon * max(abs(answer["tolerance"]),
+                                                        abs(answer["value"]), epsilon)
+        if answer["value"] - tolerance <= given <= answer["value"] + tolerance:
+            return answer["fraction"] == 1
+    return False
 
 
 def test_grade_moodle_and_qti_agree_on_every_answer(default_export):
@@ -525,8 +535,7 @@ def test_a_foreign_folder_is_not_replaced(tmp_path, run):
 
 def test_a_slot_that_picks_two_selects_two(tmp_path, run):
     spec = tmp_path / "pick.toml"
-    spec.write_text('[bg]\ntitle = "Избор"\n\n[[slot]]\n'
-                    'pool = ["ffn_dims", "block_params", "residual"]\npick = 2\n'
+    spec.write_text(SPEC_SECTIONS + '[[slot]]\npool = ["ffn_dims", "block_params", "residual"]\npick = 2\n'
                     'points = 1.5\n', encoding="utf-8")
     assert run("export", "--seed", "1", "--variants", "2", "--spec", spec,
                "--out", tmp_path / "x").code == 0

@@ -40,17 +40,11 @@ def _users_folder(path: Path, *names: str) -> Path:
 # ------------------------------------------------------------- 1. ownership
 
 
-def _grade_args(tmp_path: Path) -> list:
-    answers = tmp_path / "answers.csv"
-    answers.write_text("id\n01\n", encoding="utf-8")
-    return ["grade", "--seed", 1, "--students", 2, "--answers", answers, "--format", "md"]
-
-
-# Every command that writes a folder, with arguments that make it write one.
+# Every command that writes a folder of its own choosing, with arguments that make it
+# write one. (`grade` writes into its build's grades/: tested below.)
 WRITERS = {
     "exams": lambda tmp: ["exams", "--seed", 1, "--students", 2, "--format", "md"],
     "handout": lambda tmp: ["handout", "--format", "md"],
-    "grade": _grade_args,
     "export": lambda tmp: ["export", "--seed", 1, "--variants", 2, "--format", "moodle"],
 }
 
@@ -58,8 +52,8 @@ WRITERS = {
 def test_every_command_that_writes_a_folder_is_covered_here():
     """A command added later with --out must join WRITERS, and so these tests."""
     with_out = {name for name, command in cli.commands.items()
-                if any(p.name == "out" for p in command.params)}
-    assert with_out == set(WRITERS)
+                if any("--out" in getattr(p, "opts", ()) for p in command.params)}
+    assert with_out == set(WRITERS) | {"grade"}
 
 
 @pytest.mark.parametrize("command", sorted(WRITERS))
@@ -71,6 +65,25 @@ def test_a_folder_exgen_did_not_write_is_refused_and_kept(command, tmp_path, run
     assert "exgen did not write it" in result.err and MARKER in result.err
     assert _tree(folder) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_grading_keeps_a_grades_folder_exgen_did_not_write(tmp_path, run):
+    build = tmp_path / "build"
+    assert run("exams", "--seed", 1, "--students", 2, "--format", "md",
+               "--out", build).code == 0
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,ffn_dims.d_ff\n01,1\n02,2\n", encoding="utf-8")
+    grades = _users_folder(build / "grades", "grades.csv", "report.md")
+    before = _tree(grades)
+    result = run("grade", "--seed", 1, "--answers", answers, "--format", "md",
+                 "--out", build)
+    assert result.code == 2 and "exgen did not write it" in result.err
+    assert _tree(grades) == before
+    for path in grades.iterdir():
+        path.unlink()
+    assert run("grade", "--seed", 1, "--answers", answers, "--format", "md",
+               "--out", build).code == 0
+    assert (grades / MARKER).is_file() and (grades / "grades.csv").is_file()
 
 
 @pytest.mark.parametrize("command", sorted(WRITERS))

@@ -22,7 +22,8 @@ import pytest
 from conftest import ROOT, SPEC_SECTIONS, needs_tex, run_process
 from generator.cli import main
 from generator.exam import plan
-from generator.grade import answer_columns, judge, number_readings
+from generator.collected import answer_columns
+from generator.grade import judge, number_readings
 from generator.roster import numbered, read_roster
 from generator.cli import parse_setting
 from generator.solve import reference, solve
@@ -292,12 +293,12 @@ def test_pick_two_sheet_and_grades_have_one_column_per_exercise(tmp_path, run):
     assert "**Total points:** 10" in sheet
     assert sheet.count("(3 pts)") == 2 and sheet.count("(4 pts)") == 1
     answers = tmp_path / "answers.csv"
-    answers.write_text("id\n01\n", encoding="utf-8")
-    graded = run("grade", "--seed", 9, "--students", 3, "--spec", path, "--answers", answers,
-                 "--lang", "en", "--format", "md", "--out", tmp_path / "grades")
+    answers.write_text("id,ffn_dims.d_ff\n01,1\n", encoding="utf-8")
+    graded = run("grade", "--seed", 9, "--spec", path, "--answers", answers,
+                 "--lang", "en", "--format", "md", "--out", out)
     assert graded.code == 0, graded.err
-    header = (tmp_path / "grades" / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "id,name,group,ex1,ex2,ex3,total,max,grade"
+    header = (out / "grades" / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "id,name,group,ex1,ex2,ex3,total,max,grade,misconceptions"
 
 
 def test_without_a_spec_every_exercise_is_on_the_sheet(bank, run, tmp_path):
@@ -730,7 +731,8 @@ def test_vectors_and_choices(bank):
         assert judge(text, exercise.answers["normalized"], normalized) == "right", text
     assert judge("[-1.22, 0]", exercise.answers["normalized"], normalized) == "wrong"
     assert judge("[1.22, 0, -1.22]", exercise.answers["normalized"], normalized) == "wrong"
-    assert judge("-1.22, 0, 1.22", exercise.answers["normalized"], normalized) == \
+    assert judge("-1.22, 0, 1.22", exercise.answers["normalized"], normalized) == "right"
+    assert judge("-1.22 and 1.22", exercise.answers["normalized"], normalized) == \
         "unparseable"
     masks, mask_solution = solved(bank, "attention_masks", "seq_len=3")
     causal = mask_solution.answers["causal"]
@@ -754,12 +756,16 @@ def key_text(answer, value, lang):
     return written(value, lang, answer.places)
 
 
+def build_of(roster: Path) -> Path:
+    """The shared builds are made beside their roster (see the fixtures)."""
+    return roster.parent / "out"
+
+
 def grade(run, tmp_path, roster, rows, spec=FULL, seed=5, *extra):
     answers = write_answers(tmp_path / "answers.csv", rows)
-    out = tmp_path / "grades"
     result = run("grade", "--seed", seed, "--spec", spec, "--roster", roster,
-                 "--answers", answers, "--format", "md", "--out", out, *extra)
-    return result, out
+                 "--answers", answers, "--format", "md", "--out", build_of(roster), *extra)
+    return result, build_of(roster) / "grades"
 
 
 def test_answers_as_the_key_prints_them_score_full_marks(full_class, bank, run, tmp_path):
@@ -852,10 +858,11 @@ def test_grades_csv_has_the_documented_columns_sorted_by_group(class_md, bank, r
     roster, _, data = class_md
     result, out = grade(run, tmp_path, roster, answer_rows(bank, data, key_text), QUIZ, 11)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == [".exgen-build", "grades.csv", "histogram.png",
+    assert sorted(p.name for p in out.iterdir()) == [".exgen-build", "feedback", "grades.csv",
+                                                     "grades.xlsx", "histogram.png",
                                                      "report.md"]
     lines = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "id,name,group,ex1,ex2,ex3,ex4,total,max,grade"
+    assert lines[0] == "id,name,group,ex1,ex2,ex3,ex4,total,max,grade,misconceptions"
     rows = read_csv(out / "grades.csv")
     assert [r["id"] for r in rows] == PRINT_ORDER
     names = {r[0]: (r[1], r[3]) for r in ROSTER_ROWS}
@@ -868,10 +875,11 @@ def test_unknown_student_id_is_an_error_naming_the_line(class_md, bank, run, tmp
     roster, _, data = class_md
     rows = answer_rows(bank, data, key_text)[:2]
     rows.append({"id": "9999"})
+    before = sorted(build_of(roster).rglob("*"))
     result, out = grade(run, tmp_path, roster, rows, QUIZ, 11)
     assert result.code == 2
     assert "9999" in result.err and "answers.csv" in result.err and "line 4" in result.err
-    assert "Traceback" not in result.err and not out.exists()
+    assert "Traceback" not in result.err and sorted(build_of(roster).rglob("*")) == before
 
 
 def test_a_second_row_for_a_student_is_an_error_naming_the_line(class_md, run, tmp_path):
@@ -879,7 +887,7 @@ def test_a_second_row_for_a_student_is_an_error_naming_the_line(class_md, run, t
     path = tmp_path / "answers.csv"
     path.write_text("id\n3001\n3002\n3001\n", encoding="utf-8")
     result = run("grade", "--seed", 11, "--spec", QUIZ, "--roster", roster,
-                 "--answers", path, "--format", "md", "--out", tmp_path / "g")
+                 "--answers", path, "--format", "md", "--out", build_of(roster))
     assert result.code == 2
     assert "3001" in result.err and str(path) in result.err and "line 4" in result.err
 
@@ -890,7 +898,7 @@ def test_unknown_answer_column_is_an_error(class_md, run, tmp_path, column):
     path = tmp_path / "answers.csv"
     path.write_text(f"id,{column}\n3001,1\n", encoding="utf-8")
     result = run("grade", "--seed", 11, "--spec", QUIZ, "--roster", roster,
-                 "--answers", path, "--format", "md", "--out", tmp_path / "g")
+                 "--answers", path, "--format", "md", "--out", build_of(roster))
     assert result.code == 2
     assert column in result.err and str(path) in result.err and "line 1" in result.err
 
@@ -927,12 +935,18 @@ def test_template_without_roster_numbers_the_students(bank, run):
 
 def test_example_answers_grade_with_every_output(run, tmp_path):
     needs_tex()
-    out = tmp_path / "grades"
-    result = run("grade", "--seed", 2026, "--spec", QUIZ, "--roster", CLASS,
-                 "--answers", ANSWERS, "--format", "md,pdf", "--out", out)
+    build = tmp_path / "build"
+    assert run("exams", "--seed", 2026, "--spec", QUIZ, "--roster", CLASS, "--format", "md",
+               "--out", build).code == 0
+    out = build / "grades"
+    result = run("grade", "--seed", 2026, "--spec", QUIZ, "--answers", ANSWERS,
+                 "--accept", ROOT / "examples" / "accept.csv", "--format", "md,pdf",
+                 "--out", build)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == [".exgen-build", "grades.csv", "histogram.png",
-                                                     "report.md", "report.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == [".exgen-build", "feedback", "feedback-all.pdf",
+                                                     "grades.csv", "grades.xlsx",
+                                                     "histogram.png", "report.md",
+                                                     "report.pdf"]
     assert (out / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = read_csv(out / "grades.csv")
     ids = [s.id for s in read_roster(CLASS, ("bg", "en"))]
@@ -945,19 +959,23 @@ def test_example_answers_grade_with_every_output(run, tmp_path):
     assert sum(float(r["total"]) for r in rows) / len(rows) > 5
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "Лекция 5: контролно" in report and "histogram.png" in report
+    # examples/accept.csv; the given text as the report escapes it for Markdown
+    assert "| 2401012 | $\\hat{x}$ (нормализиран изход) (`layernorm.normalized`) | 10\\.46 " \
+           "| 0 | 0,25 |" in report
     text = pdf_text(out / "report.pdf")
     assert "Лекция 5: контролно" in text and "2401012" in text
 
 
-def test_grading_without_any_row_for_a_student_counts_blank(class_md, run, tmp_path):
-    roster, _, _ = class_md
-    path = tmp_path / "answers.csv"
-    path.write_text("id\n3001\n", encoding="utf-8")
-    result = run("grade", "--seed", 11, "--spec", QUIZ, "--roster", roster,
-                 "--answers", path, "--format", "md", "--out", tmp_path / "g")
+def test_a_student_without_a_row_is_absent_not_failed(class_md, bank, run, tmp_path):
+    roster, _, data = class_md
+    rows = answer_rows(bank, data, key_text)
+    result, out = grade(run, tmp_path, roster, [r for r in rows if r["id"] != "3002"],
+                        QUIZ, 11)
     assert result.code == 0, result.err
-    assert all(r["total"] == "0" for r in read_csv(tmp_path / "g" / "grades.csv"))
-    assert "3002" in result.err                      # a note: no answers from 3002
+    grades = {r["id"]: r for r in read_csv(out / "grades.csv")}
+    assert grades["3002"]["grade"] == "absent" and grades["3002"]["total"] == ""
+    assert all(g["grade"] == "6" for sid, g in grades.items() if sid != "3002")
+    assert "3002" in result.err and "absent" in result.err
 
 
 # ---------------------------------------------------------------- show and handout

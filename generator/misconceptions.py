@@ -1,0 +1,65 @@
+"""Misconceptions: the named mistakes a variants file declares per answer (the sample
+variance where LayerNorm divides by n, a KV cache without its factor 2 …), evaluated for
+a variant, and recognised in a wrong answer within the key's own tolerance."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from .answers import accepted, tolerance_for
+from .formula import FormulaError
+from .numbers import plain
+from .solve import Solution
+
+
+def mistaken_values(solution: Solution, answer_name: str) -> dict[str, object]:
+    """What each misconception of one answer gives for this variant (exact values)."""
+    answer = solution.variant.exercise.answers[answer_name]
+    env = solution.value_env()
+    values = {}
+    for name, formula in answer.misconceptions.items():
+        try:
+            values[name] = formula.evaluate(env)
+        except FormulaError:
+            continue                    # a mistake that makes no sense for this variant
+    return values
+
+
+def distinct_mistakes(solution: Solution, answer_name: str) -> dict[str, object]:
+    """The misconceptions whose value differs from the key by more than the grading
+    tolerance (those that coincide with it cannot be told from a right answer)."""
+    answer = solution.variant.exercise.answers[answer_name]
+    key = solution.answers[answer_name]
+    tolerance = tolerance_for(answer, key)
+    return {name: value for name, value in mistaken_values(solution, answer_name).items()
+            if not accepted(plain(value), answer, key, tolerance)}
+
+
+def coinciding(solution: Solution) -> list[tuple[str, str]]:
+    """(answer, misconception) pairs that give the key's own value for this variant."""
+    return [(answer, name) for answer in solution.variant.exercise.answers
+            for name in mistaken_values(solution, answer)
+            if name not in distinct_mistakes(solution, answer)]
+
+
+def recognise(solution: Solution, answer_name: str, given) -> str | None:
+    """The misconception a wrong answer matches (plain value, as read from the student),
+    by the grading rule: within the tolerance the key would have if it were that value
+    (a mistaken 67.108864 MB is printed, and typed, as 67.11); None when it matches
+    none, or is right."""
+    answer = solution.variant.exercise.answers[answer_name]
+    if accepted(given, answer, solution.answers[answer_name]):
+        return None
+    for name, value in distinct_mistakes(solution, answer_name).items():
+        if accepted(given, answer, value):
+            return name
+    return None
+
+
+def declared(exercise) -> Mapping[str, tuple[str, ...]]:
+    """Misconception name → the answers that declare it, in the variants file's order."""
+    names: dict[str, list[str]] = {}
+    for answer in exercise.answers.values():
+        for name in answer.misconceptions:
+            names.setdefault(name, []).append(answer.name)
+    return {name: tuple(answers) for name, answers in names.items()}

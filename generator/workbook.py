@@ -1,0 +1,134 @@
+"""Excel workbooks (openpyxl): the answers template a teaching assistant fills in, and
+the grades. Typing thirty columns per student into a CSV is where mistakes happen; in the
+template the cells that do not apply to a student are shaded and locked, and choices are
+drop-down lists.
+
+The template's first row holds the column names grading reads (`id`, `name`, `group`,
+`<exercise>.<answer>`), the second the labels in the build's language; the students start
+on the third row. Workbooks are saved byte-identically for the same input (fixed dates
+inside the file and in the zip).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from .collected import answer_columns, column_label, student_columns
+from .bank import LETTERS
+from .exam import Exam
+from .roster import print_order
+
+FIXED_DATE = datetime.datetime(2000, 1, 1)
+SHADE = "D9D9D9"
+HEAD = "DCE6F1"
+
+
+def _save(book, path: Path) -> None:
+    """Save without the time of day in it: core.xml's dates and every zip entry's time
+    are fixed, so the same build gives the same bytes."""
+    book.properties.created = FIXED_DATE
+    book.properties.creator = "exgen"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    stamp = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(buffer) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
+                              data)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, data)
+
+
+def _label(exam: Exam, column: str, lang: str) -> str:
+    exercise = exam.bank.exercise(column.partition(".")[0])
+    words = exam.bank.language(lang).words
+    return f"{words['exercise']} {exercise.number}: {column_label(exam.bank, column, lang)}"
+
+
+def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
+    """answers-template.xlsx: a row per student (in print order, as the papers come
+    back), a column per answer box."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    words = exam.bank.language(lang).words
+    columns = answer_columns(exam)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "answers"
+    sheet.append(["id", "name", "group", *columns])
+    sheet.append([words["student_id"], words["name"], words["group"],
+                  *[_label(exam, c, lang) for c in columns]])
+    bold, head = Font(bold=True), PatternFill("solid", fgColor=HEAD)
+    for row in (1, 2):
+        for cell in sheet[row]:
+            cell.font, cell.fill = bold, head
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    shade = PatternFill("solid", fgColor=SHADE)
+    choices: dict[str, DataValidation] = {}
+    for column in columns:
+        exercise_id, _, name = column.partition(".")
+        answer = exam.bank.exercise(exercise_id).answers.get(name)
+        if answer is not None and answer.is_choice:
+            letters = ",".join(LETTERS[:len(answer.options)])
+            choices[column] = DataValidation(type="list", formula1=f'"{letters}"',
+                                             allow_blank=True)
+            sheet.add_data_validation(choices[column])
+    students = sorted(exam.students, key=lambda se: print_order(se.student))
+    for row, se in enumerate(students, start=3):
+        sheet.append([se.student.id, se.student.name, se.student.group,
+                      *[""] * len(columns)])
+        applies = set(student_columns(se))
+        for index, column in enumerate(columns, start=4):
+            cell = sheet.cell(row=row, column=index)
+            cell.number_format = "@"                  # kept as typed: 1,63 or [1; 0]
+            if column in applies:
+                cell.protection = Protection(locked=False)
+                if column in choices:
+                    choices[column].add(cell)
+            else:
+                cell.fill = shade
+    sheet.freeze_panes = "D3"
+    sheet.column_dimensions["A"].width = 12
+    sheet.column_dimensions["B"].width = 28
+    sheet.column_dimensions["C"].width = 8
+    for index in range(4, len(columns) + 4):
+        sheet.column_dimensions[get_column_letter(index)].width = 16
+    sheet.row_dimensions[2].height = 45
+    # Locked cells (ids, names, boxes not on a student's sheet) cannot be typed into;
+    # no password: a lecturer may lift the protection from Excel's menu.
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+    sheet.protection.sort = False
+    sheet.protection.autoFilter = False
+    _save(book, path)
+
+
+def write_grades_workbook(header: list[str], rows: list[list], path: Path) -> None:
+    """grades.xlsx: the rows of grades.csv, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "grades"
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "D2"
+    sheet.column_dimensions["B"].width = 28
+    _save(book, path)

@@ -143,8 +143,10 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
                "wrong": words["mark_wrong"],
                "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
                "scored": words["mark_scored"]}
-    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _cell(r.label),
-             "given": _cell(r.given), "key": _cell(r.key), "result": results[r.status],
+    # Labels are the bank's Markdown; the key's numbers take the minus sign in text.
+    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _label(r.label),
+             "given": _cell(r.given), "key": _cell(r.key.replace("-", "−")),
+             "result": results[r.status],
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
              "explanation": _cell(r.explanation)} for r in feedback.rows]

@@ -342,3 +342,27 @@ def test_no_tolerance_in_the_bank_is_widened_without_a_comment_saying_why():
             if line.strip().startswith("tolerance"):
                 assert "#" in line or lines[number - 1].strip().startswith("#"), \
                     f"{path.name}, line {number + 1}"
+
+
+def test_feedback_says_right_by_another_rounding_with_the_keys_minus_signs(run, tmp_path):
+    spec = tmp_path / "ln.toml"
+    spec.write_text('[bg]\ntitle = "LayerNorm"\n\n[[slot]]\npool = ["layernorm"]\n'
+                    'points = 4\n', encoding="utf-8")
+    out = tmp_path / "build"
+    assert run("exams", "--seed", 8, "--students", 2, "--spec", spec, "--format", "md",
+               "--out", out).code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    student = manifest["students"][1]                   # σ = √(8/3): 2 / 1,63 → 1,23
+    x = student["exercises"][0]["params"]["x"]
+    mean = sum(x) / 3
+    given = "[" + "; ".join(f"{(v - mean) / 1.63:.2f}".replace(".", ",") for v in x) + "]"
+    answers = tmp_path / "answers.csv"
+    answers.write_text(f'id,layernorm.normalized\n{student["id"]},"{given}"\n',
+                       encoding="utf-8")
+    assert run("grade", "--seed", 8, "--spec", spec, "--answers", answers, "--format", "md",
+               "--out", out).code == 0
+    feedback = (out / "grades" / "feedback" / f"{student['id']}.md").read_text(
+        encoding="utf-8")
+    row = next(line for line in feedback.splitlines() if "hat{x}" in line)
+    assert "вярно (друго закръгляне)" in row
+    assert "$\\hat{x}$" in row and "−1,22" in row

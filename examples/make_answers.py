@@ -7,6 +7,7 @@ student reads numbers, some wrong, some blank. Run from the project root:
 
 import csv
 import random
+import re
 from pathlib import Path
 
 from generator.bank import load_bank
@@ -39,7 +40,7 @@ def main() -> None:
                         text = ""                                   # left blank
                     elif roll > skill:
                         text = "1" + text.lstrip("[").split(";")[0].split(",")[0]  # a slip
-                    row[f"{item.exercise.id}.{name}"] = text.replace("\u00a0", " ")
+                    row[f"{item.exercise.id}.{name}"] = re.sub("[\u00a0\u202f]", " ", text)
             writer.writerow(row)
 
 

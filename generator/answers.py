@@ -40,6 +40,9 @@ class AskedAnswer:
     answer: Answer
     exact: object              # the solution's exact value (sympy), or a choice's letter
     order: tuple[str, ...] = ()  # a choice's options in the order this variant prints them
+    # Further exact values accepted with the same tolerance (the variants file's
+    # `alternatives`: what a student gets who rounds on the way).
+    alternatives: tuple = ()
 
     @property
     def name(self) -> str:
@@ -106,7 +109,8 @@ def asked_answers(item: Item) -> tuple[AskedAnswer, ...]:
     for name in item.asked:
         answer = item.exercise.answers[name]
         order = tuple(params[answer.order_param]) if answer.is_choice else ()
-        result.append(AskedAnswer(item.exercise.id, answer, solution.answers[name], order))
+        result.append(AskedAnswer(item.exercise.id, answer, solution.answers[name], order,
+                                  solution.alternatives.get(name, ())))
     return tuple(result)
 
 

@@ -55,6 +55,7 @@ class Answer:
     intermediate: bool = False            # a step on the way, not asked of the student
     shares_order_with: str | None = None
     part: int | None = None               # the sub-question it answers (for specs)
+    alternatives: tuple[Formula, ...] = ()  # further values grading accepts (other roundings)
     # Named mistakes students make, each the value it gives (a formula over the same
     # names); their explanations live in templates/<lang>/misconceptions.toml.
     misconceptions: Mapping[str, Formula] = field(default_factory=dict)
@@ -181,7 +182,8 @@ def _load_language(path: Path) -> Language:
     try:
         style = NumberStyle(locale=data["locale"],
                             min_grouping_digits=int(data.get("min_grouping_digits", 1)),
-                            list_separator=data.get("list_separator", ", "))
+                            list_separator=data.get("list_separator", ", "),
+                            group_separator=data.get("group_separator"))
         words = data["words"]
     except KeyError as exc:
         raise ExgenError(f"missing key {exc}", where=str(path)) from None
@@ -309,7 +311,8 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
     if not isinstance(spec, dict):
         raise ExgenError(f"answer `{name}` must be a table", where=where)
     allowed = {"formula", "options", "correct", "decimals", "tolerance", "label",
-               "reference", "same_order_as", "part", "intermediate", "misconceptions"}
+               "reference", "same_order_as", "part", "intermediate", "misconceptions",
+               "alternatives"}
     for key in spec:
         if key not in allowed:
             raise ExgenError(f"answer `{name}` has unknown key `{key}` "
@@ -343,9 +346,13 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
             raise ExgenError(f"answer `{name}`: a formula is a string: formula = \"a * b\"",
                              where=where)
         try:
-            return Answer(formula=parse(spec["formula"]), **common)
+            formula = parse(spec["formula"])
         except FormulaError as exc:
             raise ExgenError(str(exc), where=line_of(path, f"answers.{name}.formula")) from None
+        return Answer(formula=formula, alternatives=_alternatives(name, spec, path), **common)
+    if "alternatives" in spec:
+        raise ExgenError(f"answer `{name}`: only an answer with a formula may list "
+                         "alternatives", where=where)
     options, correct = spec.get("options"), spec.get("correct")
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options) \
             or correct not in options:
@@ -355,6 +362,20 @@ def _load_answer(name: str, spec, path: Path) -> Answer:
         raise ExgenError(f"answer `{name}`: options must be distinct", where=where)
     return Answer(options=tuple(options), correct=correct,
                   shares_order_with=spec.get("same_order_as"), **common)
+
+
+def _alternatives(name: str, spec: dict, path: Path) -> tuple[Formula, ...]:
+    """Formulas of further values grading accepts for an answer — what a student gets
+    who follows the method with rounded intermediate results."""
+    raw = spec.get("alternatives", [])
+    where = line_of(path, f"answers.{name}.alternatives")
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        raise ExgenError(f"answer `{name}`: alternatives is a list of formulas: "
+                         "alternatives = [\"deviations / round(std, 2)\"]", where=where)
+    try:
+        return tuple(parse(source) for source in raw)
+    except FormulaError as exc:
+        raise ExgenError(f"answer `{name}`: {exc}", where=where) from None
 
 
 def _load_misconceptions(answer: str, raw, path: Path) -> tuple[dict, frozenset]:
@@ -402,6 +423,13 @@ def _in_computing_order(answers: dict, params: set, path: Path) -> dict:
                 f"neither a parameter nor an answer",
                 where=line_of(path, f"answers.{answer.name}.formula"))
         graph[answer.name] = answer.formula.names & set(answers)
+        for alternative in answer.alternatives:
+            unknown = alternative.names - params - set(answers)
+            if unknown:
+                raise ExgenError(
+                    f"the alternative `{alternative.source}` of `{answer.name}` uses "
+                    f"{', '.join(sorted(unknown))}, which is neither a parameter nor an answer",
+                    where=line_of(path, f"answers.{answer.name}.alternatives"))
     for answer in answers.values():
         for name, formula in answer.misconceptions.items():
             unknown = formula.names - params - set(answers)

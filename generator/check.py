@@ -2,25 +2,95 @@
 
 from __future__ import annotations
 
+import re
+
 from .answers import asked_answers
 from .bank import Bank, Exercise
 from .errors import ExgenError
 from .exam import Item
 from .export import responses
 from .latex import markdown_to_latex
+from .formula import is_matrix
 from .grade import accepted
-from .numbers import plain
+from .numbers import is_whole, plain
+from .printed import missteps
 from .render import (HELPERS, Renderer, language_environment, template_names,
                      template_problems)
-from .solve import reference, sample, solve
+from .solve import Variant, reference, sample, solve
 
 SAMPLES_PER_EXERCISE = 20
+# Worked steps are redone with their printed numbers for every variant of an exercise,
+# or for this many spread evenly over a larger space.
+STEP_VARIANTS = 300
+
+
+def step_variants(exercise: Exercise) -> list[Variant]:
+    space = exercise.space
+    stride = max(1, -(-space.size // STEP_VARIANTS))
+    return [reference(exercise)] + [Variant(exercise, space.variant(i))
+                                    for i in range(0, space.size, stride)]
+
+
+def check_steps(exercise: Exercise) -> list[str]:
+    """Every worked step must land on its boxed answer with the numbers as printed; one
+    line per step that does not, naming the first variant where it fails."""
+    failing: dict[str, tuple] = {}
+    variants = step_variants(exercise)
+    for variant in variants:
+        for miss in missteps(solve(variant)):
+            first, count = failing.get(miss.answer, (None, 0))
+            failing[miss.answer] = (first or (variant, miss), count + 1)
+    problems = []
+    for name, ((variant, miss), count) in failing.items():
+        problems.append(
+            f"{exercise.path}: the worked step of `{name}` does not lead to its boxed "
+            f"answer in {count} of {len(variants)} variants checked; with {variant.key}, "
+            f"${miss.step}$ gives {miss.printed} with the numbers as printed, which is not "
+            f"{miss.boxed} within the tolerance {miss.tolerance:g} (print the exact value, "
+            "carry more digits, or list the student's value under `alternatives`)")
+    return problems
+
+
+def boxed_values(text: str) -> list[str]:
+    """The contents of every \\boxed{…} in a rendered key, without a unit after `\\,`."""
+    found = []
+    for match in re.finditer(r"\\boxed\{", text):
+        depth, i = 1, match.end()
+        while depth and i < len(text):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        found.append(text[match.end():i - 1].split(r"\,")[0])
+    return found
+
+
+def check_boxes(bank: Bank, solution) -> list[str]:
+    """A key boxes exactly the answers the sheet and the answer form ask for: each once,
+    and nothing else (an intermediate value is a step, not a box)."""
+    exercise = solution.variant.exercise
+    problems = []
+    for lang in bank.languages:
+        style = bank.language(lang).style
+        asked = sorted(solution.shown(name, style)[0] for name, answer in
+                       exercise.answers.items()
+                       if not answer.is_choice and not answer.intermediate
+                       and not is_matrix(solution.answers[name]))   # matrices: grid()
+        boxed = sorted(boxed_values(Renderer(bank, lang).render(solution).solution))
+        if boxed != asked:
+            problems.append(f"{exercise.templates[lang]}: the key boxes {boxed or 'nothing'}, "
+                            f"but the answers asked are {asked} (box each asked answer once: "
+                            "step, calc or result; intermediate answers are not boxed)")
+    return problems
 
 
 def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     problems = []
     known = set(exercise.space.names) | set(exercise.answers) | set(HELPERS)
     for lang in bank.languages:
+        for name, answer in exercise.answers.items():
+            try:
+                markdown_to_latex(answer.labels.get(lang, name), lang)
+            except ValueError as exc:       # labels are Markdown, set in the PDFs too
+                problems.append(f"{exercise.path}: the {lang} label of `{name}`: {exc}")
         path = exercise.templates[lang]
         used, in_solution = template_names(bank, exercise, lang)
         for name in sorted(used - known):
@@ -44,6 +114,8 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
         responses(exercise, asked_answers(Item(1, exercise, solution)), None)
     except ExgenError as exc:
         problems.append(str(exc))
+    problems.extend(check_steps(exercise))
+    problems.extend(check_boxes(bank, solution))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:
@@ -57,6 +129,16 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
             try:
                 rendered = renderer.render(sol)
                 markdown_to_latex(rendered.question + "\n\n" + rendered.solution, lang)
+                silent = [name for name, answer in exercise.answers.items()
+                          if not answer.is_choice and not answer.intermediate
+                          and not is_whole(sol.answers[name])
+                          and name not in rendered.instructed]
+                if silent:
+                    problems.append(
+                        f"{exercise.templates[lang]}: the question does not say how to give "
+                        f"`{silent[0]}`, which is not a whole number (variant "
+                        f"{sol.variant.key}): add {{{{ rounding(\"{silent[0]}\") }}}} to it")
+                    break
             except ExgenError as exc:
                 problems.append(f"{exc} (variant {sol.variant.key})")
                 break

@@ -81,7 +81,7 @@ class KeyRow:
     code: str
     position: int
     exercise: str
-    answers: str          # "label = value; …" as the language prints it
+    answers: str          # "label = value; …" as the language prints it (Markdown)
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,9 @@ def answer_summary(item: Item, lang: str, bank: Bank) -> str:
     shown = []
     for asked in asked_answers(item):
         printed = asked.shown(style)
+        # Text, not math: the minus sign written as one, not as a hyphen.
         shown.append(f"{asked.label(lang)} {'≈' if printed.approximate else '='} "
-                     f"{printed.text}")
+                     f"{printed.text.replace('-', '−')}")
     return "; ".join(shown) if shown else "—"
 
 

@@ -19,7 +19,7 @@ from typing import Callable, Mapping
 
 import sympy
 
-from .numbers import NumberStyle, show_value
+from .numbers import NumberStyle, rounded, show_value
 
 
 class FormulaError(ValueError):
@@ -35,6 +35,11 @@ def is_vector(value) -> bool:
 
 def is_matrix(value) -> bool:
     return isinstance(value, sympy.MatrixBase)
+
+
+def is_irrational(value) -> bool:
+    """A real number that no decimal or fraction writes exactly (√2)."""
+    return isinstance(value, sympy.Expr) and value.is_number and not value.is_Rational
 
 
 def to_value(raw):
@@ -129,6 +134,13 @@ def _isqrt(v):
     return sympy.floor(sympy.sqrt(v))
 
 
+def _round(value, places=0):
+    """Half away from zero, to `places` decimals, exactly: the rounding a key prints."""
+    if not (isinstance(places, sympy.Basic) and places.is_Integer) or not 0 <= places <= 10:
+        raise FormulaError("round(v, places) takes a whole number of places from 0 to 10")
+    return _map(lambda x: rounded(x, int(places)))(value)
+
+
 def _ones(rows, cols=None):
     cols = rows if cols is None else cols
     return sympy.ImmutableMatrix(sympy.ones(int(rows), int(cols)))
@@ -168,6 +180,7 @@ FUNCTIONS: dict[str, Callable] = {
     "max": lambda *a: sympy.Max(*(a[0] if len(a) == 1 and is_vector(a[0]) else a)),
     "ones": _ones,
     "tril": _tril,
+    "round": _round,
     "transpose": _transpose,
 }
 
@@ -395,12 +408,13 @@ def fraction_latex(value, style: NumberStyle) -> str | None:
 
 
 def default_symbol(name: str) -> str:
-    """`d_k` → `d_k`, `d_model` → `d_{model}`, `seq_len` → `\\text{seq\\_len}`."""
+    """`d_k` → `d_k`, `d_model` → `d_{\\text{model}}` (a word as a subscript is set
+    upright), `seq_len` → `\\text{seq\\_len}`."""
     head, _, tail = name.partition("_")
     if not tail:
         return name if len(name) == 1 else rf"\text{{{name}}}"
     if len(head) == 1 and "_" not in tail:
-        return f"{head}_{{{tail}}}" if len(tail) > 1 else f"{head}_{tail}"
+        return rf"{head}_{{\text{{{tail}}}}}" if len(tail) > 1 else f"{head}_{tail}"
     return r"\text{" + name.replace("_", r"\_") + "}"
 
 
@@ -418,11 +432,15 @@ class Printer:
     """
 
     def __init__(self, symbols: Mapping[str, str], style: NumberStyle, places: int = 2,
-                 env: Mapping[str, object] | None = None):
+                 env: Mapping[str, object] | None = None,
+                 exact_forms: Mapping[str, "Formula"] | None = None):
         self.symbols = symbols
         self.style = style
         self.places = places
         self.env = env
+        # Names whose irrational values are substituted as their own formulas (σ as
+        # √(8/3), not 1.63), so that the arithmetic a key prints stays exact.
+        self.exact_forms = exact_forms or {}
         self.approximate = False
 
     def print(self, formula: Formula) -> str:
@@ -452,7 +470,10 @@ class Printer:
             return self._number(to_value(node.value))
         if isinstance(node, ast.Name):
             if numeric:
-                return self._number(self._value(node, index))
+                value = self._value(node, index)
+                if node.id in self.exact_forms and is_irrational(value):
+                    return self._print(self.exact_forms[node.id].tree, index)
+                return self._number(value)
             return self.symbols.get(node.id) or default_symbol(node.id), _ATOM
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             text, prec = self._print(node.operand, index)

@@ -42,7 +42,8 @@ class Mark:
     exercise_id: str
     answer: str                 # the answer's name, or `<sub-question>.points` if written
     given: str
-    status: str                 # right, wrong, blank or unparseable; scored if written
+    status: str                 # right, alternative (right: another rounding), wrong,
+                                # blank or unparseable; scored if written
     points: float = 0.0         # earned
     worth: float = 0.0          # at most
     misconception: str = ""     # the bank's name of the mistake a wrong answer shows
@@ -53,7 +54,8 @@ class Mark:
 
     @property
     def right(self) -> bool:
-        return self.status == "right" or (self.status == "scored" and
+        """Right, or one of the answer's accepted alternatives (another rounding)."""
+        return self.status in ("right", "alternative") or (self.status == "scored" and
                                            self.points >= self.worth - 1e-9)
 
     @property
@@ -230,8 +232,9 @@ def readings(given: str, answer: Answer, expected) -> list | None:
     return [] if number is None else [number]
 
 
-def judge(given: str, answer: Answer, expected) -> str:
-    """right, wrong, blank or unparseable."""
+def judge(given: str, answer: Answer, expected, alternatives: Sequence = ()) -> str:
+    """right, alternative (one of the answer's further accepted values, each with the
+    key's own tolerance), wrong, blank or unparseable."""
     if not given.strip():
         return "blank"
     if answer.is_choice:
@@ -242,7 +245,12 @@ def judge(given: str, answer: Answer, expected) -> str:
     found = readings(given, answer, expected)
     if not found:
         return "unparseable"
-    return "right" if any(accepted(r, answer, expected) for r in found) else "wrong"
+    if any(accepted(r, answer, expected) for r in found):
+        return "right"
+    tolerance = tolerance_for(answer, expected)          # the key's own, for alternatives
+    if any(accepted(r, answer, value, tolerance) for r in found for value in alternatives):
+        return "alternative"
+    return "wrong"
 
 
 def misconception_in(given: str, item: Item, name: str) -> str:
@@ -315,9 +323,9 @@ def grade_exam(exam: Exam, answers: Answers,
             for entry in asked_answers(item):
                 name, answer, column, expected = entry.name, entry.answer, entry.id, entry.exact
                 given = row.get(column, "")
-                status = judge(given, answer, expected)
+                status = judge(given, answer, expected, entry.alternatives)
                 mark = Mark(sid, item.position, item.exercise.id, name, given, status,
-                            share if status == "right" else 0.0, share,
+                            share if status in ("right", "alternative") else 0.0, share,
                             misconception_in(given, item, name) if status == "wrong" else "")
                 rule, before = override_for(overrides, sid, column), mark
                 if rule is not None:
@@ -325,8 +333,8 @@ def grade_exam(exam: Exam, answers: Answers,
                         got = min(rule.points, share)
                         mark = replace(mark, points=got,
                                        status="right" if got >= share - 1e-9 else "wrong")
-                    elif status != "right" and same_answer(given, rule.value, answer,
-                                                           expected):
+                    elif status not in ("right", "alternative") and same_answer(
+                            given, rule.value, answer, expected):
                         mark = replace(mark, points=share, status="right")
                 item_marks.append(_noted(before, mark, rule, applied))
             for part in item.written_parts:

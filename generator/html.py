@@ -8,7 +8,8 @@ text, never passed through (banks are untrusted).
 from __future__ import annotations
 
 from functools import lru_cache
-from html import escape
+import re
+from html import escape, unescape
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -38,3 +39,16 @@ def markdown_to_html(text: str) -> str:
     """Well-formed XHTML (a sequence of block elements), so that the QTI writer can also
     read it as XML."""
     return _parser().render(text).strip()
+
+
+@lru_cache(maxsize=4096)
+def inline_markdown_to_html(text: str) -> str:
+    """A short piece of Markdown, such as an answer's label (`Параметри на $W_1$`),
+    as inline HTML: no paragraph around it."""
+    return _parser().renderInline(text).strip()
+
+
+def inline_markdown_to_text(text: str) -> str:
+    """The same as plain text with MathJax's math delimiters (`Параметри на \\(W_1\\)`),
+    for an element that holds text only."""
+    return unescape(re.sub(r"<[^>]+>", "", inline_markdown_to_html(text)))

@@ -90,6 +90,14 @@ _ENUM_COUNTERS = ("enumi", "enumii", "enumiii", "enumiv")
 _DISPLAY_ENVS = re.compile(r"\\begin\{(align|gather|equation|multline|flalign)\*?\}")
 
 
+# A minipage does not break across pages; the paragraph spacing is set again inside it.
+KEEP_TOGETHER = {
+    "<!-- keep-together -->": "\\par\\noindent\\begin{minipage}{\\linewidth}"
+                              "\\setlength{\\parskip}{0.6em plus 0.2em}\n",
+    "<!-- /keep-together -->": "\\end{minipage}\\par\n\n",
+}
+
+
 def _is_cyrillic(ch: str) -> bool:
     return "\u0400" <= ch <= "\u045f"
 
@@ -418,8 +426,13 @@ class _Renderer:
     math_block_label = math_block
 
     def html_block(self, token: Token) -> None:
-        if not token.content.lstrip().startswith("<!--"):
-            self.out.append(escape_text(token.content.strip(), self.lang) + "\n\n")
+        """`<!-- keep-together -->` … `<!-- /keep-together -->` (invisible in Markdown)
+        keeps what is between on one page; other comments are dropped."""
+        content = token.content.strip()
+        if content in KEEP_TOGETHER:
+            self.out.append(KEEP_TOGETHER[content])
+        elif not content.startswith("<!--"):
+            self.out.append(escape_text(content, self.lang) + "\n\n")
 
     def table(self, tokens: list[Token]) -> None:
         """A longtable breaks across pages; wide tables get smaller type, less padding,

@@ -57,7 +57,7 @@ def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
     return _render(bank, "answer-sheet.md", heading=doc.heading,
                    words=bank.language(doc.lang).words, student=_student(doc.student),
                    code=doc.code,
-                   boxes=[replace(b, exercise=_cell(b.exercise), label=_cell(b.label),
+                   boxes=[replace(b, exercise=_cell(b.exercise), label=_label(b.label),
                                   points=style.points(b.points) if b.points else "")
                           for b in boxes])
 
@@ -65,7 +65,7 @@ def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                         rows: Sequence[KeyRow], mistakes=()) -> str:
     cells = [KeyRow(*(_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
-                    _cell(r.exercise), _cell(r.answers)) for r in rows]
+                    _cell(r.exercise), _label(r.answers)) for r in rows]
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
                    seed=seed, rows=cells,
                    mistakes=[(_cell(title), _mistakes(found)) for title, found in mistakes])
@@ -91,7 +91,7 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
 
     stats = {**report.summary, **{k: number(report.summary[k])
                                   for k in ("mean", "median", "maximum")}}
-    rows = [{"exercise": title(a.exercise_id), "label": _cell(a.label), "right": a.right,
+    rows = [{"exercise": title(a.exercise_id), "label": _label(a.label), "right": a.right,
              "given_to": a.given_to, "wrong": a.wrong, "blank": a.blank,
              "unparseable": a.unparseable,
              "frequent": "; ".join(f"{_cell(v)} ×{n}" for v, n in a.frequent_wrong) or "—"}
@@ -100,10 +100,13 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
 
     def answer_name(column: str) -> str:
         label = labels.get(column, "")
-        return f"{_cell(label)} (`{column}`)" if label else f"`{column}`"
+        return f"{_label(label)} (`{column}`)" if label else f"`{column}`"
 
-    marks = [{"student_id": _cell(m.student_id), "column": answer_name(m.column),
-              "given": _cell(m.given)} for m in report.problems]
+    def listed(found) -> list[dict]:
+        return [{"student_id": _cell(m.student_id), "column": answer_name(m.column),
+                 "given": _cell(m.given)} for m in found]
+
+    marks = listed(report.problems)
     strays = [{"student_id": _cell(s.student_id), "column": f"`{s.column}`",
                "given": _cell(s.given)} for s in report.stray]
     overridden = [{"student_id": _cell(o.student_id), "column": answer_name(o.column),
@@ -128,7 +131,7 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
                    stats=stats, answer_stats=rows, problems=marks,
                    absent=[_cell(a) for a in report.absent], stray=strays,
                    overridden=overridden, groups=groups, items=items, variants=variants,
-                   misconceptions=mistakes)
+                   misconceptions=mistakes, alternatives=listed(report.alternatives))
 
 
 def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
@@ -136,11 +139,14 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
     lang = feedback.lang
     words = bank.language(lang).words
     style = bank.language(lang).style
-    results = {"right": words["mark_right"], "wrong": words["mark_wrong"],
+    results = {"right": words["mark_right"], "alternative": words["mark_alternative"],
+               "wrong": words["mark_wrong"],
                "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
                "scored": words["mark_scored"]}
-    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _cell(r.label),
-             "given": _cell(r.given), "key": _cell(r.key), "result": results[r.status],
+    # Labels are the bank's Markdown; the key's numbers take the minus sign in text.
+    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _label(r.label),
+             "given": _cell(r.given), "key": _cell(r.key.replace("-", "−")),
+             "result": results[r.status],
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
              "explanation": _cell(r.explanation)} for r in feedback.rows]
@@ -196,6 +202,12 @@ def _escape_line_start(match: re.Match) -> str:
     if sign[:1].isdigit():
         return match.group(1) + sign[:-1] + "\\" + sign[-1]
     return match.group(1) + "\\" + sign
+
+
+def _label(text: str) -> str:
+    """A label from the bank: Markdown with math (`Параметри на $W_1$`), kept as it is
+    except for what would break a table row."""
+    return str(text).replace("\n", " ").replace("|", r"\|")
 
 
 def _student(student) -> dict:

@@ -19,6 +19,7 @@ from html import escape
 
 from .bank import Bank, Language
 from .export import Export, Question, Response, number_hint
+from .html import inline_markdown_to_html
 from .numbers import machine_text
 
 FILENAME = "moodle.xml"
@@ -61,7 +62,7 @@ def answers_html(question: Question, language: Language, decimal_example: str) -
         values = response.values
         gaps = [gap(response, v, mistakes, language)
                 for v, mistakes in zip(values, response.gap_mistakes())]
-        label = _text(escape(answer.label(language.code)))
+        label = _text(inline_markdown_to_html(answer.label(language.code)))
         if answer.kind == "matrix":
             rows, columns = answer.shape
             cells = "".join(

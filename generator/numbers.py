@@ -2,7 +2,8 @@
 
 Babel supplies the locale's symbols and grouping; the one CLDR rule Babel does not apply,
 minimumGroupingDigits (Bulgarian groups only from five digits up: 2048, 32 000), comes
-from the language's data file.
+from the language's data file, and so may the sign between digit groups (Bulgarian: a
+thin no-break space, the same in running text and in math).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import sympy
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,19 @@ class NumberStyle:
     locale: str
     min_grouping_digits: int = 1
     list_separator: str = ", "
+    group_separator: str | None = None   # instead of the locale's (bg: a thin no-break space)
+
+    def _grouped(self, text: str) -> str:
+        if self.group_separator is None:
+            return text
+        return text.replace(get_group_symbol(self.locale), self.group_separator)
 
     def integer(self, value: int) -> str:
         digits = len(str(abs(value)))
         with _room_for(digits):
-            return format_decimal(value, format="#,##0", locale=self.locale,
-                                  group_separator=digits >= 3 + self.min_grouping_digits)
+            return self._grouped(format_decimal(
+                value, format="#,##0", locale=self.locale,
+                group_separator=digits >= 3 + self.min_grouping_digits))
 
     def points(self, value) -> str:
         """Points as written on a sheet: `3`, `1,5` (bg) or `1.5` (en)."""
@@ -38,8 +46,8 @@ class NumberStyle:
         grouped = integer_digits >= 3 + self.min_grouping_digits
         pattern = "#,##0" + ("." + "#" * places if places else "")
         with _room_for(integer_digits + places):
-            return format_decimal(value, format=pattern, locale=self.locale,
-                                  group_separator=grouped)
+            return self._grouped(format_decimal(value, format=pattern, locale=self.locale,
+                                                group_separator=grouped))
 
 
 @contextmanager
@@ -106,6 +114,25 @@ def _show_real(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
     rounded = rounded.normalize() if rounded != rounded.to_integral() else rounded.to_integral()
     digits = max(0, -rounded.as_tuple().exponent)
     return Shown(style.decimal(rounded, digits), True)
+
+
+def rounded(value, places: int) -> sympy.Rational:
+    """The exact number a value denotes once printed rounded to `places` decimals (the
+    same rounding as show_scalar: half away from zero)."""
+    value = sympy.sympify(value)
+    if value.is_Integer or (value.is_Rational and terminates_within(value, places)):
+        return value
+    decimal = _to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return sympy.Rational(str(decimal))
+
+
+def is_whole(value) -> bool:
+    """A whole number, or a vector or matrix of them."""
+    if isinstance(value, sympy.MatrixBase):
+        return all(is_whole(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return all(is_whole(v) for v in value)
+    return bool(sympy.sympify(value).is_Integer)
 
 
 def show_value(value, style: NumberStyle, places: int = 2) -> Shown:

@@ -92,7 +92,9 @@ def new_document(lang: str, words: Language) -> Document:
         r"\fancyfoot[C]{\small \exgenpage\ \thepage\ \exgenof\ "
         r"\pageref{exgen-end-\exgenpart}}"
         r"\setlength{\parskip}{0.6em plus 0.2em}"
-        r"\sloppy\setlength{\emergencystretch}{3em}"))
+        r"\sloppy\setlength{\emergencystretch}{3em}"
+        # Names of layers are not broken across lines, in either language.
+        r"\babelhyphenation{LayerNorm}"))
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
     # itself (its way needs lastpage); ours is set here, after it.
     doc.append(NoEscape(r"\pagestyle{fancy}"))
@@ -131,17 +133,18 @@ def student_part(doc: StudentDocument, bank: Bank) -> str:
     if points:
         total = doc.student_exam.total_points
         style = words.style
-        listed = ", ".join(f"{pos}: {escape_text(style.points(pts), lang)}"
+        listed = ", ".join(escape_text(words.word("problem_points")
+                                       .replace("{position}", str(pos))
+                                       .replace("{points}", style.points(pts)), lang)
                            for pos, pts in points)
         lines.append(rf"\par\noindent {w('points_total')}: "
-                     rf"\textbf{{{escape_text(style.points(total), lang)}}} "
-                     rf"({w('exercises')} {listed})")
+                     rf"\textbf{{{escape_text(style.points(total), lang)}}} ({listed})")
     if head.instructions and not doc.key:
         lines.append(rf"\par\noindent\emph{{{escape_text(head.instructions, lang)}}}")
     lines.append(r"\par\medskip\hrule\medskip")
     for part in doc.parts:
         lines.append(f"{ORIGIN}student {doc.student.id}, exercise {part.exercise_id}")
-        heading = f"{w('exercise')} {part.position}: {escape_text(part.title, lang)}"
+        heading = f"{w('problem')} {part.position}: {escape_text(part.title, lang)}"
         if part.points is not None:
             heading += (rf"\hfill\normalfont({escape_text(words.style.points(part.points), lang)}"
                         rf" {w('points')})")
@@ -183,16 +186,20 @@ def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
                 lines.append(r"\end{minipage}")
             position = box.position
             lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
-                         rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par")
-        label = box.label
+                         rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par"
+                         r"\vspace{5pt}")
         if box.kind == "written":
-            label = (f"{words.word('written_question')} {box.label} "
-                     f"({words.style.points(box.points)} {words.word('points')})")
+            label = escape_text(f"{words.word('written_question')} {box.label} "
+                                f"({words.style.points(box.points)} {words.word('points')})",
+                                lang)
+        else:                   # labels are Markdown: symbols as math ($W_1$)
+            label = to_latex(box.label, lang, f"the label of {box.name}").strip()
+        # Label and box hang from the same top line, whatever the height of either.
         lines.append(
-            rf"\noindent\parbox[c]{{2.9cm}}{{\raggedright\small "
-            rf"{escape_text(label, lang)}}}\hfill"
-            rf"\fbox{{\parbox[c][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\hfill}}}}\par"
-            r"\vspace{4pt}")
+            rf"\noindent\parbox[t]{{2.9cm}}{{\vspace{{2pt}}\raggedright\small "
+            rf"{label}}}\hfill"
+            rf"\fbox{{\parbox[t][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\vspace{{0pt}}\hfill}}}}"
+            r"\par\vspace{6pt}")
     if position is not None:
         lines.append(r"\end{minipage}")
     lines.append(r"\end{multicols}")

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from .bank import Bank
 from .export import Export, Question, Response, number_hint
+from .html import inline_markdown_to_text
 from .numbers import machine_text
 
 FILENAME = "qti21.zip"
@@ -135,7 +136,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
         _add(body, "p", number_hint(language, "1.63"))     # QTI's floats: a point
     for response in question.responses:
         answer = response.answer
-        label = answer.label(lang)
+        label = inline_markdown_to_text(answer.label(lang))     # labels are Markdown
         if answer.kind == "choice":
             interaction = _add(body, "choiceInteraction",
                                responseIdentifier=response.identifiers[0],

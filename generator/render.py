@@ -28,10 +28,10 @@ from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
 from .formula import is_matrix, to_value
 from .latex import MATH_COMMANDS
-from .numbers import NumberStyle, show_value
+from .numbers import NumberStyle, is_whole, show_value
 from .solve import Solution
 
-HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number")
+HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number", "rounding")
 BLOCKS = ("question", "solution")
 
 
@@ -50,9 +50,7 @@ def _finalize(style: NumberStyle):
 
 
 @lru_cache(maxsize=None)
-def environment(template_dir: Path, locale: str, min_grouping: int,
-                list_separator: str) -> SandboxedEnvironment:
-    style = NumberStyle(locale, min_grouping, list_separator)
+def environment(template_dir: Path, style: NumberStyle) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
@@ -76,8 +74,7 @@ def environment(template_dir: Path, locale: str, min_grouping: int,
 
 def language_environment(bank: Bank, lang: str) -> SandboxedEnvironment:
     style = bank.language(lang).style
-    return environment(bank.root / "templates" / lang, style.locale,
-                       style.min_grouping_digits, style.list_separator)
+    return environment(bank.root / "templates" / lang, style)
 
 
 def load_template(bank: Bank, exercise: Exercise, lang: str) -> jinja2.Template:
@@ -150,10 +147,23 @@ def grid(size: int, matrix=None, label: str = "t") -> str:
     return "\n".join([header, *rows])
 
 
+def rounding_instruction(language, answer, value, style: NumberStyle) -> str:
+    """How a student is to write an answer that is not a whole number, from the places
+    the key prints: rounded (`закръглете до 2 знака след десетичната запетая`), or
+    exactly where the key prints it exactly (0,25; 87,5). Empty for whole numbers."""
+    if answer.is_choice or is_matrix(value) or is_whole(value):
+        return ""
+    if not show_value(value, style, answer.places).approximate:
+        return language.word("give_exact")
+    return language.word("round_to_1" if answer.places == 1 else "round_to").replace(
+        "{places}", str(answer.places))
+
+
 @dataclass(frozen=True)
 class RenderedExercise:
     question: str
     solution: str
+    instructed: frozenset = frozenset()    # answers whose rounding the text states
 
 
 class Renderer:
@@ -166,15 +176,23 @@ class Renderer:
         self.boxed = boxed
         self._cache: dict[tuple[str, str], RenderedExercise] = {}
 
-    def context(self, solution: Solution, parts: tuple[int, ...] | None = None) -> dict:
+    def context(self, solution: Solution, parts: tuple[int, ...] | None = None,
+                instructed: set | None = None) -> dict:
+        """The names a template sees; `instructed` collects the answers whose rounding
+        the text states (through rounding())."""
         style, boxed = self.style, self.boxed
         exercise = solution.variant.exercise
+        language = self.bank.language(self.lang)
+        instructed = set() if instructed is None else instructed
 
-        def step(name, formula=True):
-            return "$" + solution.step(name, style).latex(formula=formula, boxed=boxed) + "$"
+        def step(name, formula=True, unit=""):
+            # Only what the sheet asks is boxed; an intermediate answer is a step.
+            asked = boxed and not getattr(exercise.answers.get(name), "intermediate", False)
+            return "$" + solution.step(name, style).latex(formula=formula, boxed=asked,
+                                                          unit=unit) + "$"
 
-        def calc(name):
-            return step(name, formula=False)
+        def calc(name, unit=""):
+            return step(name, formula=False, unit=unit)
 
         def options(name):
             answer = exercise.answers.get(name)
@@ -183,12 +201,22 @@ class Renderer:
             order = solution.variant.params[answer.order_param]
             return [(LETTERS[i], option) for i, option in enumerate(order)]
 
-        def result(name):
+        def result(name, unit=""):
             text, rounded = solution.shown(name, style)
             if exercise.answers[name].is_choice:
                 return f"**{text})**"
+            text += rf"\,{unit}" if unit else ""
             shown = rf"\boxed{{{text}}}" if boxed else text
             return "$" + (r"\approx " if rounded else "") + shown + "$"
+
+        def rounding(name):
+            """` (round to 2 decimal places)` after a question, where its answer needs it."""
+            answer = exercise.answers.get(name)
+            if answer is None:
+                raise ExgenError(f"`{name}` is not an answer of {exercise.id}")
+            instructed.add(name)
+            text = rounding_instruction(language, answer, solution.answers[name], style)
+            return f" ({text})" if text else ""
 
         def ask(part):
             return parts is None or part in parts
@@ -198,7 +226,7 @@ class Renderer:
             return part if parts is None else sum(1 for p in parts if p <= part)
 
         return {**solution.value_env(), "step": step, "calc": calc, "options": options,
-                "ask": ask, "number": number,
+                "ask": ask, "number": number, "rounding": rounding,
                 "grid": grid, "result": result}
 
     def render(self, solution: Solution,
@@ -207,7 +235,8 @@ class Renderer:
         key = (variant.exercise.id, variant.key, parts)
         if key not in self._cache:
             template = load_template(self.bank, variant.exercise, self.lang)
-            context = template.new_context(self.context(solution, parts))
+            instructed: set = set()
+            context = template.new_context(self.context(solution, parts, instructed))
             blocks = {}
             for block in BLOCKS:
                 try:
@@ -219,7 +248,7 @@ class Renderer:
                                      where=_template_where(exc, variant.exercise, self.lang,
                                                           template)
                                      ) from None
-            self._cache[key] = RenderedExercise(**blocks)
+            self._cache[key] = RenderedExercise(**blocks, instructed=frozenset(instructed))
         return self._cache[key]
 
 

@@ -87,6 +87,7 @@ class Report:
     variants: list[VariantStat] = field(default_factory=list)
     items: list[ItemStat] = field(default_factory=list)
     misconceptions: list["MisconceptionStat"] = field(default_factory=list)
+    alternatives: list[Mark] = field(default_factory=list)  # right by another rounding
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def build_report(grading: Grading, lang: str) -> Report:
         [s.exam.student.id for s in grading.absent],
         grading.answers.stray if grading.answers else (), list(grading.overridden),
         group_stats(grading), variant_stats(grading), item_analysis(grading),
-        misconception_stats(grading))
+        misconception_stats(grading),
+        [m for m in grading.marks if m.status == "alternative"])
 
 
 def _written_value(text: str) -> str:

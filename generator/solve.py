@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Mapping
 
@@ -47,8 +47,10 @@ class Step:
     fraction: str | None = None          # the exact value, where it is a short fraction
     result_rounded: bool = False         # the result is printed rounded
 
-    def latex(self, *, formula: bool = True, boxed: bool = False) -> str:
-        result = rf"\boxed{{{self.result}}}" if boxed else self.result
+    def latex(self, *, formula: bool = True, boxed: bool = False, unit: str = "") -> str:
+        """With a unit (`\\%`), the result carries it after a thin space, in its box."""
+        result = self.result + (rf"\,{unit}" if unit else "")
+        result = rf"\boxed{{{result}}}" if boxed else result
         text = f"{self.symbolic} = " if formula else ""
         if self.substituted == self.result:
             return text + result
@@ -64,6 +66,8 @@ class Step:
 class Solution:
     variant: Variant
     answers: Mapping[str, object]
+    # Per answer, the further values grading accepts (its variants file's alternatives).
+    alternatives: Mapping[str, tuple] = field(default_factory=dict)
 
     @cached_property
     def plain_answers(self) -> dict:
@@ -95,7 +99,9 @@ class Solution:
             raise ExgenError(f"`{name}` is a multiple-choice answer and has no worked step")
         symbols = {**exercise.symbols}
         symbolic = Printer(symbols, style, answer.places).print(answer.formula)
-        printer = Printer(symbols, style, answer.places, env=self.value_env())
+        exact_forms = {n: a.formula for n, a in exercise.answers.items() if not a.is_choice}
+        printer = Printer(symbols, style, answer.places, env=self.value_env(),
+                          exact_forms=exact_forms)
         substituted = printer.print(answer.formula)
         result, rounded = self.shown(name, style)
         value = self.answers[name]
@@ -165,7 +171,15 @@ def solve(variant: Variant) -> Solution:
                 raise ExgenError(f"answer `{name}` is not a real number for the parameters "
                                  f"{variant.key}", where=str(exercise.path))
         env[name] = answers[name]
-    return Solution(variant, answers)
+    alternatives = {}
+    for name, answer in exercise.answers.items():
+        if answer.alternatives:
+            try:
+                alternatives[name] = tuple(a.evaluate(env) for a in answer.alternatives)
+            except FormulaError as exc:
+                raise ExgenError(f"an alternative of `{name}`: {exc} (parameters "
+                                 f"{variant.key})", where=str(exercise.path)) from None
+    return Solution(variant, answers, alternatives)
 
 
 def _real(value) -> bool:

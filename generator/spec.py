@@ -5,7 +5,7 @@ which exercises go on the sheet — slots, each a pool to draw from, with points
 [bg]
 course = "Архитектура на Transformer и големи езикови модели"
 title = "Лекция 5: контролно"
-date = "3 декември 2026"
+date = "3 декември 2026 г."
 duration = "20 минути"
 instructions = "Пишете само крайните отговори в кутийките."
 

@@ -1,4 +1,4 @@
-"""The command line: the contract of DESIGN.md, determinism, and bad input."""
+"""The command line: its contract (README, `The command line`), determinism, and bad input."""
 
 import json
 from pathlib import Path
@@ -20,9 +20,9 @@ def test_show_json_carries_plain_numbers(run):
     assert data["answers"]["gqa_savings_percent"] == 75
 
 
-def test_show_reference_in_bulgarian_groups_digits_with_no_break_spaces(run):
+def test_show_reference_in_bulgarian_groups_digits_with_thin_no_break_spaces(run):
     result = run("show", "gqa_kv_cache", "--reference", "--lang", "bg")
-    assert "134\u00a0217\u00a0728" in result.out
+    assert "134\u202f217\u202f728" in result.out
     assert "Упражнение 6" in result.out and "Решение" in result.out
 
 
@@ -132,7 +132,7 @@ def test_failed_build_leaves_the_previous_output_untouched(tmp_path, bank_copy, 
                "--out", out).code == 0
     before = _tree(out)
     template = bank_copy / "templates" / "bg" / "gqa_kv_cache.md"
-    template.write_text(template.read_text().replace("{{ mha_mb }}", "{{ 1 / 0 }}"))
+    template.write_text(template.read_text().replace("{{ d_k }}", "{{ 1 / 0 }}"))
     failed = run("--bank", bank_copy, "exams", "--seed", 3, "--students", 3,
                  "--format", "md", "--out", out)
     assert failed.code == 2 and "gqa_kv_cache.md" in failed.err
@@ -189,4 +189,4 @@ def test_handout_reference_builds_both_languages(tmp_path, run):
     bg = (tmp_path / "handout-bg.md").read_text()
     en = (tmp_path / "handout-en.md").read_text()
     assert bg.index("# Решения") > bg.index("Упражнение 6")
-    assert "134\u00a0217\u00a0728" in bg and "134,217,728" in en
+    assert "134\u202f217\u202f728" in bg and "134,217,728" in en

@@ -6,8 +6,8 @@ import sympy
 from generator.formula import FormulaError, Printer, parse, to_value
 from generator.numbers import NumberStyle, plain, show_scalar, show_value
 
-BG = NumberStyle("bg", 2, "; ")
-EN = NumberStyle("en", 1, ", ")
+BG = NumberStyle("bg", 2, "; ", "\u202f")     # as templates/bg/strings.toml has it
+EN = NumberStyle("en", 2, ", ")
 
 
 @pytest.mark.parametrize("source", [
@@ -43,9 +43,11 @@ def test_isqrt_is_the_largest_whole_number_that_fits():
 def test_worked_step_substitutes_the_students_numbers():
     f = parse("2 * n_heads * seq_len")
     env = {"n_heads": to_value(32), "seq_len": to_value(8192)}
-    assert Printer({}, BG).print(f) == r"2 \times n_{heads} \times \text{seq\_len}"
+    assert Printer({}, BG).print(f) == r"2 \times n_{\text{heads}} \times \text{seq\_len}"
     assert Printer({}, BG, env=env).print(f) == r"2 \times 32 \times 8192"
-    assert Printer({}, EN, env=env).print(f) == r"2 \times 32 \times 8,192"
+    assert Printer({}, EN, env=env).print(f) == r"2 \times 32 \times 8192"
+    env["seq_len"] = to_value(16384)
+    assert Printer({}, EN, env=env).print(f) == r"2 \times 32 \times 16,384"
 
 
 def test_vector_steps_expand_element_by_element():
@@ -59,8 +61,8 @@ def test_vector_steps_expand_element_by_element():
 
 def test_numbers_follow_each_language():
     assert show_scalar(sympy.Integer(2048), BG).text == "2048"
-    assert show_scalar(sympy.Integer(32000), BG).text == "32\u00a0000"
-    assert show_scalar(sympy.Integer(1048576), BG).text == "1\u00a0048\u00a0576"
+    assert show_scalar(sympy.Integer(32000), BG).text == "32\u202f000"
+    assert show_scalar(sympy.Integer(1048576), BG).text == "1\u202f048\u202f576"
     assert show_scalar(sympy.Integer(1048576), EN).text == "1,048,576"
     assert show_scalar(sympy.sqrt(sympy.Rational(8, 3)), BG).text == "1,63"
     assert show_scalar(sympy.sqrt(sympy.Rational(8, 3)), EN).text == "1.63"

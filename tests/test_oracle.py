@@ -31,7 +31,8 @@ from generator.errors import ExgenError
 from generator.numbers import plain
 from generator.solve import Variant, reference, sample, solve
 
-# The contract of DESIGN.md: exercises may have more parameters and answers, never fewer.
+# The command-line contract (README's table of exercises and the manifest): exercises may
+# have more parameters and answers, never fewer.
 CONTRACT = {
     "ffn_dims": (("d_model", "expansion"),
                  ("d_ff", "w1_params", "w2_params", "total_params")),
@@ -588,7 +589,7 @@ SEED_VALUES = {
     "kv_cache_generation": ({"n_tokens": 100},
                             {"without_cache": 5050, "with_cache": 100,
                              "speedup": (50.5, 1e-12)}),
-    # 80,264, not the seed's 80,265: the erratum of DESIGN.md.
+    # 80,264, not the seed's 80,265: 80,265² × 4 bytes exceeds 24 GiB (the seed's erratum).
     "flash_attention": ({"seq_len": 8192, "bytes_per_value": 4, "gpu_memory_gb": 24},
                         {"elements": 67108864, "megabytes": 256, "max_seq_len": 80264}),
 }

@@ -452,6 +452,32 @@ def test_a_wrong_answer_that_is_a_known_mistake_is_explained(site, visit, bank, 
         assert page.locator(f"{verdict} .mistake").count() == 0
 
 
+def test_the_page_recognises_every_mistake_as_grade_does(site, visit, bank):
+    """Each misconception's value of every variant, typed plainly, and the key itself:
+    the page names the same mistake as grade's misconception_in (or none)."""
+    export = plan_export(bank, default_spec(bank), SEED, VARIANTS, "en")
+    questions = {q.idnumber: q for q in export.questions}
+    cases, expected = [], []
+    for page_file in sorted((site / "en").glob("*.html")):
+        if page_file.name == "index.html":
+            continue
+        data = json.loads(re.search(r'id="exgen-data">(.*?)</script>',
+                                    page_file.read_text(encoding="utf-8"), re.S)[1])
+        for variant in data["variants"]:
+            question = questions[f"{page_file.stem}-{variant['code']}"]
+            for response, answer in zip(question.responses, variant["answers"]):
+                for value in [answer["key"]] + [m["value"] for m in answer["mistakes"]]:
+                    text = json.dumps(value) if isinstance(value, list) else repr(value)
+                    cases.append({**answer, "text": text})
+                    expected.append(misconception_in(text, question.item,
+                                                     response.answer.name))
+    assert len([e for e in expected if e]) > 50
+    v = visit(site / "en" / "rope.html")
+    got = v.page.evaluate("cases => cases.map(c => exgenReading.mistakeIn(c.text, c.key, "
+                          "c.tolerance, c.whole, c.mistakes))", cases)
+    assert got == expected
+
+
 def test_each_language_s_number_format_is_read(site, visit, bank):
     """1 048 576 and 1,048,576; 93,75 and 93.75: typed with the keyboard, Enter checks."""
     for lang, typed in (("bg", "{:,}"), ("en", "{:,}")):

@@ -16,7 +16,40 @@
 (function (root) {
   "use strict";
 
-  var SPACE = /[\s\u00a0]/;
+  /* Python's whitespace (str.isspace, str.strip, str.split and `\s` in its patterns):
+   * JavaScript's `\s` without the byte-order mark, with \x1c-\x1f and NEL. Python's `\d`
+   * is any decimal digit (`\p{Nd}`), and int() and float() read them all. */
+  var WS = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f" +
+           "\\u205f\\u3000";
+  var SPACE = new RegExp("^[" + WS + "]$", "u");
+  var DIGIT = /^\p{Nd}$/u;
+
+  /* A regular expression as Python reads it: `\d` any decimal digit, `WS` Python's
+   * whitespace (inside a character class). */
+  function pattern(source, flags) {
+    return new RegExp(source.replace(/\\d/g, "\\p{Nd}").replace(/WS/g, WS), "u" + (flags || ""));
+  }
+
+  /* A decimal digit's value: digits come in runs of ten, 0 to 9 (a Unicode promise). */
+  function digitValue(c) {
+    var code = c.codePointAt(0), below = 0;
+    while (DIGIT.test(String.fromCodePoint(code - below - 1))) below++;
+    return below % 10;
+  }
+
+  /* What Python's int() and float() read: beyond ASCII, whitespace as a space and any
+   * decimal digit as its ASCII digit; anything else cannot be read (null). */
+  function asciiNumber(text) {
+    var out = "", list = Array.from(text);
+    for (var i = 0; i < list.length; i++) {
+      var c = list[i];
+      if (c.codePointAt(0) < 127) out += c;
+      else if (SPACE.test(c)) out += " ";
+      else if (DIGIT.test(c)) out += String(digitValue(c));
+      else return null;
+    }
+    return out;
+  }
 
   function strip(text, chars) {
     var list = Array.from(text);
@@ -36,9 +69,11 @@
 
   /* Python's float(text): digits with optional underscores between them, a point, an
    * exponent, inf and nan; anything else is a ValueError (null here). */
-  var FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*)(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+  var FLOAT = /^[+-]?(?:(?:[0-9](?:_?[0-9])*)(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?$/;
   function pyFloat(text) {
-    var t = strip(text);
+    var ascii = asciiNumber(text);
+    if (ascii === null) return null;
+    var t = strip(ascii, " \t\n\r\v\f");
     if (FLOAT.test(t)) return Number(t.replace(/_/g, ""));
     var special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
     if (special) {
@@ -71,9 +106,9 @@
     }
   }
 
-  var NUMBER = /^[-+\u2212]?[\d\s\u00a0.,']+$/;
+  var NUMBER = pattern("^[-+\\u2212]?[\\dWS\\u00a0.,']+$");
   /* A unit after the number: `87,5 %`, `93x`, `93×` (and the Cyrillic `х` that looks alike). */
-  var UNIT = /\s*(%|[x\u00d7\u0445])$/i;
+  var UNIT = pattern("[WS]*(%|[x\\u00d7\\u0445])$", "i");
 
   function escapeRe(ch) { return ch === "." ? "\\." : ch; }
 
@@ -94,12 +129,12 @@
     var text = strip(strip(lstrip(strip(given), "\u2248~"))).replace(/\u2212/g, "-");
     text = text.replace(UNIT, "");
     if (!text) return [];
-    var fraction = /^(-?\d+)\s*\/\s*(\d+)$/.exec(text);
-    if (fraction && Number(fraction[2]) !== 0) {
-      return [Number(fraction[1]) / Number(fraction[2])];
+    var fraction = pattern("^(-?\\d+)[WS]*/[WS]*(\\d+)$").exec(text);
+    if (fraction && Number(asciiNumber(fraction[2])) !== 0) {
+      return [Number(asciiNumber(fraction[1])) / Number(asciiNumber(fraction[2]))];
     }
     if (!NUMBER.test(text)) return [];
-    var compact = text.replace(/[\s\u00a0']/g, "");
+    var compact = text.replace(pattern("[WS\\u00a0']", "g"), "");
     var readings = [];
     [[".", ","], [",", "."]].forEach(function (pair) {
       var decimal = pair[0], group = pair[1], candidate = compact;
@@ -107,8 +142,8 @@
       if (hasGroup && hasDecimal && candidate.lastIndexOf(group) > candidate.lastIndexOf(decimal)) {
         return;
       }
-      var grouped = new RegExp("^-?\\d{1,3}(" + escapeRe(group) + "\\d{3})+(" +
-                               escapeRe(decimal) + "\\d+)?$");
+      var grouped = pattern("^-?\\d{1,3}(" + escapeRe(group) + "\\d{3})+(" +
+                            escapeRe(decimal) + "\\d+)?$");
       if (hasGroup && !grouped.test(candidate)) {
         if (hasDecimal || candidate.split(group).length - 1 > 1) return;
         candidate = candidate.split(group).join(decimal);
@@ -153,7 +188,7 @@
   function listReadings(given) {
     var text = bracketed(given);
     var inner = text.slice(1, -1);
-    var decimalCommas = /,\S/.test(inner) && /,\s/.test(inner);   /* [1,1, 1,8] */
+    var decimalCommas = pattern(",[^WS]").test(inner) && pattern(",[WS]").test(inner);  /* [1,1, 1,8] */
     if (!decimalCommas) {
       var json = pyJson(text);
       if (json) return Array.isArray(json.value) ? [json.value] : [];
@@ -163,10 +198,10 @@
     if (inner.indexOf(";") >= 0) {
       pieces = inner.split(";");
     } else if (inner.indexOf(",") >= 0) {
-      if (!/,\s/.test(inner)) return [];
-      pieces = inner.split(/,\s+/);
+      if (!pattern(",[WS]").test(inner)) return [];
+      pieces = inner.split(pattern(",[WS]+"));
     } else {
-      pieces = strip(inner).split(/\s+/);
+      pieces = strip(inner).split(pattern("[WS]+"));
     }
     var parts = pieces.filter(function (p) { return strip(p) !== ""; }).map(numberReadings);
     if (parts.length && parts.every(function (p) { return p.length === 1; })) {
@@ -193,13 +228,13 @@
       while ((match = bracket.exec(text)) !== null) rows.push(match[1]);
       if (rows.length === 1) {
         rows = rows[0].split(";");
-      } else if (!rows.length || text.replace(/\[[^\[\]]*\]|[\s,\[\]]/g, "")) {
+      } else if (!rows.length || text.replace(pattern("\\[[^\\[\\]]*\\]|[WS,\\[\\]]", "g"), "")) {
         return [];
       }
     }
     var matrix = [];
     for (var i = 0; i < rows.length; i++) {
-      var cells = strip(rows[i]).split(/[\s,;]+/).filter(function (c) { return c; });
+      var cells = strip(rows[i]).split(pattern("[WS,;]+")).filter(function (c) { return c; });
       var row = [];
       for (var j = 0; j < cells.length; j++) {
         var value = pyFloat(cells[j]);

@@ -656,6 +656,9 @@ def screenshot(target: Path) -> None:
             style = bank.language("bg").style
             for i, response in enumerate(question.responses):
                 text = _typed(response.answer.shown(style).text)
+                if response.answer.name == "variance":      # the n − 1 mistake, explained
+                    params = question.item.solution.plain_params
+                    text = f"{_sample_variance(params):.2f}".replace(".", ",")
                 page.fill(f"#answer-{i}", text if i != 2 else "2,5")
             page.click("#check")
             page.screenshot(path=str(target), full_page=True)

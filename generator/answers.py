@@ -66,6 +66,12 @@ class AskedAnswer:
             return "matrix"
         return "vector" if isinstance(self.exact, tuple) else "number"
 
+    @property
+    def whole(self) -> bool:
+        """A whole-number key: there `1,024` is read as a thousand and twenty-four, and
+        as one and 24 thousandths otherwise (grade.read_number)."""
+        return self.kind == "number" and bool(sympy.sympify(self.exact).is_Integer)
+
     @cached_property
     def tolerance(self) -> float:
         return 0.0 if self.answer.is_choice else tolerance_for(self.answer, self.exact)

@@ -42,16 +42,23 @@ def coinciding(solution: Solution) -> list[tuple[str, str]]:
             if name not in distinct_mistakes(solution, answer)]
 
 
+def recognisable(solution: Solution, answer_name: str) -> list[tuple[str, object, float]]:
+    """What a wrong answer is compared with: each misconception grading can tell from
+    the key, its plain value, and the tolerance the key would have if it were that value
+    (a mistaken 67.108864 MB is printed, and typed, as 67.11)."""
+    answer = solution.variant.exercise.answers[answer_name]
+    return [(name, plain(value), tolerance_for(answer, value))
+            for name, value in distinct_mistakes(solution, answer_name).items()]
+
+
 def recognise(solution: Solution, answer_name: str, given) -> str | None:
     """The misconception a wrong answer matches (plain value, as read from the student),
-    by the grading rule: within the tolerance the key would have if it were that value
-    (a mistaken 67.108864 MB is printed, and typed, as 67.11); None when it matches
-    none, or is right."""
+    by the grading rule (`recognisable`); None when it matches none, or is right."""
     answer = solution.variant.exercise.answers[answer_name]
     if accepted(given, answer, solution.answers[answer_name]):
         return None
-    for name, value in distinct_mistakes(solution, answer_name).items():
-        if accepted(given, answer, value):
+    for name, value, tolerance in recognisable(solution, answer_name):
+        if accepted(given, answer, value, tolerance):
             return name
     return None
 

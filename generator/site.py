@@ -22,10 +22,11 @@ from typing import Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .bank import Bank, Exercise
+from .bank import Bank, Exercise, Language
 from .errors import ExgenError
 from .export import Export, Question, plan_export
 from .files import write_text
+from .misconceptions import recognisable
 from .spec import Spec
 
 DEFAULT_VARIANTS = 50
@@ -127,18 +128,30 @@ def _json_in_html(value) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _exercise_data(questions: Sequence[Question], words: Mapping[str, str]) -> dict:
+def _exercise_data(questions: Sequence[Question], language: Language) -> dict:
+    """The variants with each answer's key, tolerance and the misconceptions a wrong
+    answer is compared with (as grade recognises them), the explanations of those
+    mistakes and the words the page's script shows, in the page's language."""
     ids = [r.answer.id for r in questions[0].responses]
-    variants = []
+    exercise = questions[0].exercise
+    variants, explained = [], {}
     for q in questions:
         if [r.answer.id for r in q.responses] != ids:
             raise AssertionError(f"the variants of {q.exercise.id} ask different answers")
+        answers = []
+        for r in q.responses:
+            mistakes = [] if r.answer.kind == "choice" else [
+                {"name": name, "value": value, "tolerance": tolerance}
+                for name, value, tolerance in recognisable(q.item.solution, r.answer.name)]
+            for mistake in mistakes:
+                explained[mistake["name"]] = language.explanation(exercise.id,
+                                                                  mistake["name"])
+            answers.append({"key": r.answer.plain, "tolerance": r.answer.tolerance,
+                            "whole": r.answer.whole, "mistakes": mistakes})
         variants.append({"code": q.code, "question": q.question_html,
-                         "solution": q.solution_html,
-                         "answers": [{"key": r.answer.plain, "tolerance": r.answer.tolerance}
-                                     for r in q.responses]})
-    return {"variants": variants,
-            "words": {key: words[key] for key in PAGE_WORDS}}
+                         "solution": q.solution_html, "answers": answers})
+    return {"variants": variants, "mistakes": explained,
+            "words": {key: language.words[key] for key in PAGE_WORDS}}
 
 
 def write(site: Site, bank: Bank, folder: Path) -> list[str]:
@@ -178,7 +191,7 @@ def write(site: Site, bank: Bank, folder: Path) -> list[str]:
                 "exercise.html").render(
                 **page, title=f"{entry['title']} — {words['site_title']}",
                 heading=entry["title"], exercise_id=ex_id, first=questions[0],
-                boxes=boxes, data=_json_in_html(_exercise_data(questions, words))))
+                boxes=boxes, data=_json_in_html(_exercise_data(questions, language))))
             written.append(f"{code}/{ex_id}.html")
     return sorted(written)
 

@@ -17,6 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
@@ -24,7 +25,8 @@ from generator.bank import Answer, load_bank
 from generator.cli import main
 from generator.export import plan_export
 from generator.formula import parse
-from generator.grade import judge
+from generator.grade import judge, misconception_in
+from generator.misconceptions import recognisable
 from generator.spec import default_spec
 
 SEED = 3
@@ -81,17 +83,24 @@ def test_grade_reads_each_shared_case_as_listed(group, text, verdict):
     assert judge(text, answer, key) == verdict, group["rule"]
 
 
-READING = ("number_readings", "list_readings", "matrix_readings", "_close", "judge",
-           "accepted", "_flatten")
+# What reading.js ports: the reading rules and judge (grade.py), the comparison
+# (answers.py) and the recognition of a misconception in a wrong answer.
+READING = (("grade", "_NUMBER"), ("grade", "_UNIT"), ("grade", "number_readings"),
+           ("grade", "read_number"), ("grade", "_bracketed"), ("grade", "list_readings"),
+           ("grade", "matrix_readings"), ("grade", "readings"), ("grade", "judge"),
+           ("grade", "misconception_in"), ("answers", "accepted"), ("answers", "_flatten"),
+           ("answers", "_close"), ("misconceptions", "recognise"))
 
 
 def reading_fingerprint() -> str:
+    import importlib
     import inspect
 
-    from generator import grade
-
-    source = [grade._NUMBER.pattern] + [inspect.getsource(getattr(grade, name))
-                                        for name in READING]
+    source = []
+    for module, name in READING:
+        found = getattr(importlib.import_module(f"generator.{module}"), name)
+        source.append(found.pattern if isinstance(found, re.Pattern)
+                      else inspect.getsource(found))
     return hashlib.sha256("\n".join(source).encode()).hexdigest()[:16]
 
 
@@ -135,10 +144,24 @@ def test_the_page_holds_the_export_variants_with_their_keys_and_tolerances(site,
     assert [v["code"] for v in data["variants"]] == [q.code for q in planned]
     assert len(planned) == VARIANTS
     for variant, question in zip(data["variants"], planned):
-        assert variant["answers"] == [{"key": r.answer.plain, "tolerance": r.answer.tolerance}
-                                      for r in question.responses]
+        assert variant["answers"] == [
+            {"key": r.answer.plain, "tolerance": r.answer.tolerance, "whole": r.answer.whole,
+             "mistakes": [{"name": n, "value": v, "tolerance": t} for n, v, t in
+                          recognisable(question.item.solution, r.answer.name)]}
+            for r in question.responses]
     labels = re.findall(r'<label for="answer-\d+">(.*?)</label>', page)
     assert labels == [r.answer.label("en") for r in planned[0].responses]
+
+
+def test_the_page_explains_each_mistake_in_its_own_language(site, bank):
+    for lang in ("bg", "en"):
+        page = (site / lang / "layernorm.html").read_text(encoding="utf-8")
+        data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S)[1])
+        language = bank.language(lang)
+        assert data["mistakes"] == {
+            name: language.explanation("layernorm", name)
+            for name in ("sample_variance", "variance_std_swapped")}
+        assert "n − 1" in data["mistakes"]["sample_variance"]
 
 
 def test_both_languages_practise_the_same_variants(site, bank):
@@ -215,6 +238,9 @@ HOSTILE = ("<script>window.pwned = 1</script>\n\n"
            '<a href="javascript:window.pwned=3">a link</a>.\n\n')
 
 
+HOSTILE_MISTAKE = '<img src="x" onerror="window.pwned = 4"><script>window.pwned = 5</script>'
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     """A bank whose template carries raw HTML: it must show as text, never run."""
@@ -226,6 +252,10 @@ def hostile_site(tmp_path_factory) -> Path:
     text = template.read_text(encoding="utf-8")
     start = text.index("{% block question %}") + len("{% block question %}")
     template.write_text(text[:start] + "\n" + HOSTILE + text[start:], encoding="utf-8")
+    explanations = bank / "templates" / "en" / "misconceptions.toml"
+    text = explanations.read_text(encoding="utf-8")
+    explanations.write_text(re.sub(r"(?m)^no_skip = .*$", lambda m: "no_skip = '"
+                                   + HOSTILE_MISTAKE + "'", text), encoding="utf-8")
     with pytest.raises(SystemExit) as exc:
         main(["--bank", str(bank), "site", "--variants", "2", "--out", str(root / "site")])
     assert exc.value.code == 0
@@ -306,12 +336,17 @@ def visit(browser):
 
 def test_the_page_reads_each_shared_case_as_the_grader_does(site, visit):
     page = visit(site / "en" / "rope.html").page
-    cases = [{"key": g["key"], "tolerance": g["tolerance"], "text": t, "verdict": v}
-             for g, t, v in all_cases()]
+    cases = [{"key": g["key"], "tolerance": g["tolerance"], "whole": _whole(g["key"]),
+              "text": t, "verdict": v} for g, t, v in all_cases()]
     got = page.evaluate("cases => cases.map(c => exgenReading.verdict(c.text, c.key, "
-                        "c.tolerance))", cases)
+                        "c.tolerance, c.whole))", cases)
     disagree = [(c["text"], c["verdict"], g) for c, g in zip(cases, got) if g != c["verdict"]]
     assert disagree == []
+
+
+def _whole(key) -> bool:
+    """Whether grade reads a case's key as a whole number (grade.readings)."""
+    return isinstance(key, int) and not isinstance(key, bool)
 
 
 def _questions(bank, lang):
@@ -364,6 +399,83 @@ def test_answers_as_the_key_prints_them_are_right_and_others_wrong(site, visit, 
         assert page.get_attribute("#answer-1", "aria-invalid") == "true"
     for i in range(2, total):
         assert page.inner_text(f"#verdict-{i}") == words["site_wrong"]
+
+
+# Each mistake's value from a numpy oracle of the mistake itself, not from exgen.
+def _sample_variance(params) -> float:
+    return float(np.var(np.array(params["x"], dtype=float), ddof=1))
+
+
+def _megabytes_of_a_million_bytes(params) -> float:
+    size = np.prod([2, params["n_heads"], params["seq_len"], params["d_k"],
+                    params["bytes_per_value"]], dtype=np.int64)
+    return float(size / 10**6)
+
+
+MISTAKES = [("layernorm", "variance", "sample_variance", _sample_variance),
+            ("gqa_kv_cache", "mha_mb", "decimal_megabytes", _megabytes_of_a_million_bytes)]
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+@pytest.mark.parametrize("exercise,name,mistake,oracle", MISTAKES,
+                         ids=[m[2] for m in MISTAKES])
+def test_a_wrong_answer_that_is_a_known_mistake_is_explained(site, visit, bank, lang,
+                                                              exercise, name, mistake,
+                                                              oracle):
+    """The page tells the student what went wrong, in the live region of the verdict,
+    exactly where grade labels the answer with the misconception; a right answer and an
+    unrelated wrong one are told nothing more."""
+    language = bank.language(lang)
+    v = visit(site / lang / f"{exercise}.html")
+    page = v.page
+    question = _questions(bank, lang)[v.code]
+    index = next(i for i, r in enumerate(question.responses) if r.answer.name == name)
+    box, verdict = f"#answer-{index}", f"#verdict-{index}"
+    decimal = "," if lang == "bg" else "."
+    typed = f"{oracle(question.item.solution.plain_params):.2f}".replace(".", decimal)
+    assert misconception_in(typed, question.item, name) == mistake
+    page.fill(box, typed)
+    page.click("#check")
+    assert page.get_attribute(verdict, "aria-live") == "polite"
+    assert page.get_attribute(verdict, "class") == "verdict wrong"
+    explanation = language.explanation(exercise, mistake)
+    assert explanation and page.inner_text(f"{verdict} .mistake") == explanation
+    assert page.inner_text(verdict).startswith(language.word("site_wrong"))
+
+    response = question.responses[index]
+    for text, expected in ((_typed(response.answer.shown(language.style).text), "right"),
+                           (_wrong(response.answer).replace(".", decimal), "wrong")):
+        assert misconception_in(text, question.item, name) == ""
+        page.fill(box, text)
+        page.click("#check")
+        assert page.get_attribute(verdict, "class") == f"verdict {expected}"
+        assert page.locator(f"{verdict} .mistake").count() == 0
+
+
+def test_the_page_recognises_every_mistake_as_grade_does(site, visit, bank):
+    """Each misconception's value of every variant, typed plainly, and the key itself:
+    the page names the same mistake as grade's misconception_in (or none)."""
+    export = plan_export(bank, default_spec(bank), SEED, VARIANTS, "en")
+    questions = {q.idnumber: q for q in export.questions}
+    cases, expected = [], []
+    for page_file in sorted((site / "en").glob("*.html")):
+        if page_file.name == "index.html":
+            continue
+        data = json.loads(re.search(r'id="exgen-data">(.*?)</script>',
+                                    page_file.read_text(encoding="utf-8"), re.S)[1])
+        for variant in data["variants"]:
+            question = questions[f"{page_file.stem}-{variant['code']}"]
+            for response, answer in zip(question.responses, variant["answers"]):
+                for value in [answer["key"]] + [m["value"] for m in answer["mistakes"]]:
+                    text = json.dumps(value) if isinstance(value, list) else repr(value)
+                    cases.append({**answer, "text": text})
+                    expected.append(misconception_in(text, question.item,
+                                                     response.answer.name))
+    assert len([e for e in expected if e]) > 50
+    v = visit(site / "en" / "rope.html")
+    got = v.page.evaluate("cases => cases.map(c => exgenReading.mistakeIn(c.text, c.key, "
+                          "c.tolerance, c.whole, c.mistakes))", cases)
+    assert got == expected
 
 
 def test_each_language_s_number_format_is_read(site, visit, bank):
@@ -456,6 +568,21 @@ def test_raw_html_of_a_template_shows_as_text_in_the_browser(hostile_site, visit
     assert v.page.evaluate("window.pwned") is None and v.dialogs == []
 
 
+def test_a_misconception_s_explanation_shows_as_text_in_the_browser(hostile_site, visit):
+    v = visit(hostile_site / "en" / "residual.html")
+    mistake = v.page.evaluate("""() => {
+        const data = JSON.parse(document.getElementById('exgen-data').textContent);
+        const code = document.getElementById('question').dataset.code;
+        const variant = data.variants.find(v => v.code === code);
+        return variant.answers[0].mistakes.find(m => m.name === 'no_skip').value;
+    }""")
+    v.page.fill("#answer-0", json.dumps(mistake))
+    v.page.click("#check")
+    assert v.page.inner_text("#verdict-0 .mistake") == HOSTILE_MISTAKE
+    assert v.page.locator("#verdict-0 img, #verdict-0 script").count() == 0
+    assert v.page.evaluate("window.pwned") is None and v.dialogs == []
+
+
 def test_math_is_typeset_offline_and_the_page_fits_a_phone(site, visit):
     v = visit(site / "bg" / "gqa_kv_cache.html", width=360)
     page = v.page
@@ -529,6 +656,9 @@ def screenshot(target: Path) -> None:
             style = bank.language("bg").style
             for i, response in enumerate(question.responses):
                 text = _typed(response.answer.shown(style).text)
+                if response.answer.name == "variance":      # the n − 1 mistake, explained
+                    params = question.item.solution.plain_params
+                    text = f"{_sample_variance(params):.2f}".replace(".", ",")
                 page.fill(f"#answer-{i}", text if i != 2 else "2,5")
             page.click("#check")
             page.screenshot(path=str(target), full_page=True)

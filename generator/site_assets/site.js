@@ -80,14 +80,31 @@
     show(order.shift());
   }
 
+  /* A wrong answer that gives a misconception's value (as `exgen grade` recognises it)
+   * is told what went wrong, in the verdict's own live region; the bank's text is set
+   * as text, never as markup. */
+  function explain(box, given, answer) {
+    var name = exgenReading.mistakeIn(given, answer.key, answer.tolerance, answer.whole,
+                                      answer.mistakes);
+    if (!name || !Object.prototype.hasOwnProperty.call(data.mistakes, name)) return;
+    var note = document.createElement("span");
+    note.className = "mistake";
+    note.textContent = data.mistakes[name];
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(note);
+  }
+
   function check(event) {
     event.preventDefault();
     var answers = data.variants[current].answers, right = 0;
     inputs.forEach(function (input, i) {
-      var verdict = exgenReading.verdict(input.value, answers[i].key, answers[i].tolerance);
+      var answer = answers[i];
+      var verdict = exgenReading.verdict(input.value, answer.key, answer.tolerance,
+                                         answer.whole);
       var box = document.getElementById("verdict-" + i);
       box.textContent = words["site_" + verdict];
       box.className = "verdict " + verdict;
+      if (verdict === "wrong") explain(box, input.value, answer);
       if (verdict === "right") {
         right++;
         input.removeAttribute("aria-invalid");

@@ -27,6 +27,7 @@ from .errors import ExgenError
 from .export import Export, Question, plan_export
 from .files import write_text
 from .misconceptions import recognisable
+from .numbers import plain
 from .spec import Spec
 
 DEFAULT_VARIANTS = 50
@@ -147,7 +148,8 @@ def _exercise_data(questions: Sequence[Question], language: Language) -> dict:
                 explained[mistake["name"]] = language.explanation(exercise.id,
                                                                   mistake["name"])
             answers.append({"key": r.answer.plain, "tolerance": r.answer.tolerance,
-                            "whole": r.answer.whole, "mistakes": mistakes})
+                            "whole": r.answer.whole, "mistakes": mistakes,
+                            "alternatives": [plain(v) for v in r.answer.alternatives]})
         variants.append({"code": q.code, "question": q.question_html,
                          "solution": q.solution_html, "answers": answers})
     return {"variants": variants, "mistakes": explained,

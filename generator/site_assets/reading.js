@@ -12,7 +12,7 @@
  * matrix_readings, readings, judge and misconception_in, answers.py's accepted,
  * _flatten and _close, and misconceptions.py's recognise with their source; port a
  * change, add its cases, then update it):
- * grade.py reading 4cc15c44f72fa756 */
+ * grade.py reading 3febcf8d8bc240c7 */
 (function (root) {
   "use strict";
 
@@ -277,10 +277,12 @@
       got.every(function (g, i) { return Math.abs(g - want[i]) <= tolerance + 1e-9; });
   }
 
-  /* "right", "wrong", "blank" or "unparseable": grade.judge for an answer whose key is
-   * `key` (a number, a list, a list of rows, or a choice's letter as a string), with
-   * its tolerance; `whole`: a number key is a whole number. */
-  function verdict(given, key, tolerance, whole) {
+  /* "right", "alternative", "wrong", "blank" or "unparseable": grade.judge for an
+   * answer whose key is `key` (a number, a list, a list of rows, or a choice's letter
+   * as a string), with its tolerance; `whole`: a number key is a whole number;
+   * `alternatives`: further accepted values (another rounding on the way), each with
+   * the key's own tolerance. */
+  function verdict(given, key, tolerance, whole, alternatives) {
     if (!strip(given)) return "blank";
     if (typeof key === "string") {
       var letter = strip(strip(strip(given), "().")).toLowerCase();
@@ -289,7 +291,11 @@
     }
     var found = readings(given, key, whole);
     if (!found.length) return "unparseable";
-    return found.some(function (r) { return accepted(r, key, tolerance); }) ? "right" : "wrong";
+    if (found.some(function (r) { return accepted(r, key, tolerance); })) return "right";
+    var others = alternatives || [];
+    return found.some(function (r) {
+      return others.some(function (value) { return accepted(r, value, tolerance); });
+    }) ? "alternative" : "wrong";
   }
 
   /* grade.misconception_in and misconceptions.recognise: the name of the first mistake

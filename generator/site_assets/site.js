@@ -100,12 +100,12 @@
     inputs.forEach(function (input, i) {
       var answer = answers[i];
       var verdict = exgenReading.verdict(input.value, answer.key, answer.tolerance,
-                                         answer.whole);
+                                         answer.whole, answer.alternatives);
       var box = document.getElementById("verdict-" + i);
       box.textContent = words["site_" + verdict];
       box.className = "verdict " + verdict;
       if (verdict === "wrong") explain(box, input.value, answer);
-      if (verdict === "right") {
+      if (verdict === "right" || verdict === "alternative") {
         right++;
         input.removeAttribute("aria-invalid");
       } else {

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from .bank import Bank, Exercise, Language
 from .errors import ExgenError
 from .export import Export, Question, plan_export
 from .files import write_text
+from .html import inline_markdown_to_html
 from .misconceptions import recognisable
 from .numbers import plain
 from .spec import Spec
@@ -187,7 +189,10 @@ def write(site: Site, bank: Bank, folder: Path) -> list[str]:
             intro=words["site_intro"], exercises=entries))
         written.append(f"{code}/index.html")
         for entry, (ex_id, questions) in zip(entries, exercises.items()):
-            boxes = [{"id": r.answer.id, "label": r.answer.label(code)}
+            # A label is the bank's Markdown (`$W_1$ parameters`): HTML with its math for
+            # KaTeX, raw HTML escaped (the parser takes none).
+            boxes = [{"id": r.answer.id,
+                      "label": Markup(inline_markdown_to_html(r.answer.label(code)))}
                      for r in questions[0].responses]
             write_text(folder / code / f"{ex_id}.html", env.get_template(
                 "exercise.html").render(

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from generator.html import inline_markdown_to_html
 from generator.numbers import plain
 from generator.bank import Answer, load_bank
 from generator.cli import main
@@ -152,7 +153,9 @@ def test_the_page_holds_the_export_variants_with_their_keys_and_tolerances(site,
              "alternatives": [plain(v) for v in r.answer.alternatives]}
             for r in question.responses]
     labels = re.findall(r'<label for="answer-\d+">(.*?)</label>', page)
-    assert labels == [r.answer.label("en") for r in planned[0].responses]
+    assert labels == [inline_markdown_to_html(r.answer.label("en"))
+                      for r in planned[0].responses]
+    assert labels[1].startswith("\\(\\sigma^2\\)")        # math for KaTeX
 
 
 def test_the_page_explains_each_mistake_in_its_own_language(site, bank):
@@ -677,3 +680,10 @@ def _questions_for(bank, lang, code):
 if __name__ == "__main__":
     screenshot(ROOT / "docs" / "img" / (sys.argv[1] if len(sys.argv) > 1 else
                                         "site-exercise.png"))
+
+
+def test_labels_are_typeset_like_the_answer_forms(site, visit):
+    """A label is the bank's Markdown: `$\\sigma^2$ (variance)` shows σ² set by KaTeX."""
+    v = visit(site / "en" / "layernorm.html")
+    assert v.page.locator("label[for='answer-1'] .katex").count() == 1
+    assert "\\(" not in v.page.inner_text("label[for='answer-1']")

@@ -125,5 +125,6 @@
   toggle.addEventListener("click", function () { setSolution(solution.hidden); });
   document.getElementById("needs-script").hidden = true;
   form.hidden = false;
+  Array.prototype.forEach.call(form.querySelectorAll("label"), typeset);  /* $W_1$ … */
   next();
 })();

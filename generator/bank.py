@@ -83,6 +83,8 @@ class Exercise:
     templates: Mapping[str, Path]           # language → template file
     path: Path
     parts: int = 0                          # numbered sub-questions a spec may choose from
+    # variant key → whether the sampler avoids it (solve.avoided fills it in)
+    avoided_variants: dict = field(default_factory=dict, compare=False, repr=False)
 
     def title(self, lang: str) -> str:
         return self.titles[lang]

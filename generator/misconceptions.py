@@ -12,12 +12,16 @@ from .numbers import plain
 from .solve import Solution
 
 
-def mistaken_values(solution: Solution, answer_name: str) -> dict[str, object]:
-    """What each misconception of one answer gives for this variant (exact values)."""
+def mistaken_values(solution: Solution, answer_name: str,
+                    names=None) -> dict[str, object]:
+    """What each misconception of one answer (or those named) gives for this variant
+    (exact values)."""
     answer = solution.variant.exercise.answers[answer_name]
     env = solution.value_env()
     values = {}
     for name, formula in answer.misconceptions.items():
+        if names is not None and name not in names:
+            continue
         try:
             values[name] = formula.evaluate(env)
         except FormulaError:
@@ -25,21 +29,31 @@ def mistaken_values(solution: Solution, answer_name: str) -> dict[str, object]:
     return values
 
 
-def distinct_mistakes(solution: Solution, answer_name: str) -> dict[str, object]:
-    """The misconceptions whose value differs from the key by more than the grading
-    tolerance (those that coincide with it cannot be told from a right answer)."""
+def distinct_mistakes(solution: Solution, answer_name: str,
+                      names=None) -> dict[str, object]:
+    """The misconceptions (or those named) whose value differs from the key by more than
+    the grading tolerance (those that coincide with it cannot be told from a right
+    answer)."""
     answer = solution.variant.exercise.answers[answer_name]
     key = solution.answers[answer_name]
     tolerance = tolerance_for(answer, key)
-    return {name: value for name, value in mistaken_values(solution, answer_name).items()
+    return {name: value for name, value in mistaken_values(solution, answer_name,
+                                                           names).items()
             if not accepted(plain(value), answer, key, tolerance)}
 
 
-def coinciding(solution: Solution) -> list[tuple[str, str]]:
-    """(answer, misconception) pairs that give the key's own value for this variant."""
-    return [(answer, name) for answer in solution.variant.exercise.answers
-            for name in mistaken_values(solution, answer)
-            if name not in distinct_mistakes(solution, answer)]
+def coinciding(solution: Solution, avoided_only: bool = False) -> list[tuple[str, str]]:
+    """(answer, misconception) pairs that give the key's own value for this variant
+    (only those marked `avoid`, for the sampler)."""
+    pairs = []
+    for name, answer in solution.variant.exercise.answers.items():
+        names = answer.avoid if avoided_only else None
+        if not answer.misconceptions or (avoided_only and not names):
+            continue
+        values = mistaken_values(solution, name, names)
+        distinct = distinct_mistakes(solution, name, names)
+        pairs += [(name, mistake) for mistake in values if mistake not in distinct]
+    return pairs
 
 
 def recognisable(solution: Solution, answer_name: str) -> list[tuple[str, object, float]]:

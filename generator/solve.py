@@ -145,12 +145,15 @@ def avoided(variant: Variant) -> bool:
     """True for a variant the variants file asks the sampler to skip: one where a
     misconception marked `avoid` gives the key's own value (a student making that mistake
     could not be told from one who did not). Uniform over the rest, as rejection is."""
-    if not any(a.avoid for a in variant.exercise.answers.values()):
+    exercise = variant.exercise
+    if not any(a.avoid for a in exercise.answers.values()):
         return False
-    from .misconceptions import coinciding   # the comparison is grading's own rule
+    cache = exercise.avoided_variants
+    if variant.key not in cache:
+        from .misconceptions import coinciding   # the comparison is grading's own rule
 
-    avoid = {(a.name, m) for a in variant.exercise.answers.values() for m in a.avoid}
-    return bool(avoid & set(coinciding(solve(variant))))
+        cache[variant.key] = bool(coinciding(solve(variant), avoided_only=True))
+    return cache[variant.key]
 
 
 def solve(variant: Variant) -> Solution:

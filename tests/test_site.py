@@ -677,13 +677,13 @@ def _questions_for(bank, lang, code):
     return next(q for q in export.questions if q.code == code)
 
 
-if __name__ == "__main__":
-    screenshot(ROOT / "docs" / "img" / (sys.argv[1] if len(sys.argv) > 1 else
-                                        "site-exercise.png"))
-
-
 def test_labels_are_typeset_like_the_answer_forms(site, visit):
     """A label is the bank's Markdown: `$\\sigma^2$ (variance)` shows σ² set by KaTeX."""
     v = visit(site / "en" / "layernorm.html")
     assert v.page.locator("label[for='answer-1'] .katex").count() == 1
     assert "\\(" not in v.page.inner_text("label[for='answer-1']")
+
+
+if __name__ == "__main__":
+    screenshot(ROOT / "docs" / "img" / (sys.argv[1] if len(sys.argv) > 1 else
+                                        "site-exercise.png"))

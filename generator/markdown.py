@@ -72,7 +72,7 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 
 
 def _mistakes(mistakes) -> list:
-    return [Mistake(_cell(m.labels), _cell(m.values), _cell(m.explanation))
+    return [Mistake(_label(m.labels), _cell(m.values), _cell(m.explanation))
             for m in mistakes]
 
 

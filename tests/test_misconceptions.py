@@ -255,6 +255,7 @@ def test_instructor_editions_show_common_mistakes_and_student_documents_never(tm
                "--with-misconceptions", "--out", out).code == 0
     key = (out / "instructor-key.md").read_text(encoding="utf-8")
     assert "## Common mistakes" in key and "sample variance" in key
+    assert "- Largest $n$ — Rounded up" in key          # labels stay the bank's Markdown
     for folder in ("sheets", "keys"):
         for path in (out / folder).iterdir():
             assert "sample variance" not in path.read_text(encoding="utf-8")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Mapping
 
 from .errors import ExgenError, read_user_file
 from .formula import Formula, FormulaError, parse, to_value
+from .latex import Typesetting
 from .numbers import NumberStyle
 from .params import Choice, ParamSpace, candidate_values
 
@@ -28,6 +29,7 @@ class Language:
     code: str
     style: NumberStyle
     words: Mapping[str, str]
+    typesetting: Typesetting
     # exercise id → misconception name → its explanation in this language
     misconceptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -159,6 +161,7 @@ def load_bank(root: Path | str | None = None, problems: list[str] | None = None)
         languages[strings.parent.name] = _load_language(strings)
     if not languages:
         raise ExgenError(f"no language in {templates_dir}: each needs <lang>/strings.toml")
+    languages = _with_cyrillic(languages)
     exercises = []
     for path in sorted(variants_dir.glob("*.toml")):
         try:
@@ -189,8 +192,46 @@ def _load_language(path: Path) -> Language:
         words = data["words"]
     except KeyError as exc:
         raise ExgenError(f"missing key {exc}", where=str(path)) from None
-    return Language(path.parent.name, style, words,
+    return Language(path.parent.name, style, words, _load_typesetting(data, path),
                     _load_explanations(path.parent / "misconceptions.toml"))
+
+
+TYPESETTING_EXAMPLE = ('[typesetting] babel = "bulgarian", fontenc = "T2A", '
+                       'quotes = ["„", "“"]')
+
+
+def _load_typesetting(data: dict, path: Path) -> Typesetting:
+    """`[typesetting]`: the babel language name, the font encoding (T2A for Cyrillic, T1
+    for Latin) and the quotation marks of the language's CLDR locale."""
+    table = data.get("typesetting")
+    if not isinstance(table, dict):
+        raise ExgenError(f"missing the table {TYPESETTING_EXAMPLE}", where=str(path))
+    quotes = table.get("quotes")
+    for key in ("babel", "fontenc"):
+        if not isinstance(table.get(key), str) or not re.fullmatch(r"[A-Za-z0-9]+",
+                                                                   table[key]):
+            raise ExgenError(f"typesetting.{key} must be a name of letters and digits "
+                             f"({TYPESETTING_EXAMPLE})", where=line_of(path, "typesetting"))
+    if not (isinstance(quotes, list) and len(quotes) == 2
+            and all(isinstance(q, str) and len(q) == 1 for q in quotes)):
+        raise ExgenError("typesetting.quotes must be the opening and closing quotation "
+                         "marks, one character each: quotes = [\"„\", \"“\"]",
+                         where=line_of(path, "typesetting"))
+    unknown = set(table) - {"babel", "fontenc", "quotes"}
+    if unknown:
+        raise ExgenError(f"unknown key `typesetting.{sorted(unknown)[0]}` (allowed: babel, "
+                         "fontenc, quotes)", where=line_of(path, "typesetting"))
+    return Typesetting(table["babel"], table["fontenc"], (quotes[0], quotes[1]))
+
+
+def _with_cyrillic(languages: dict) -> dict:
+    """Each language whose encoding has no Cyrillic sets Cyrillic runs in the bank's
+    first language that has (a Bulgarian name in an English sheet)."""
+    cyrillic = next((l.typesetting.babel for l in languages.values()
+                     if l.typesetting.has_cyrillic), None)
+    return {code: language if language.typesetting.has_cyrillic else replace(
+        language, typesetting=replace(language.typesetting, cyrillic=cyrillic))
+        for code, language in languages.items()}
 
 
 def _load_explanations(path: Path) -> dict:

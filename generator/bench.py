@@ -26,7 +26,7 @@ import pikepdf
 from .bank import load_bank
 from .documents import Renderers, student_documents
 from .exam import plan
-from .pdf import class_document, in_language, student_part, tex_available
+from .pdf import class_document, in_language, sheet_latex, tex_available
 from .roster import numbered
 from .spec import load_spec
 
@@ -61,8 +61,8 @@ def single_pass_seconds(work: Path) -> tuple[float, int]:
     spec = load_spec(QUIZ, bank)
     exam = plan(bank, 1, numbered(1), "bg", spec.slots)
     sheet, _ = student_documents(exam.students[0], spec.headings, Renderers(bank))
-    source = class_document(bank, "bg", [("bench", in_language(student_part(sheet, bank),
-                                                               "bg", bank))])
+    source = class_document(bank, bank.language("bg"),
+                            [("bench", in_language(sheet_latex(sheet, bank), "bg", bank))])
     (work / "single.tex").write_text(source, encoding="utf-8")
     timings = []
     for _ in range(RUNS):

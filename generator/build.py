@@ -18,7 +18,7 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (ClassDocuments, Renderers, common_mistakes, handout_parts,
+from .documents import (ClassDocuments, Renderers, common_mistakes, handout_exercises,
                         instructor_rows, student_documents)
 from .spec import Heading
 from .exam import Exam, manifest
@@ -202,10 +202,10 @@ def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[st
     written = []
     with replacing(out, "handout") as staging:
         for lang in langs:
-            parts = handout_parts(bank, lang, solutions, renderers, with_mistakes)
+            printed = handout_exercises(bank, lang, solutions, renderers, with_mistakes)
             for name in formats:
                 written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
-                                                              parts, staging)
+                                                              printed, staging)
     return written
 
 

@@ -14,7 +14,7 @@ from .formula import is_matrix
 from .grade import accepted
 from .numbers import is_whole, plain
 from .printed import missteps
-from .render import (HELPERS, Renderer, language_environment, template_names,
+from .render import (HELPERS, ExerciseTexts, language_environment, template_names,
                      template_problems)
 from .solve import Variant, reference, sample, solve
 
@@ -74,7 +74,7 @@ def check_boxes(bank: Bank, solution) -> list[str]:
                        exercise.answers.items()
                        if not answer.is_choice and not answer.intermediate
                        and not is_matrix(solution.answers[name]))   # matrices: grid()
-        boxed = sorted(boxed_values(Renderer(bank, lang).render(solution).solution))
+        boxed = sorted(boxed_values(ExerciseTexts(bank, lang).render(solution).solution))
         if boxed != asked:
             problems.append(f"{exercise.templates[lang]}: the key boxes {boxed or 'nothing'}, "
                             f"but the answers asked are {asked} (box each asked answer once: "
@@ -88,7 +88,8 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     for lang in bank.languages:
         for name, answer in exercise.answers.items():
             try:
-                markdown_to_latex(answer.labels.get(lang, name), lang)
+                markdown_to_latex(answer.labels.get(lang, name),
+                                  bank.language(lang).typesetting)
             except ValueError as exc:       # labels are Markdown, set in the PDFs too
                 problems.append(f"{exercise.path}: the {lang} label of `{name}`: {exc}")
         path = exercise.templates[lang]
@@ -124,11 +125,12 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
         problems += unsound
         if unsound:
             continue
-        renderer = Renderer(bank, lang)
+        renderer = ExerciseTexts(bank, lang)
         for sol in variants:
             try:
                 rendered = renderer.render(sol)
-                markdown_to_latex(rendered.question + "\n\n" + rendered.solution, lang)
+                markdown_to_latex(rendered.question + "\n\n" + rendered.solution,
+                                  bank.language(lang).typesetting)
                 silent = [name for name, answer in exercise.answers.items()
                           if not answer.is_choice and not answer.intermediate
                           and not is_whole(sol.answers[name])

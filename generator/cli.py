@@ -35,16 +35,24 @@ def cli(ctx: click.Context, bank_dir: Path | None) -> None:
         ctx.obj["bank"] = load_bank(bank_dir)
 
 
+LANG_HELP = "One of the bank's languages (a folder templates/<lang>/)."
+
+
 @cli.command("list")
+@click.option("--lang", default="bg", show_default=True, help=LANG_HELP)
 @click.pass_context
-def list_command(ctx: click.Context) -> None:
+def list_command(ctx: click.Context, lang: str) -> None:
     """The exercises, their parameters and answers."""
     bank = _bank(ctx)
+    language = bank.language(lang)
+    labels = [language.word(key) for key in ("parameters", "answers", "variants")]
+    width = max(len(label) for label in labels) + 1
     for ex in bank.exercises.values():
-        click.echo(f"{ex.number:>2}  {ex.id:<24} {ex.title('en')}")
-        click.echo(f"    parameters: {', '.join(ex.space.names) or '—'}")
-        click.echo(f"    answers:    {', '.join(ex.answers)}")
-        click.echo(f"    variants:   {ex.space.size:,}")
+        click.echo(f"{ex.number:>2}  {ex.id:<24} {ex.title(lang)}")
+        for label, value in zip(labels, (", ".join(ex.space.names) or "—",
+                                         ", ".join(ex.answers),
+                                         language.style.integer(ex.space.size))):
+            click.echo(f"    {label + ':':<{width}} {value}")
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -71,7 +79,7 @@ def variant_from_options(ex, seed: int | None, use_reference: bool,
 
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
-@click.option("--lang", default="bg", show_default=True, help="bg or en")
+@click.option("--lang", default="bg", show_default=True, help=LANG_HELP)
 @click.option("--seed", type=int, default=None, help="Draw a variant from this seed.")
 @click.option("--student", default="", help="With --seed: this student id's own draw (the "
               "sheet shows it unless a classmate earlier in the roster drew it first).")
@@ -105,20 +113,15 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
                 "answers": {k: plain(v) for k, v in solved.answers.items()}}
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    from .render import Renderer
+    from .layouts import MARKDOWN, exercise_context, render, latex_format
+    from .render import ExerciseTexts
 
-    rendered = Renderer(bank, lang).render(solved, parts)
-    heading = f"## {language.word('exercise')} {ex.number}: {ex.title(lang)}"
-    if points is not None:
-        heading += f" ({language.style.points(points)} {language.word('points')})"
-    parts = [heading, rendered.question]
-    if solution:
-        parts += [f"### {language.word('solution')}", rendered.solution]
-    text = "\n\n".join(parts) + "\n"
+    rendered = ExerciseTexts(bank, lang).render(solved, parts)
+    context = exercise_context(bank, lang, ex, rendered.question,
+                               rendered.solution if solution else None, points, MARKDOWN)
+    text = render(bank, "exercise", MARKDOWN, context)
     if fmt == "tex":
-        from .pdf import to_latex
-
-        text = to_latex(text, lang, f"exercise {ex.id}")
+        text = latex_format(language).markdown(text, f"exercise {ex.id}")
     click.echo(text, nl=False)
 
 
@@ -212,7 +215,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
 
 
 @cli.command()
-@click.option("--lang", default=None, help="bg or en (default: every language of the bank).")
+@click.option("--lang", default=None, help="One of the bank's languages (default: every one of them).")
 @click.option("--seed", type=int, default=None, help="Draw the variants from this seed.")
 @click.option("--reference", "use_reference", is_flag=True,
               help="The seed's own values (the default without --seed).")

@@ -11,14 +11,15 @@ from .answers import asked_answers
 from .bank import Bank, Exercise
 from .numbers import show_value
 from .exam import Exam, Item, StudentExam
-from .render import Renderer
+from .render import ExerciseTexts
 from .solve import Solution
 from .spec import Heading
 
 
 @dataclass(frozen=True)
-class Part:
-    """One exercise as a document prints it."""
+class PrintedExercise:
+    """One exercise as a document prints it (its sub-questions are its `parts`
+    elsewhere: here it is already rendered)."""
 
     position: int
     number: int
@@ -48,7 +49,7 @@ class StudentDocument:
     student_exam: StudentExam
     lang: str
     heading: Heading
-    parts: tuple[Part, ...]
+    exercises: tuple[PrintedExercise, ...]
     key: bool
 
     @property
@@ -119,27 +120,27 @@ class Renderers:
 
     def __init__(self, bank: Bank):
         self.bank = bank
-        self._renderers: dict[tuple[str, bool], Renderer] = {}
+        self._renderers: dict[tuple[str, bool], ExerciseTexts] = {}
 
-    def get(self, lang: str, boxed: bool = True) -> Renderer:
+    def get(self, lang: str, boxed: bool = True) -> ExerciseTexts:
         key = (lang, boxed)
         if key not in self._renderers:
-            self._renderers[key] = Renderer(self.bank, lang, boxed=boxed)
+            self._renderers[key] = ExerciseTexts(self.bank, lang, boxed=boxed)
         return self._renderers[key]
 
 
 def student_documents(se: StudentExam, headings: Mapping[str, Heading],
                       renderers: Renderers) -> tuple[StudentDocument, StudentDocument]:
     renderer = renderers.get(se.lang)
-    parts = []
+    printed = []
     for item in se.items:
         rendered = renderer.render(item.solution, item.parts)
-        parts.append(Part(item.position, item.exercise.number, item.exercise.id,
-                          item.exercise.title(se.lang), rendered.question,
-                          rendered.solution, item.points))
+        printed.append(PrintedExercise(item.position, item.exercise.number, item.exercise.id,
+                                       item.exercise.title(se.lang), rendered.question,
+                                       rendered.solution, item.points))
     heading = headings[se.lang]
-    return (StudentDocument(se, se.lang, heading, tuple(parts), key=False),
-            StudentDocument(se, se.lang, heading, tuple(parts), key=True))
+    return (StudentDocument(se, se.lang, heading, tuple(printed), key=False),
+            StudentDocument(se, se.lang, heading, tuple(printed), key=True))
 
 
 def common_mistakes(bank: Bank, lang: str, exercise: Exercise,
@@ -186,14 +187,16 @@ def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
     return rows
 
 
-def handout_parts(bank: Bank, lang: str, solutions: Sequence[Solution],
-                  renderers: Renderers, with_mistakes: bool = False) -> tuple[Part, ...]:
+def handout_exercises(bank: Bank, lang: str, solutions: Sequence[Solution],
+                      renderers: Renderers,
+                      with_mistakes: bool = False) -> tuple[PrintedExercise, ...]:
     renderer = renderers.get(lang, boxed=False)
-    parts = []
+    printed = []
     for position, solution in enumerate(solutions, start=1):
         exercise = solution.variant.exercise
         rendered = renderer.render(solution)
         mistakes = common_mistakes(bank, lang, exercise, solution) if with_mistakes else ()
-        parts.append(Part(position, exercise.number, exercise.id, exercise.title(lang),
-                          rendered.question, rendered.solution, mistakes=mistakes))
-    return tuple(parts)
+        printed.append(PrintedExercise(position, exercise.number, exercise.id,
+                                       exercise.title(lang), rendered.question,
+                                       rendered.solution, mistakes=mistakes))
+    return tuple(printed)

@@ -1,29 +1,59 @@
-"""Markdown with dollar math -> LaTeX body text for pdfLaTeX, in Bulgarian or English.
+"""Markdown with dollar math -> LaTeX body text for pdfLaTeX, in any language a bank has.
 
-The document is set in Computer Modern (cm-super Type 1 fonts) with babel's
-bulgarian and english; bulgarian makes ``"`` an active shorthand and switches to the
-T2A encoding, english to T1, where Cyrillic letters do not exist.  Everything here
-guards against those pitfalls, and any character pdfTeX cannot set raises ValueError
-before TeX ever runs.
+A language is data: its `Typesetting` (from the `[typesetting]` table of
+`templates/<lang>/strings.toml`) names its babel language, its font encoding and its
+quotation marks. The document is set in Computer Modern (cm-super Type 1 fonts);
+babel's bulgarian (or russian) makes ``"`` an active shorthand and switches to the T2A
+encoding, english stays in T1, where Cyrillic letters do not exist, so Cyrillic runs in
+such a language are set in the bank's Cyrillic language. Everything here guards against
+those pitfalls, and any character pdfTeX cannot set raises ValueError before TeX ever
+runs.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-# T1 last: it is the Latin default; babel's bulgarian switches to T2A by itself.
-# array: wrapping table columns (>{\raggedright}p{...}); fancyvrb: code blocks.
-PREAMBLE_PACKAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("fontenc", ("T2A", "T1")),
-    ("inputenc", ("utf8",)),
-    ("babel", ("english", "bulgarian")),
+# Font encodings that have Cyrillic letters (babel's Cyrillic languages switch to them).
+CYRILLIC_ENCODINGS = frozenset({"T2A", "T2B", "T2C", "X2"})
+
+
+@dataclass(frozen=True)
+class Typesetting:
+    """How pdfLaTeX sets a language: babel's name for it, its font encoding, its
+    opening and closing quotation marks (CLDR's), and — for a language whose encoding has
+    no Cyrillic — the babel language that Cyrillic runs in its text are set in."""
+
+    babel: str
+    fontenc: str
+    quotes: tuple[str, str]
+    cyrillic: str | None = None
+
+    @property
+    def has_cyrillic(self) -> bool:
+        return self.fontenc in CYRILLIC_ENCODINGS
+
+
+def preamble_packages(languages: Sequence[Typesetting]) -> list[tuple[str, tuple[str, ...]]]:
+    """The packages of a document in these languages: every encoding they need, T1 last
+    (the Latin default; babel's Cyrillic languages switch to theirs by themselves), and
+    babel with the first language last, as its main language.
+    array: wrapping table columns (>{\\raggedright}p{...}); fancyvrb: code blocks."""
+    encodings = sorted({t.fontenc for t in languages}, key=lambda e: (e == "T1", e))
+    main, others = languages[0].babel, [t.babel for t in languages[1:]]
+    babel = tuple(dict.fromkeys([*others, main]))
+    return [("fontenc", tuple(encodings)), ("inputenc", ("utf8",)), ("babel", babel),
+            *_PACKAGES]
+
+
+_PACKAGES: list[tuple[str, tuple[str, ...]]] = [
     ("amsmath", ()),
     ("amssymb", ()),
     ("graphicx", ()),
@@ -73,7 +103,6 @@ _TEXT_ESCAPES = {
 _CODE_ESCAPES = _TEXT_ESCAPES | {"'": r"\textquotesingle{}", "-": "-{}"}
 _VERBATIM_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}",
                      "'": r"\textquotesingle{}", "`": r"\textasciigrave{}"}
-_QUOTES = {"bg": (r"\glqq{}", r"\grqq{}"), "en": (r"\textquotedblleft{}", r"\textquotedblright{}")}
 _LATIN1_MISSING_IN_T2A = "ÐÞðþ"
 _CYRILLIC_RUN = re.compile(r"[\u0400-\u045f]+")
 _CYRILLIC_TEXT_RUN = re.compile(r"[\u0400-\u045f]+(?:[ -][\u0400-\u045f]+)*")
@@ -112,22 +141,30 @@ def _unsupported(text: str, i: int) -> ValueError:
     return ValueError(f"cannot typeset character {ch!r} (U+{ord(ch):04X}) in PDF output, near {context!r}")
 
 
-def _foreign(latex: str, lang: str, pattern: re.Pattern[str] = _CYRILLIC_RUN) -> str:
-    """English switches to T1, which has no Cyrillic: mark Cyrillic runs as Bulgarian."""
-    if lang == "bg":
+def _foreign(latex: str, ts: Typesetting, pattern: re.Pattern[str] = _CYRILLIC_RUN) -> str:
+    """A language in an encoding without Cyrillic (english: T1) sets Cyrillic runs in the
+    bank's Cyrillic language."""
+    if ts.has_cyrillic or not _CYRILLIC_RUN.search(latex):
         return latex
-    return pattern.sub(lambda m: r"\foreignlanguage{bulgarian}{" + m.group(0) + "}", latex)
+    if ts.cyrillic is None:
+        found = _CYRILLIC_RUN.search(latex).group(0)
+        raise ValueError(f"cannot typeset Cyrillic ({found!r}) in {ts.babel} ({ts.fontenc}): "
+                         "the bank has no language with a Cyrillic font encoding")
+    return pattern.sub(lambda m: rf"\foreignlanguage{{{ts.cyrillic}}}{{" + m.group(0) + "}",
+                       latex)
 
 
-def escape_text(text: str, lang: str, quotes: Iterator[str] | None = None) -> str:
-    """Escape running text (also usable for titles); ``quotes`` yields "open"/"close"/""
-    for each ASCII ``"`` when the pairing spans more than this text."""
+def running_text(text: str, ts: Typesetting, quotes: Iterator[str] | None = None) -> str:
+    """Running text as LaTeX, every character printed as it is (also for titles and
+    people's names); ``quotes`` yields "open"/"close"/"" for each ASCII ``"`` when the
+    pairing spans more than this text (a paired one prints as the language's quotes)."""
     quotes = quotes if quotes is not None else iter(_pair_quotes(text))
     out = []
     for i, ch in enumerate(text):
         if ch == '"':
             role = next(quotes, "")
-            out.append(_QUOTES[lang][role == "close"] if role else r"\textquotedbl{}")
+            mark = ts.quotes[role == "close"]
+            out.append(_TEXT_SYMBOLS.get(mark, mark) if role else r"\textquotedbl{}")
         elif ch in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[ch])
         elif ch == "," and text[i + 1:i + 2] == ",":
@@ -144,10 +181,10 @@ def escape_text(text: str, lang: str, quotes: Iterator[str] | None = None) -> st
             out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
         else:
             raise _unsupported(text, i)
-    return _foreign("".join(out), lang, _CYRILLIC_TEXT_RUN)
+    return _foreign("".join(out), ts, _CYRILLIC_TEXT_RUN)
 
 
-def _escape_code(code: str, lang: str, verbatim: bool) -> str:
+def _escape_code(code: str, ts: Typesetting, verbatim: bool) -> str:
     """Escape code for \\texttt, or for a fancyvrb Verbatim with commandchars ``\\{}``
     (which already turns off ligatures and keeps spaces)."""
     escapes = _VERBATIM_ESCAPES if verbatim else _CODE_ESCAPES
@@ -172,7 +209,7 @@ def _escape_code(code: str, lang: str, verbatim: bool) -> str:
             out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
         else:
             raise _unsupported(code, i)
-    return _foreign("".join(out), lang)
+    return _foreign("".join(out), ts)
 
 
 # Banks are shared between lecturers, so a template is untrusted: math reaches TeX only
@@ -236,7 +273,7 @@ def unsafe_math(math: str) -> str | None:
     return None
 
 
-def escape_math(math: str, lang: str) -> str:
+def escape_math(math: str, ts: Typesetting) -> str:
     """Pass TeX math through, fixing what pdfLaTeX would misread or misspace."""
     problem = unsafe_math(math)
     if problem:
@@ -258,8 +295,7 @@ def escape_math(math: str, lang: str) -> str:
         return command + (" " if command[-1].isalpha() and after.isascii() and after.isalpha() else "")
 
     math = re.sub("[" + re.escape("".join(_MATH_SYMBOLS)) + "]", symbol, math)
-    inner = r"\foreignlanguage{bulgarian}{%s}" if lang == "en" else "%s"
-    return _CYRILLIC_RUN.sub(lambda m: r"\text{" + inner % m.group(0) + "}", math)
+    return _CYRILLIC_RUN.sub(lambda m: r"\text{" + _foreign(m.group(0), ts) + "}", math)
 
 
 def _pair_quotes(flat: str) -> list[str]:
@@ -332,11 +368,11 @@ def _guard(latex: str) -> str:
     return "{}" + latex if latex[:1] in "[*" else latex
 
 
-class _Renderer:
-    """Walks markdown-it's block token stream and collects LaTeX."""
+class _TokenWriter:
+    """Walks markdown-it's block token stream and writes LaTeX."""
 
-    def __init__(self, lang: str):
-        self.lang = lang
+    def __init__(self, ts: Typesetting):
+        self.ts = ts
         self.out: list[str] = []
         self.lists: list[str] = []
 
@@ -410,17 +446,17 @@ class _Renderer:
     def code_block(self, token: Token) -> None:
         """Verbatim keeps the alignment of attention-mask matrices; commandchars lets
         characters the font lacks be mapped without breaking it."""
-        code = _escape_code(token.content.expandtabs(4).rstrip("\n"), self.lang, verbatim=True)
+        code = _escape_code(token.content.expandtabs(4).rstrip("\n"), self.ts, verbatim=True)
         self.out.append("\\begin{Verbatim}[commandchars=\\\\\\{\\}]\n" + code + "\n\\end{Verbatim}\n\n")
 
     fence = code_block
 
     def math_block(self, token: Token) -> None:
-        math = re.sub(r"\n\s*\n", "\n", escape_math(token.content, self.lang).strip())
+        math = re.sub(r"\n\s*\n", "\n", escape_math(token.content, self.ts).strip())
         if _DISPLAY_ENVS.match(math):
             self.out.append(math + "\n\n")
             return
-        tag = f"\\tag{{{escape_text(token.info, self.lang)}}}" if token.type == "math_block_label" else ""
+        tag = f"\\tag{{{running_text(token.info, self.ts)}}}" if token.type == "math_block_label" else ""
         self.out.append(f"\\[\n{math}{tag}\n\\]\n\n")
 
     math_block_label = math_block
@@ -432,7 +468,7 @@ class _Renderer:
         if content in KEEP_TOGETHER:
             self.out.append(KEEP_TOGETHER[content])
         elif not content.startswith("<!--"):
-            self.out.append(escape_text(content, self.lang) + "\n\n")
+            self.out.append(running_text(content, self.ts) + "\n\n")
 
     def table(self, tokens: list[Token]) -> None:
         """A longtable breaks across pages; wide tables get smaller type, less padding,
@@ -452,7 +488,7 @@ class _Renderer:
             head_total, head_word = (1.15 * x for x in _cell_extent(cell))  # bold
             words = "".join(t.content for t in cell).split()
             if head_total > total and len(words) > 1 and all(t.type == "text" for t in cell):
-                stacked = "\\\\".join(escape_text(w, self.lang) for w in words)
+                stacked = "\\\\".join(running_text(w, self.ts) for w in words)
                 header.append(f"\\textbf{{\\begin{{tabular}}[b]{{@{{}}{aligns[col]}@{{}}}}"
                               f"{stacked}\\end{{tabular}}}}")
             else:
@@ -487,7 +523,7 @@ class _Renderer:
         for token in children:
             kind = token.type
             if kind == "text":
-                out.append(escape_text(token.content, self.lang, quotes))
+                out.append(running_text(token.content, self.ts, quotes))
             elif kind == "softbreak":
                 out.append("\n")
             elif kind == "hardbreak":
@@ -497,16 +533,16 @@ class _Renderer:
             elif kind in ("strong_close", "em_close"):
                 out.append("}")
             elif kind == "code_inline":
-                out.append("\\texttt{" + _escape_code(token.content, self.lang, verbatim=False) + "}")
+                out.append("\\texttt{" + _escape_code(token.content, self.ts, verbatim=False) + "}")
             elif kind == "math_inline":
-                out.append("$" + escape_math(token.content, self.lang) + "$")
+                out.append("$" + escape_math(token.content, self.ts) + "$")
             elif kind in ("link_open", "link_close"):
                 pass
             elif kind == "html_inline":
                 if re.fullmatch(r"<br\s*/?>", token.content, re.IGNORECASE):
                     out.append(" " if in_cell else "\\newline{}")
                 elif not token.content.startswith("<!--"):
-                    out.append(escape_text(token.content, self.lang))
+                    out.append(running_text(token.content, self.ts))
             elif kind == "image":
                 source = token.attrs.get("src", "")
                 if not re.fullmatch(r"(?!/)(?!.*\.\.)[\w./-]+\.(png|jpg|jpeg|pdf)", str(source)):
@@ -524,8 +560,6 @@ def _parser() -> MarkdownIt:
 
 
 @lru_cache(maxsize=4096)
-def markdown_to_latex(text: str, lang: str) -> str:
+def markdown_to_latex(text: str, ts: Typesetting) -> str:
     """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX."""
-    if lang not in _QUOTES:
-        raise ValueError(f"unknown language {lang!r}: expected 'bg' or 'en'")
-    return _Renderer(lang).render(_parser().parse(text))
+    return _TokenWriter(ts).render(_parser().parse(text))

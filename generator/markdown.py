@@ -2,77 +2,48 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-import jinja2
 import sympy
-from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank
-from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, Part, StudentDocument,
-                        answer_boxes)
+from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExercise,
+                        StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
 from .files import write_text
+from .layouts import (MARKDOWN, answer_form_context, markdown_cell,
+                      markdown_label, render, sheet_context, student_context)
 from .numbers import show_scalar
 
 
-@lru_cache(maxsize=None)
-def _layouts(folder: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)),
-                                undefined=jinja2.StrictUndefined, autoescape=False,
-                                lstrip_blocks=True)
-
-
 def _render(bank: Bank, layout: str, **context) -> str:
-    folder = bank.root / "templates" / "layouts"
-    if not (folder / layout).is_file():
-        folder = Path(__file__).resolve().parent.parent / "templates" / "layouts"
-    try:
-        text = _layouts(folder).get_template(layout).render(**context)
-    except jinja2.TemplateError as exc:
-        raise ExgenError(f"layout error: {exc}", where=str(folder / layout)) from None
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return render(bank, layout.removesuffix(".md"), MARKDOWN, context)
 
 
 def student_markdown(bank: Bank, doc: StudentDocument) -> str:
-    style = bank.language(doc.lang).style
-    items = [{"position": p.position, "title": p.title, "question": p.question,
-              "solution": p.solution,
-              "points": style.points(p.points) if p.points is not None else ""}
-             for p in doc.parts]
-    total = doc.student_exam.total_points
-    return _render(bank, "exam.md", heading=doc.heading, words=bank.language(doc.lang).words,
-                   student=_student(doc.student), code=doc.code, items=items, key=doc.key,
-                   total_points=style.points(total) if total is not None else "")
+    return render(bank, "exam", MARKDOWN, sheet_context(bank, doc, MARKDOWN))
 
 
 def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
                           boxes: Sequence[AnswerBox]) -> str:
-    style = bank.language(doc.lang).style
-    return _render(bank, "answer-sheet.md", heading=doc.heading,
-                   words=bank.language(doc.lang).words, student=_student(doc.student),
-                   code=doc.code,
-                   boxes=[replace(b, exercise=_cell(b.exercise), label=_label(b.label),
-                                  points=style.points(b.points) if b.points else "")
-                          for b in boxes])
+    return render(bank, "answer-sheet", MARKDOWN,
+                  answer_form_context(bank, doc, boxes, MARKDOWN))
 
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                         rows: Sequence[KeyRow], mistakes=()) -> str:
-    cells = [KeyRow(*(_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
-                    _cell(r.exercise), _label(r.answers)) for r in rows]
+    cells = [KeyRow(*(markdown_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
+                    markdown_cell(r.exercise), markdown_label(r.answers)) for r in rows]
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
                    seed=seed, rows=cells,
-                   mistakes=[(_cell(title), _mistakes(found)) for title, found in mistakes])
+                   mistakes=[(markdown_cell(title), _mistakes(found)) for title, found in mistakes])
 
 
 def _mistakes(mistakes) -> list:
-    return [Mistake(_label(m.labels), _cell(m.values), _cell(m.explanation))
+    return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_cell(m.explanation))
             for m in mistakes]
 
 
@@ -87,49 +58,49 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         return f"{number(round(100 * share))} %"
 
     def title(exercise_id: str) -> str:
-        return _cell(bank.exercise(exercise_id).title(lang))
+        return markdown_cell(bank.exercise(exercise_id).title(lang))
 
     stats = {**report.summary, **{k: number(report.summary[k])
                                   for k in ("mean", "median", "maximum")}}
-    rows = [{"exercise": title(a.exercise_id), "label": _label(a.label), "right": a.right,
+    rows = [{"exercise": title(a.exercise_id), "label": markdown_label(a.label), "right": a.right,
              "given_to": a.given_to, "wrong": a.wrong, "blank": a.blank,
              "unparseable": a.unparseable,
-             "frequent": "; ".join(f"{_cell(v)} ×{n}" for v, n in a.frequent_wrong) or "—"}
+             "frequent": "; ".join(f"{markdown_cell(v)} ×{n}" for v, n in a.frequent_wrong) or "—"}
             for a in report.answers]
     labels = {a.column: a.label for a in report.answers}
 
     def answer_name(column: str) -> str:
         label = labels.get(column, "")
-        return f"{_label(label)} (`{column}`)" if label else f"`{column}`"
+        return f"{markdown_label(label)} (`{column}`)" if label else f"`{column}`"
 
     def listed(found) -> list[dict]:
-        return [{"student_id": _cell(m.student_id), "column": answer_name(m.column),
-                 "given": _cell(m.given)} for m in found]
+        return [{"student_id": markdown_cell(m.student_id), "column": answer_name(m.column),
+                 "given": markdown_cell(m.given)} for m in found]
 
     marks = listed(report.problems)
-    strays = [{"student_id": _cell(s.student_id), "column": f"`{s.column}`",
-               "given": _cell(s.given)} for s in report.stray]
-    overridden = [{"student_id": _cell(o.student_id), "column": answer_name(o.column),
-                   "given": _cell(o.given), "before": number(round(o.before, 2)),
+    strays = [{"student_id": markdown_cell(s.student_id), "column": f"`{s.column}`",
+               "given": markdown_cell(s.given)} for s in report.stray]
+    overridden = [{"student_id": markdown_cell(o.student_id), "column": answer_name(o.column),
+                   "given": markdown_cell(o.given), "before": number(round(o.before, 2)),
                    "after": number(round(o.after, 2))} for o in report.overridden]
-    groups = [{"group": _cell(g.group) or "—", "students": g.students,
+    groups = [{"group": markdown_cell(g.group) or "—", "students": g.students,
                "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
     items = [{"exercise": title(i.exercise_id), "students": i.students,
               "right": percent(i.right), "difficulty": number(round(i.difficulty, 2)),
               "discrimination": "—" if i.discrimination is None
               else number(i.discrimination)} for i in report.items]
-    variants = [{"exercise": title(v.exercise_id), "variant": _cell(v.variant) or "—",
+    variants = [{"exercise": title(v.exercise_id), "variant": markdown_cell(v.variant) or "—",
                  "students": v.students, "share": percent(v.share),
                  "right": percent(v.right)}
                 for v in report.variants]
     language = bank.language(lang)
     mistakes = [{"exercise": title(m.exercise_id),
-                 "explanation": _cell(language.explanation(m.exercise_id, m.name)),
+                 "explanation": markdown_cell(language.explanation(m.exercise_id, m.name)),
                  "students": m.students, "given_to": m.given_to}
                 for m in report.misconceptions]
     return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
                    stats=stats, answer_stats=rows, problems=marks,
-                   absent=[_cell(a) for a in report.absent], stray=strays,
+                   absent=[markdown_cell(a) for a in report.absent], stray=strays,
                    overridden=overridden, groups=groups, items=items, variants=variants,
                    misconceptions=mistakes, alternatives=listed(report.alternatives))
 
@@ -144,12 +115,12 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
                "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
                "scored": words["mark_scored"]}
     # Labels are the bank's Markdown; the key's numbers take the minus sign in text.
-    rows = [{"position": r.position, "exercise": _cell(r.exercise), "label": _label(r.label),
-             "given": _cell(r.given), "key": _cell(r.key.replace("-", "−")),
+    rows = [{"position": r.position, "exercise": markdown_cell(r.exercise), "label": markdown_label(r.label),
+             "given": markdown_cell(r.given), "key": markdown_cell(r.key.replace("-", "−")),
              "result": results[r.status],
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
-             "explanation": _cell(r.explanation)} for r in feedback.rows]
+             "explanation": markdown_cell(r.explanation)} for r in feedback.rows]
     grade = feedback.grade
     return _render(bank, "feedback.md", heading=heading, words=words,
                    student=_student(feedback.student), code=grade.exam.code, rows=rows,
@@ -157,8 +128,8 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
                    grade=grade.grade)
 
 
-def handout_markdown(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
-    items = [replace(p, mistakes=_mistakes(p.mistakes)) for p in parts]
+def handout_markdown(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise]) -> str:
+    items = [replace(p, mistakes=_mistakes(p.mistakes)) for p in exercises]
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
                    items=items)
 
@@ -177,38 +148,12 @@ def write_exam(build: ClassDocuments, folder: Path) -> None:
                                    build.exam.seed, build.rows, build.mistakes))
 
 
-def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
+def write_handout(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise],
                   folder: Path) -> list[str]:
     name = f"handout-{lang}.md"
-    write_text(folder / name, handout_markdown(bank, lang, heading, parts))
+    write_text(folder / name, handout_markdown(bank, lang, heading, exercises))
     return [name]
 
 
-_MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>|$~])")
-_LINE_START = re.compile(r"^(\s*)([#+-]|\d+[.)])")
-
-
-def _cell(text: str) -> str:
-    """Text that came from people (names, ids, typed answers), shown as it is: every sign
-    Markdown (or the dollar maths) would act on is escaped."""
-    text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
-    return _LINE_START.sub(_escape_line_start, text)
-
-
-def _escape_line_start(match: re.Match) -> str:
-    """`# x`, `- x` and `1. x` would start a heading or a list: the sign is escaped
-    (after the digits, for a numbered list)."""
-    sign = match.group(2)
-    if sign[:1].isdigit():
-        return match.group(1) + sign[:-1] + "\\" + sign[-1]
-    return match.group(1) + "\\" + sign
-
-
-def _label(text: str) -> str:
-    """A label from the bank: Markdown with math (`Параметри на $W_1$`), kept as it is
-    except for what would break a table row."""
-    return str(text).replace("\n", " ").replace("|", r"\|")
-
-
 def _student(student) -> dict:
-    return {"id": _cell(student.id), "name": _cell(student.name) if student.name else ""}
+    return student_context(student, MARKDOWN)

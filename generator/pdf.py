@@ -1,10 +1,12 @@
 """PDF documents through pdfLaTeX.
 
 A class is typeset as a few LaTeX documents (PyLaTeX), one per core, each holding many
-parts — a student's sheet, answer form or key, the instructor's key — that restart the
-page counter and whose footers count to their own last page. Two pdflatex passes give
-"page X of Y" (the first in draft mode, only to count). pikepdf (qpdf) then assembles
-the files: each part alone, the print-ready PDF with every sheet starting on an odd page
+entries — a student's sheet, answer form or key, the instructor's key — that restart the
+page counter and whose footers count to their own last page. A sheet, key and answer
+form come from the same layouts and contexts as their Markdown (`layouts.py`,
+`templates/layouts/*.tex`). Two pdflatex passes give "page X of Y" (the first in draft
+mode, only to count). pikepdf (qpdf) then assembles the files: each entry alone, the
+print-ready PDF with every sheet starting on an odd page
 for duplex printing, all keys together. pdfTeX is told to omit dates and the trailer id
 and qpdf writes deterministic ids, so the same input gives the same bytes.
 """
@@ -29,12 +31,12 @@ from pylatex.utils import NoEscape
 import pikepdf
 
 from .bank import Bank, Language
-from .documents import (AnswerBox, ClassDocuments, KeyRow, Part, StudentDocument,
-                        answer_boxes)
+from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
+                        StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
-from . import latex
-from .latex import PREAMBLE_PACKAGES, markdown_to_latex
+from .latex import preamble_packages
+from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
 from .roster import print_order
 
@@ -43,189 +45,97 @@ PASSES = 2
 # each per-student file carries the fonts of its document (the same bytes everywhere).
 DOCUMENTS = 2
 ORIGIN = "%exgen-origin: "
-SHEET_ANSWER_SPACE = "3.5cm"
 
 
 def tex_available() -> bool:
     return shutil.which("pdflatex") is not None
 
 
-def to_latex(markdown: str, lang: str, origin: str) -> str:
-    """The converter, with its complaints turned into a message naming whose text it was."""
-    try:
-        return markdown_to_latex(markdown, lang)
-    except ValueError as exc:
-        raise ExgenError(f"{origin}: {exc}") from None
+def to_latex(markdown: str, language: Language, origin: str) -> str:
+    """The bank's Markdown as LaTeX, its complaints turned into a message naming whose
+    text it was."""
+    return latex_format(language).markdown(markdown, origin)
 
 
-def escape_text(text: str, lang: str) -> str:
+def plain_latex(text: str, language: Language) -> str:
     """Plain text — names, ids, titles, fixed words — as LaTeX: every character printed
     as it is (a name like `$x$` or `# Ivan` is not markup)."""
-    try:
-        return latex.escape_text(str(text).replace("\n", " "), lang)
-    except ValueError as exc:
-        raise ExgenError(f"the text `{text}`: {exc}") from None
+    return latex_format(language).people(text)
 
 
-def new_document(lang: str, words: Language) -> Document:
+def new_document(bank: Bank, main: Language) -> Document:
+    """A class document whose entries are mostly in `main`. The preamble is the same for
+    every build of a bank (one cached format): babel loads every language of the bank, the
+    first (by folder name) as its main one, and a document mainly in another language
+    selects it at the start."""
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
                    fontenc=None, inputenc=None, lmodern=False, textcomp=False,
                    page_numbers=False, indent=False,
                    geometry_options={"margin": "2cm", "headheight": "14pt",
                                      "includefoot": True})
-    for name, options in PREAMBLE_PACKAGES:
+    languages = [language.typesetting for language in bank.languages.values()]
+    packages = preamble_packages(languages)
+    for name, options in packages:
         doc.packages.append(Package(name, options=list(options) or None))
     for name in ("fancyhdr", "parskip", "multicol"):   # not microtype: +30 % compile time
         doc.packages.append(Package(name))
     doc.preamble.append(NoEscape(
         r"\fancyhf{}"
         r"\renewcommand{\headrulewidth}{0.4pt}"
-        r"\newcommand{\exgenpart}{0}"
-        # A part's last page number, written once the part is shipped out (a \label at
-        # its very end can be lost with a trailing page of nothing but white space).
-        r"\makeatletter\newcommand{\exgenendpart}[1]{\clearpage\immediate\write\@auxout"
+        r"\newcommand{\exgenentry}{0}"
+        # An entry's last page number, written once the entry is shipped out (a \label
+        # at its very end can be lost with a trailing page of nothing but white space).
+        r"\makeatletter\newcommand{\exgenendentry}[1]{\clearpage\immediate\write\@auxout"
         r"{\string\newlabel{exgen-end-#1}{{}{\the\numexpr\value{page}-1\relax}}}}"
         r"\makeatother"
         r"\newcommand{\exgenhead}{}"
         r"\fancyhead[L]{\small\exgenhead}"
         r"\newcommand{\exgenpage}{}\newcommand{\exgenof}{}"
         r"\fancyfoot[C]{\small \exgenpage\ \thepage\ \exgenof\ "
-        r"\pageref{exgen-end-\exgenpart}}"
+        r"\pageref{exgen-end-\exgenentry}}"
         r"\setlength{\parskip}{0.6em plus 0.2em}"
         r"\sloppy\setlength{\emergencystretch}{3em}"
-        # Names of layers are not broken across lines, in either language.
+        # Names of layers are not broken across lines, in any language.
         r"\babelhyphenation{LayerNorm}"))
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
     # itself (its way needs lastpage); ours is set here, after it.
     doc.append(NoEscape(r"\pagestyle{fancy}"))
-    if lang == "en":
-        doc.append(Command("selectlanguage", "english"))
+    if main.typesetting.babel != languages[0].babel:
+        doc.append(Command("selectlanguage", main.typesetting.babel))
     return doc
 
 
-def student_part(doc: StudentDocument, bank: Bank) -> str:
-    lang = doc.lang
-    words = bank.language(lang)
-    w = lambda key: escape_text(words.word(key), lang)  # noqa: E731
-    head = doc.heading
-    title = escape_text(head.title, lang)
-    if doc.key:
-        title += r" --- " + w("answer_key")
-    name = escape_text(doc.student.name, lang) if doc.student.name else \
-        r"\rule{7cm}{0.4pt}"
-    lines = [
-        rf"\renewcommand{{\exgenhead}}{{{escape_text(head.course, lang)} \hfill "
-        rf"{escape_text(doc.student.id, lang)} · {doc.code}}}",
-        r"\begin{center}",
-        rf"{{\Large\bfseries {escape_text(head.course, lang)}}}\\[4pt]",
-        rf"{{\large {title}}}",
-    ]
-    details = [x for x in (head.date, head.duration) if x]
-    if details:
-        lines.append(r"\\[2pt] " + " · ".join(escape_text(x, lang) for x in details))
-    lines += [
-        r"\end{center}",
-        rf"\noindent {w('name')}: {name} \hfill {w('student_id')}: "
-        rf"\textbf{{{escape_text(doc.student.id, lang)}}} \hfill {w('variant')}: "
-        rf"\textbf{{{doc.code}}}",
-    ]
-    points = [(p.position, p.points) for p in doc.parts if p.points is not None]
-    if points:
-        total = doc.student_exam.total_points
-        style = words.style
-        listed = ", ".join(escape_text(words.word("problem_points")
-                                       .replace("{position}", str(pos))
-                                       .replace("{points}", style.points(pts)), lang)
-                           for pos, pts in points)
-        lines.append(rf"\par\noindent {w('points_total')}: "
-                     rf"\textbf{{{escape_text(style.points(total), lang)}}} ({listed})")
-    if head.instructions and not doc.key:
-        lines.append(rf"\par\noindent\emph{{{escape_text(head.instructions, lang)}}}")
-    lines.append(r"\par\medskip\hrule\medskip")
-    for part in doc.parts:
-        lines.append(f"{ORIGIN}student {doc.student.id}, exercise {part.exercise_id}")
-        heading = f"{w('problem')} {part.position}: {escape_text(part.title, lang)}"
-        if part.points is not None:
-            heading += (rf"\hfill\normalfont({escape_text(words.style.points(part.points), lang)}"
-                        rf" {w('points')})")
-        lines.append(rf"\section*{{{heading}}}")
-        origin = f"student {doc.student.id}, exercise {part.exercise_id}"
-        lines.append(to_latex(part.question, lang, origin))
-        if doc.key:
-            lines.append(rf"\subsection*{{{w('solution')}}}")
-            lines.append(to_latex(part.solution, lang, origin))
-        else:
-            lines.append(rf"\par\vspace{{{SHEET_ANSWER_SPACE}}}")
-    return "\n".join(lines)
+def sheet_latex(doc: StudentDocument, bank: Bank) -> str:
+    """A student's sheet or key, through templates/layouts/exam.tex."""
+    fmt = latex_format(bank.language(doc.lang))
+    return render(bank, "exam", fmt, sheet_context(bank, doc, fmt))
 
 
-BOX_HEIGHT = {"number": "0.75cm", "choice": "0.75cm", "vector": "0.75cm", "matrix": "2.6cm",
-              "written": "3.2cm"}
+def answer_form_latex(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Bank) -> str:
+    """A form with a box per answer, through templates/layouts/answer-sheet.tex."""
+    fmt = latex_format(bank.language(doc.lang))
+    return render(bank, "answer-sheet", fmt, answer_form_context(bank, doc, boxes, fmt))
 
 
-def answer_sheet_part(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Bank) -> str:
-    """A form with a box per answer, grouped by exercise, in two columns."""
-    lang = doc.lang
-    words = bank.language(lang)
-    w = lambda key: escape_text(words.word(key), lang)  # noqa: E731
-    name = escape_text(doc.student.name, lang) if doc.student.name else r"\rule{7cm}{0.4pt}"
-    lines = [
-        rf"\renewcommand{{\exgenhead}}{{{escape_text(doc.heading.course, lang)} \hfill "
-        rf"{escape_text(doc.student.id, lang)} · {doc.code}}}",
-        rf"\begin{{center}}{{\Large\bfseries {escape_text(doc.heading.title, lang)} --- "
-        rf"{w('answer_sheet')}}}\end{{center}}",
-        rf"\noindent {w('name')}: {name} \hfill {w('student_id')}: "
-        rf"\textbf{{{escape_text(doc.student.id, lang)}}} \hfill {w('variant')}: "
-        rf"\textbf{{{doc.code}}}\par\medskip\hrule\medskip",
-        r"\begin{multicols}{2}\raggedcolumns",
-    ]
-    position = None
-    for box in boxes:
-        if box.position != position:       # an exercise's boxes stay in one column
-            if position is not None:
-                lines.append(r"\end{minipage}")
-            position = box.position
-            lines.append(rf"\par\smallskip\noindent\begin{{minipage}}{{\linewidth}}"
-                         rf"\textbf{{{box.position}. {escape_text(box.exercise, lang)}}}\par"
-                         r"\vspace{5pt}")
-        if box.kind == "written":
-            label = escape_text(f"{words.word('written_question')} {box.label} "
-                                f"({words.style.points(box.points)} {words.word('points')})",
-                                lang)
-        else:                   # labels are Markdown: symbols as math ($W_1$)
-            label = to_latex(box.label, lang, f"the label of {box.name}").strip()
-        # Label and box hang from the same top line, whatever the height of either.
-        lines.append(
-            rf"\noindent\parbox[t]{{2.9cm}}{{\vspace{{2pt}}\raggedright\small "
-            rf"{label}}}\hfill"
-            rf"\fbox{{\parbox[t][{BOX_HEIGHT[box.kind]}]{{4.6cm}}{{\vspace{{0pt}}\hfill}}}}"
-            r"\par\vspace{6pt}")
-    if position is not None:
-        lines.append(r"\end{minipage}")
-    lines.append(r"\end{multicols}")
-    if not boxes:
-        lines[-2:] = [escape_text(words.word("no_boxes"), lang)]
-    return "\n".join(lines)
-
-
-def class_document(bank: Bank, lang: str, parts: Sequence[tuple[str, str]]) -> str:
-    """One LaTeX document of many parts, each restarting its page count and its running
-    header (a student's part sets its own)."""
-    doc = new_document(lang, bank.language(lang))
-    for number, (origin, body) in enumerate(parts, start=1):
+def class_document(bank: Bank, main: Language, entries: Sequence[tuple[str, str]]) -> str:
+    """One LaTeX document of many entries (a student's sheet, answer form or key, the
+    instructor's key …), each restarting its page count and its running header (a
+    student's entry sets its own)."""
+    doc = new_document(bank, main)
+    for number, (origin, body) in enumerate(entries, start=1):
         doc.append(NoEscape(
             r"\clearpage"
-            + rf"\setcounter{{page}}{{1}}\renewcommand{{\exgenpart}}{{{number}}}"
+            + rf"\setcounter{{page}}{{1}}\renewcommand{{\exgenentry}}{{{number}}}"
             + r"\renewcommand{\exgenhead}{}"
             + f"\n{ORIGIN}{origin}\n" + body
-            + rf"\exgenendpart{{{number}}}"))
+            + rf"\exgenendentry{{{number}}}"))
     return doc.dumps()
 
 
 @dataclass
 class Compiled:
     pdf: Path
-    part_pages: list[int]            # pages of each part, in order
+    entry_pages: list[int]           # pages of each entry, in order
 
 
 # Reproducible output: no dates, no random trailer id, no pdfTeX version banner.
@@ -349,16 +259,17 @@ def _tex_error(source: str, log_path: Path, name: str) -> ExgenError:
     return ExgenError(f"pdflatex failed on {origin}:\n    {excerpt}")
 
 
-def instructor_part(bank: Bank, lang: str, heading: Heading, seed: int,
-                    rows: Sequence[KeyRow], mistakes=()) -> str:
-    return running_head(heading.course, lang) + to_latex(
-        instructor_markdown(bank, lang, heading, seed, rows, mistakes), lang,
+def instructor_latex(bank: Bank, lang: str, heading: Heading, seed: int,
+                     rows: Sequence[KeyRow], mistakes=()) -> str:
+    language = bank.language(lang)
+    return running_head(heading.course, language) + to_latex(
+        instructor_markdown(bank, lang, heading, seed, rows, mistakes), language,
         "the instructor's key")
 
 
-def running_head(text: str, lang: str) -> str:
-    """The text at the top of every page of the part that starts with this."""
-    return rf"\renewcommand{{\exgenhead}}{{{escape_text(text, lang)}}}" + "\n"
+def running_head(text: str, language: Language) -> str:
+    """The text at the top of every page of the entry that starts with this."""
+    return rf"\renewcommand{{\exgenhead}}{{{plain_latex(text, language)}}}" + "\n"
 
 
 def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
@@ -369,26 +280,27 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
     by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
     ordered = [by_id[se.student.id] for se in sorted(
         exam.students, key=lambda se: print_order(se.student))]
-    sheets, keys = [], []                     # (origin, latex, per-part file)
+    sheets, keys = [], []                     # (origin, latex, the entry's own file)
     for sheet, key in ordered:
         sid = sheet.student.id
-        sheets.append((f"student {sid}", in_language(student_part(sheet, bank), sheet.lang,
+        sheets.append((f"student {sid}", in_language(sheet_latex(sheet, bank), sheet.lang,
                                                      bank), staging / "sheets" / f"{sid}.pdf"))
         if answer_sheets:
-            form = answer_sheet_part(sheet, answer_boxes(sheet.student_exam), bank)
+            form = answer_form_latex(sheet, answer_boxes(sheet.student_exam), bank)
             sheets.append((f"student {sid} (answer sheet)", in_language(form, sheet.lang, bank),
                            staging / "answer-sheets" / f"{sid}.pdf"))
-        keys.append((f"student {sid} (key)", in_language(student_part(key, bank), key.lang,
+        keys.append((f"student {sid} (key)", in_language(sheet_latex(key, bank), key.lang,
                                                          bank), staging / "keys" / f"{sid}.pdf"))
     instructor = ("the instructor's key",
-                  in_language(instructor_part(bank, lang, heading, exam.seed, rows, mistakes),
-                              lang, bank),
+                  in_language(instructor_latex(bank, lang, heading, exam.seed, rows,
+                                               mistakes), lang, bank),
                   staging / "instructor-key.pdf")
-    parts = [*sheets, *keys, instructor]
+    entries = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in parts], Path(tmp))
+        ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries],
+                         Path(tmp))
         with opened_pages() as pages_of:
-            for (_, _, target), r in zip(parts, ranges):
+            for (_, _, target), r in zip(entries, ranges):
                 write_pages(target, [pages_of(r)])
             write_pages(staging / "print-all.pdf", [pages_of(r) for r in ranges[:len(sheets)]],
                         odd_starts=True)
@@ -404,7 +316,7 @@ def write_exam(build: ClassDocuments, folder: Path) -> None:
 
 @contextlib.contextmanager
 def opened_pages():
-    """`pages_of(range)`: the pages of one typeset part, each class PDF opened once."""
+    """`pages_of(range)`: the pages of one typeset entry, each class PDF opened once."""
     with contextlib.ExitStack() as stack:
         opened: dict[Path, pikepdf.Pdf] = {}
 
@@ -423,41 +335,43 @@ class PageRange:
     count: int
 
 
-def typeset(bank: Bank, lang: str, parts: Sequence[tuple[str, str]],
+def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
             work: Path) -> list[PageRange]:
-    """Compile the parts as a few documents of about equal size, in parallel (each
+    """Compile the entries as a few documents of about equal size, in parallel (each
     pdflatex run has a fixed start-up cost, so few and balanced is fast), and say where
-    each part's pages are."""
-    chunks = _balanced(parts, min(DOCUMENTS, len(parts)))
+    each entry's pages are."""
+    chunks = _balanced(entries, min(DOCUMENTS, len(entries)))
+    main = bank.language(lang)
     with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
-        futures = [pool.submit(compile_tex, class_document(bank, lang, chunk),
-                               work / f"part{i}", f"part{i}")
+        futures = [pool.submit(compile_tex, class_document(bank, main, chunk),
+                               work / f"class{i}", f"class{i}")
                    for i, chunk in enumerate(chunks)]
         compiled = [f.result() for f in futures]
     ranges = []
     for result in compiled:
         start = 0
-        for count in result.part_pages:
+        for count in result.entry_pages:
             ranges.append(PageRange(result.pdf, start, count))
             start += count
     return ranges
 
 
 def _weight(latex: str) -> int:
-    """About how long a part takes to typeset: its text, and its blank answer spaces."""
+    """About how long an entry takes to typeset: its text, and its blank answer spaces."""
     return len(latex) + 600 * latex.count(r"\vspace{")
 
 
-def _balanced(parts: Sequence[tuple[str, str]], count: int) -> list[list[tuple[str, str]]]:
+def _balanced(entries: Sequence[tuple[str, str]],
+              count: int) -> list[list[tuple[str, str]]]:
     """Contiguous chunks of about equal weight."""
-    total = sum(_weight(latex) for _, latex in parts)
+    total = sum(_weight(latex) for _, latex in entries)
     chunks: list[list[tuple[str, str]]] = [[]]
     size = 0
-    for part in parts:
+    for entry in entries:
         if size >= total * len(chunks) / count and len(chunks) < count:
             chunks.append([])
-        chunks[-1].append(part)
-        size += _weight(part[1])
+        chunks[-1].append(entry)
+        size += _weight(entry[1])
     return [c for c in chunks if c]
 
 
@@ -475,36 +389,39 @@ def write_pages(target: Path, groups: Sequence, odd_starts: bool = False) -> Non
 
 
 def in_language(latex: str, lang: str, bank: Bank) -> str:
-    """A part in its own language, footer words included (a class may mix Bulgarian
-    and English students, and a page is shipped out in its part's language)."""
-    language = "english" if lang == "en" else "bulgarian"
-    words = bank.language(lang)
-    return (rf"\selectlanguage{{{language}}}"
-            rf"\renewcommand{{\exgenpage}}{{{escape_text(words.word('page'), lang)}}}"
-            rf"\renewcommand{{\exgenof}}{{{escape_text(words.word('of'), lang)}}}"
+    """An entry in its own language, footer words included (a class may mix languages,
+    and a page is shipped out in its entry's language)."""
+    language = bank.language(lang)
+    words = latex_format(language).words(language)
+    return (rf"\selectlanguage{{{language.typesetting.babel}}}"
+            rf"\renewcommand{{\exgenpage}}{{{words['page']}}}"
+            rf"\renewcommand{{\exgenof}}{{{words['of']}}}"
             + "\n" + latex)
 
 
-def handout_latex(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part]) -> str:
+def handout_latex(bank: Bank, lang: str, heading: Heading,
+                  exercises: Sequence[PrintedExercise]) -> str:
     from .markdown import handout_markdown
 
-    return to_latex(handout_markdown(bank, lang, heading, parts), lang, f"the {lang} handout")
+    return to_latex(handout_markdown(bank, lang, heading, exercises), bank.language(lang),
+                    f"the {lang} handout")
 
 
-def write_handout_pdf(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
-                      target: Path) -> None:
+def write_handout_pdf(bank: Bank, lang: str, heading: Heading,
+                      exercises: Sequence[PrintedExercise], target: Path) -> None:
+    language = bank.language(lang)
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        latex = in_language(running_head(heading.course, lang)
-                            + handout_latex(bank, lang, heading, parts), lang, bank)
-        source = class_document(bank, lang, [(f"the {lang} handout", latex)])
+        latex = in_language(running_head(heading.course, language)
+                            + handout_latex(bank, lang, heading, exercises), lang, bank)
+        source = class_document(bank, language, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
 
 
-def write_handout(bank: Bank, lang: str, heading: Heading, parts: Sequence[Part],
-                  folder: Path) -> list[str]:
+def write_handout(bank: Bank, lang: str, heading: Heading,
+                  exercises: Sequence[PrintedExercise], folder: Path) -> list[str]:
     name = f"handout-{lang}.pdf"
-    write_handout_pdf(bank, lang, heading, parts, folder / name)
+    write_handout_pdf(bank, lang, heading, exercises, folder / name)
     return [name]
 
 
@@ -513,13 +430,14 @@ def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str
     """feedback/<id>.pdf per student and the print-ready feedback-all.pdf (each student
     on an odd page); `feedback` holds (student id, their language, running head,
     Markdown)."""
-    parts = [(f"the feedback of student {sid}",
-              in_language(running_head(head, student_lang)
-                          + to_latex(text, student_lang, f"the feedback of student {sid}"),
-                          student_lang, bank))
-             for sid, student_lang, head, text in feedback]
+    entries = [(f"the feedback of student {sid}",
+                in_language(running_head(head, bank.language(student_lang))
+                            + to_latex(text, bank.language(student_lang),
+                                       f"the feedback of student {sid}"),
+                            student_lang, bank))
+               for sid, student_lang, head, text in feedback]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        ranges = typeset(bank, lang, parts, Path(tmp))
+        ranges = typeset(bank, lang, entries, Path(tmp))
         with opened_pages() as pages_of:
             for (sid, _, _, _), r in zip(feedback, ranges):
                 write_pages(folder / f"{sid}.pdf", [pages_of(r)])
@@ -532,8 +450,9 @@ def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         work = Path(tmp)
         shutil.copyfile(histogram, work / histogram.name)
-        latex = in_language(running_head(heading.course, lang)
-                            + to_latex(markdown, lang, "the grading report"), lang, bank)
-        compiled = compile_tex(class_document(bank, lang, [("the grading report", latex)]),
+        language = bank.language(lang)
+        latex = in_language(running_head(heading.course, language)
+                            + to_latex(markdown, language, "the grading report"), lang, bank)
+        compiled = compile_tex(class_document(bank, language, [("the grading report", latex)]),
                                work, "report")
         shutil.copyfile(compiled.pdf, target)

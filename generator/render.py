@@ -166,7 +166,7 @@ class RenderedExercise:
     instructed: frozenset = frozenset()    # answers whose rounding the text states
 
 
-class Renderer:
+class ExerciseTexts:
     """Renders the exercises of one bank in one language, caching by variant."""
 
     def __init__(self, bank: Bank, lang: str, *, boxed: bool = True):

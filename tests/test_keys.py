@@ -314,7 +314,7 @@ def test_handout_intro_takes_an_en_dash_and_keeps_each_exercise_together(run, tm
     bg = (tmp_path / "handout-bg.md").read_text(encoding="utf-8")
     assert "2–3 минути" in bg
     assert bg.count("<!-- keep-together -->") == 24             # 12 questions, 12 solutions
-    latex = markdown_to_latex(bg, "bg")
+    latex = markdown_to_latex(bg, load_bank().language("bg").typesetting)
     assert latex.count(r"\begin{minipage}") == 24 == latex.count(r"\end{minipage}")
     assert latex.index(r"\begin{minipage}") < latex.index("Упражнение 1") < \
         latex.index(r"\end{minipage}")

@@ -12,14 +12,19 @@ from pylatex import Package
 
 from conftest import needs_tex
 from generator import latex
-from generator.latex import PREAMBLE_PACKAGES, markdown_to_latex
+from generator.bank import load_bank
+from generator.latex import Typesetting, markdown_to_latex, preamble_packages
+
+LANGUAGES = load_bank().languages
+TYPESETTING = {code: language.typesetting for code, language in LANGUAGES.items()}
+
 
 def bg(text: str) -> str:
-    return markdown_to_latex(text, "bg")
+    return markdown_to_latex(text, TYPESETTING["bg"])
 
 
 def en(text: str) -> str:
-    return markdown_to_latex(text, "en")
+    return markdown_to_latex(text, TYPESETTING["en"])
 
 
 # --- escaping -------------------------------------------------------------
@@ -57,7 +62,7 @@ def test_cyrillic_passes_through_and_is_marked_in_english():
 
 
 def test_double_quotes_follow_the_language():
-    assert bg('път е "по-чист".') == "път е \\glqq{}по-чист\\grqq{}.\n"
+    assert bg('път е "по-чист".') == "път е \\quotedblbase{}по-чист\\textquotedblleft{}.\n"
     assert en('the "clean" path') == "the \\textquotedblleft{}clean\\textquotedblright{} path\n"
 
 
@@ -73,7 +78,10 @@ def test_inline_code_is_escaped_without_ligatures():
 
 
 def test_escape_text_pairs_quotes_on_its_own():
-    assert latex.escape_text('Тема "GQA" & 50%', "bg") == "Тема \\glqq{}GQA\\grqq{} \\& 50\\%"
+    assert latex.running_text('Тема "GQA" & 50%', TYPESETTING["bg"]) == \
+        "Тема \\quotedblbase{}GQA\\textquotedblleft{} \\& 50\\%"
+    assert latex.running_text('The "GQA" path', TYPESETTING["en"]) == \
+        "The \\textquotedblleft{}GQA\\textquotedblright{} path"
 
 
 def test_unmappable_character_names_itself_and_its_context():
@@ -85,9 +93,26 @@ def test_unmappable_character_names_itself_and_its_context():
         bg("```\n☃\n```")
 
 
-def test_unknown_language_is_rejected():
-    with pytest.raises(ValueError, match="language"):
-        markdown_to_latex("x", "de")
+def test_a_language_is_data_quotes_and_encoding_from_its_typesetting():
+    russian = Typesetting("russian", "T2A", ("«", "»"))
+    assert markdown_to_latex('Тема "GQA"', russian) == \
+        "Тема \\guillemotleft{}GQA\\guillemotright{}\n"
+    # A Latin language sets Cyrillic runs in the bank's Cyrillic language …
+    assert "\\foreignlanguage{bulgarian}{Здравей}" in en("say Здравей")
+    # … and without one it refuses them before TeX would lose them.
+    latin_only = Typesetting("english", "T1", ("“", "”"))
+    with pytest.raises(ValueError, match="Cyrillic"):
+        markdown_to_latex("say Здравей", latin_only)
+
+
+def test_the_preamble_loads_every_language_with_the_first_one_last():
+    packages = dict(preamble_packages(list(TYPESETTING.values())))
+    assert packages["babel"] == ("english", "bulgarian")
+    assert packages["fontenc"] == ("T2A", "T1")          # T1, the Latin default, last
+    russian = Typesetting("russian", "T2A", ("«", "»"))
+    packages = dict(preamble_packages([*TYPESETTING.values(), russian]))
+    assert packages["babel"] == ("english", "russian", "bulgarian")
+    assert packages["fontenc"] == ("T2A", "T1")
 
 
 # --- math -----------------------------------------------------------------
@@ -255,14 +280,15 @@ def _every_mapped_character() -> str:
 
 
 def _document(body: str, lang: str) -> str:
-    packages = "\n".join(Package(name, options=list(opts) or None).dumps() for name, opts in PREAMBLE_PACKAGES)
-    select = "\\selectlanguage{english}\n" if lang == "en" else ""
+    packages = "\n".join(Package(name, options=list(opts) or None).dumps() for name, opts in
+                         preamble_packages(list(TYPESETTING.values())))
+    select = f"\\selectlanguage{{{TYPESETTING[lang].babel}}}\n"
     return (f"\\documentclass{{article}}\n{packages}\n\\tracinglostchars=2\n"
             f"\\begin{{document}}\n{select}{body}\\end{{document}}\n")
 
 
 def _compile(tmp: Path, name: str, markdown: str, lang: str) -> dict[str, str]:
-    (tmp / f"{name}.tex").write_text(_document(markdown_to_latex(markdown, lang), lang), encoding="utf-8")
+    (tmp / f"{name}.tex").write_text(_document(markdown_to_latex(markdown, TYPESETTING[lang]), lang), encoding="utf-8")
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
         cwd=tmp, capture_output=True, text=True, encoding="latin-1", timeout=300,

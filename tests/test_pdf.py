@@ -171,12 +171,12 @@ def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
     exam = plan(bank, 3, numbered(12), lang)
     headings = {code: default_heading(bank, code) for code in bank.languages}
     renderers = Renderers(bank)
-    parts = []
+    entries = []
     for se in exam.students:
         for doc in student_documents(se, headings, renderers):
-            parts.append((se.student.id, pdf.in_language(pdf.student_part(doc, bank), lang,
-                                                         bank)))
-    pdf.compile_tex(pdf.class_document(bank, lang, parts), tmp_path, "all")
+            entries.append((se.student.id, pdf.in_language(pdf.sheet_latex(doc, bank), lang,
+                                                           bank)))
+    pdf.compile_tex(pdf.class_document(bank, bank.language(lang), entries), tmp_path, "all")
     log = (tmp_path / "all.log").read_text(errors="replace")
     widths = [float(w) for w in re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)]
     assert [w for w in widths if w > 2.0] == []

@@ -1,0 +1,229 @@
+"""Document layouts: one context per document, one layout per format.
+
+A document — a student's sheet or key, an answer form, the instructor's key, a handout,
+one exercise as `exgen show` prints it — is built once here as a context: its words, its
+heading, the student, the exercises with their points. A `Format` says how each kind of
+text in a context is written in its language:
+
+- `fixed`: the bank's fixed words, the lecturer's headings, exercise titles;
+- `people`: what people typed (names, ids, answers), printed exactly as typed;
+- `label`: the bank's short Markdown (answer labels, `$W_1$ parameters`) on one line;
+- `markdown`: the bank's Markdown blocks (questions, solutions).
+
+`templates/layouts/<document>.md` and `<document>.tex` then lay out the same context
+(a bank may bring its own layouts folder). The Markdown layouts use Jinja's usual
+delimiters; the LaTeX ones, whose text is full of braces, use `\\VAR{…}` for values,
+`\\BLOCK{…}` for statements and `\\#{…}` for comments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .bank import Bank, Language
+from .errors import ExgenError
+
+SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "layouts"
+
+
+@dataclass(frozen=True)
+class Format:
+    """How a context's texts are written in one output format and language."""
+
+    ext: str                                   # the layouts' file extension: md, tex
+    fixed: Callable[[str], str]
+    people: Callable[[str], str]
+    label: Callable[[str, str], str]           # (text, whose text it is, for errors)
+    markdown: Callable[[str, str], str]
+    tidy: Callable[[str], str]                 # the rendered layout, finished
+
+    def words(self, language: Language) -> Mapping[str, str]:
+        """The language's fixed words in this format, converted once."""
+        key = (self.ext, id(language))
+        if key not in _WORDS:
+            _WORDS[key] = (language, {k: self.fixed(v) for k, v in language.words.items()})
+        return _WORDS[key][1]
+
+
+# Caches by language object (kept alive here, so that its id stays its own).
+_WORDS: dict[tuple[str, int], tuple[Language, Mapping[str, str]]] = {}
+_LATEX: dict[int, tuple[Language, "Format"]] = {}
+
+
+# ---------------------------------------------------------------- Markdown
+
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>|$~])")
+_LINE_START = re.compile(r"^(\s*)([#+-]|\d+[.)])")
+
+
+def markdown_cell(text: str) -> str:
+    """Text that came from people (names, ids, typed answers), shown as it is: every sign
+    Markdown (or the dollar maths) would act on is escaped."""
+    text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    """`# x`, `- x` and `1. x` would start a heading or a list: the sign is escaped
+    (after the digits, for a numbered list)."""
+    sign = match.group(2)
+    if sign[:1].isdigit():
+        return match.group(1) + sign[:-1] + "\\" + sign[-1]
+    return match.group(1) + "\\" + sign
+
+
+def markdown_label(text: str, origin: str = "") -> str:
+    """A label from the bank: Markdown with math (`Параметри на $W_1$`), kept as it is
+    except for what would break a table row."""
+    return str(text).replace("\n", " ").replace("|", r"\|")
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+MARKDOWN = Format("md", fixed=str, people=markdown_cell, label=markdown_label,
+                  markdown=lambda text, origin: text, tidy=_squeezed)
+
+
+# ---------------------------------------------------------------- LaTeX
+
+def latex_format(language: Language) -> Format:
+    if id(language) not in _LATEX:
+        _LATEX[id(language)] = (language, _latex_format(language))
+    return _LATEX[id(language)][1]
+
+
+def _latex_format(language: Language) -> Format:
+    from .latex import markdown_to_latex, running_text
+
+    ts = language.typesetting
+
+    def plain(text: str) -> str:
+        try:
+            return running_text(str(text).replace("\n", " "), ts)
+        except ValueError as exc:
+            raise ExgenError(f"the text `{text}`: {exc}") from None
+
+    def markdown(text: str, origin: str) -> str:
+        try:
+            return markdown_to_latex(text, ts)
+        except ValueError as exc:
+            raise ExgenError(f"{origin}: {exc}") from None
+
+    return Format("tex", fixed=plain, people=plain,
+                  label=lambda text, origin: markdown(text, origin).strip(),
+                  markdown=markdown, tidy=_without_last_newline)
+
+
+def _without_last_newline(text: str) -> str:
+    """An entry of a class document: the layout's last line break is the class
+    document's to place."""
+    return text[:-1] if text.endswith("\n") else text
+
+
+# ---------------------------------------------------------------- rendering
+
+_ENVIRONMENTS = {
+    "md": dict(lstrip_blocks=True),
+    "tex": dict(lstrip_blocks=True, trim_blocks=True,
+                block_start_string=r"\BLOCK{", block_end_string="}",
+                variable_start_string=r"\VAR{", variable_end_string="}",
+                comment_start_string=r"\#{", comment_end_string="}"),
+}
+
+
+@lru_cache(maxsize=None)
+def _environment(folder: Path, ext: str) -> SandboxedEnvironment:
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)),
+                                undefined=jinja2.StrictUndefined, autoescape=False,
+                                **_ENVIRONMENTS[ext])
+
+
+def render(bank: Bank, document: str, fmt: Format, context: Mapping) -> str:
+    """The layout `<document>.<ext>` (the bank's own, else the shipped one) with this
+    context."""
+    name = f"{document}.{fmt.ext}"
+    folder = bank.root / "templates" / "layouts"
+    if not (folder / name).is_file():
+        folder = SHIPPED
+    try:
+        text = _environment(folder, fmt.ext).get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        raise ExgenError(f"layout error: {exc}", where=str(folder / name)) from None
+    return fmt.tidy(text)
+
+
+# ---------------------------------------------------------------- contexts
+
+def heading_context(heading, fmt: Format) -> dict:
+    return {key: fmt.fixed(getattr(heading, key)) if getattr(heading, key) else ""
+            for key in ("course", "title", "date", "duration", "instructions")}
+
+
+def student_context(student, fmt: Format) -> dict:
+    return {"id": fmt.people(student.id),
+            "name": fmt.people(student.name) if student.name else ""}
+
+
+def sheet_context(bank: Bank, doc, fmt: Format) -> dict:
+    """A student's sheet (doc.key false) or answer key."""
+    language = bank.language(doc.lang)
+    style = language.style
+    sid = doc.student.id
+    items = []
+    for ex in doc.exercises:
+        origin = f"student {sid}, exercise {ex.exercise_id}"
+        items.append({"position": ex.position, "number": ex.number, "id": ex.exercise_id,
+                      "origin": origin, "title": fmt.fixed(ex.title),
+                      "question": fmt.markdown(ex.question, origin),
+                      "solution": fmt.markdown(ex.solution, origin) if doc.key else "",
+                      "points": fmt.fixed(style.points(ex.points))
+                      if ex.points is not None else ""})
+    total = doc.student_exam.total_points
+    points = [fmt.fixed(language.word("problem_points")
+                        .replace("{position}", str(ex.position))
+                        .replace("{points}", style.points(ex.points)))
+              for ex in doc.exercises if ex.points is not None]
+    return {"words": fmt.words(language), "heading": heading_context(doc.heading, fmt),
+            "student": student_context(doc.student, fmt), "code": doc.code,
+            "key": doc.key, "items": items, "points_listed": points,
+            "total_points": fmt.fixed(style.points(total)) if total is not None else ""}
+
+
+def answer_form_context(bank: Bank, doc, boxes: Sequence, fmt: Format) -> dict:
+    """A student's answer form: a box per answer, grouped by exercise."""
+    language = bank.language(doc.lang)
+    groups: list[dict] = []
+    for box in boxes:
+        if not groups or groups[-1]["position"] != box.position:
+            groups.append({"position": box.position, "title": fmt.fixed(box.exercise),
+                           "boxes": []})
+        written = box.kind == "written"
+        groups[-1]["boxes"].append({
+            "position": box.position, "kind": box.kind, "name": box.name,
+            "label": fmt.fixed(box.label) if written
+            else fmt.label(box.label, f"the label of {box.name}"),
+            "points": fmt.fixed(language.style.points(box.points)) if box.points else ""})
+    return {"words": fmt.words(language), "heading": heading_context(doc.heading, fmt),
+            "student": student_context(doc.student, fmt), "code": doc.code,
+            "groups": groups, "boxes": [b for g in groups for b in g["boxes"]]}
+
+
+def exercise_context(bank: Bank, lang: str, exercise, question: str, solution: str | None,
+                     points, fmt: Format) -> dict:
+    """One exercise as `exgen show` prints it (solution None: without it)."""
+    language = bank.language(lang)
+    origin = f"exercise {exercise.id}"
+    return {"words": fmt.words(language), "number": exercise.number,
+            "title": fmt.fixed(exercise.title(lang)),
+            "points": fmt.fixed(language.style.points(points)) if points is not None else "",
+            "question": fmt.markdown(question, origin),
+            "solution": fmt.markdown(solution, origin) if solution is not None else None}

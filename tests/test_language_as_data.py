@@ -1,0 +1,97 @@
+"""A language is data: a folder templates/<lang>/ with its words, texts and the
+[typesetting] table pdfLaTeX needs. A third language is one copied folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import needs_tex
+
+RUSSIAN = '[typesetting]\nbabel = "russian"\nfontenc = "T2A"\nquotes = ["«", "»"]\n'
+
+
+def with_third_language(bank: Path) -> Path:
+    """The bank with templates/ru/: the Bulgarian folder copied, its [typesetting] set to
+    Russian — and nothing else changed."""
+    folder = bank / "templates" / "ru"
+    shutil.copytree(bank / "templates" / "bg", folder)
+    strings = folder / "strings.toml"
+    text = strings.read_text(encoding="utf-8")
+    text, count = re.subn(r"\[typesetting\]\n(?:[a-z]+ = .*\n)+", RUSSIAN, text)
+    assert count == 1
+    strings.write_text(text, encoding="utf-8")
+    return bank
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_a_copied_folder_is_a_third_language_in_markdown_and_pdf(bank_copy, run, tmp_path):
+    needs_tex()
+    bank = with_third_language(bank_copy)
+    out = tmp_path / "ru"
+    result = run("--bank", bank, "exams", "--seed", 3, "--students", 2, "--lang", "ru",
+                 "--answer-sheet", "--format", "md,pdf", "--out", out)
+    assert result.code == 0, result.err
+    for folder in ("sheets", "keys", "answer-sheets"):
+        for sid in ("01", "02"):
+            assert (out / folder / f"{sid}.md").is_file()
+            assert (out / folder / f"{sid}.pdf").is_file()
+    sheet = (out / "sheets" / "01.md").read_text(encoding="utf-8")
+    assert "## Задача 1: FFN размерности" in sheet
+    text = pdf_text(out / "sheets" / "01.pdf")
+    assert "Задача 1: FFN размерности" in text and "Стр. 1 от" in text
+    key = pdf_text(out / "keys" / "01.pdf")
+    assert "Решение" in key
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert '"lang": "ru"' in manifest
+
+
+def test_a_third_language_takes_its_quotes_and_babel_from_its_table(bank_copy, run):
+    bank = with_third_language(bank_copy)
+    tex = run("--bank", bank, "show", "pre_post_norm", "--lang", "ru", "--reference",
+              "--format", "tex")
+    assert tex.code == 0, tex.err
+    from generator.bank import load_bank
+
+    ts = load_bank(bank).language("ru").typesetting
+    assert (ts.babel, ts.fontenc, ts.quotes) == ("russian", "T2A", ("«", "»"))
+    assert load_bank(bank).language("en").typesetting.cyrillic == "bulgarian"
+
+
+def test_list_speaks_the_chosen_language(bank_copy, run):
+    bg = run("list", "--lang", "bg").out
+    en = run("list", "--lang", "en").out
+    assert "FFN размерности" in bg and "Параметри:" in bg and "Варианти:" in bg
+    assert "FFN dimensions" in en and "Parameters:" in en and "Variants:" in en
+    assert "110 592" in bg and "110,592" in en           # each language's number style
+    ru = run("--bank", with_third_language(bank_copy), "list", "--lang", "ru").out
+    assert "FFN размерности" in ru
+    unknown = run("list", "--lang", "de")
+    assert unknown.code == 2 and "unknown language `de`" in unknown.err
+
+
+@pytest.mark.parametrize("table, message", [
+    ("", "missing the table [typesetting]"),
+    ('[typesetting]\nbabel = "english"\nfontenc = "T1"\n', "typesetting.quotes"),
+    ('[typesetting]\nbabel = "eng lish"\nfontenc = "T1"\nquotes = ["“", "”"]\n',
+     "typesetting.babel"),
+    ('[typesetting]\nbabel = "english"\nfontenc = "T1"\nquotes = ["“", "”"]\nsize = 1\n',
+     "unknown key `typesetting.size`"),
+])
+def test_a_bad_typesetting_table_names_the_file(bank_copy, run, table, message):
+    strings = bank_copy / "templates" / "en" / "strings.toml"
+    text = re.sub(r"\[typesetting\]\n(?:[a-z]+ = .*\n)+", table,
+                  strings.read_text(encoding="utf-8"))
+    strings.write_text(text, encoding="utf-8")
+    result = run("--bank", bank_copy, "list")
+    assert result.code == 2
+    assert message in result.err and "templates/en/strings.toml" in result.err
+    assert "Traceback" not in result.err

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy
 
 from .bank import Answer
-from .formula import FUNCTIONS, _BINARY, _elementwise, is_irrational, is_matrix, is_vector
+from .formula import EXACT, elementwise, evaluate_node, is_irrational, is_matrix, is_vector
 from .answers import tolerance_for
 from .grade import accepted
 from .numbers import NumberStyle, plain, rounded, show_value
@@ -55,7 +55,7 @@ def _as_printed(value, places: int, indexed: bool):
 
 class _PrintedEvaluator:
     """Evaluates a formula the way the Printer substitutes numbers into it (see
-    formula.Printer: a vector plus or minus a number, and sum(), print element-wise)."""
+    formula_latex.Printer: a vector plus or minus a number, and sum(), print element-wise)."""
 
     def __init__(self, env, places: int, exact_forms):
         self.env = env
@@ -63,9 +63,7 @@ class _PrintedEvaluator:
         self.exact_forms = exact_forms
 
     def exact(self, node):
-        from .formula import _evaluate
-
-        return _evaluate(node, self.env)
+        return evaluate_node(node, self.env)
 
     def value(self, node, indexed: bool = False):
         if isinstance(node, ast.Constant):
@@ -85,14 +83,14 @@ class _PrintedEvaluator:
                 indexed = True
             left, right = self.value(node.left, indexed), self.value(node.right, indexed)
             if is_matrix(left) or is_matrix(right):
-                return _BINARY[op](left, right)
-            return _elementwise(_BINARY[op], left, right)
+                return EXACT.binary[op](left, right)
+            return elementwise(EXACT.binary[op], left, right)
         if isinstance(node, ast.Call):
             name = node.func.id
             if name == "len":
                 return self.exact(node)
             args = [self.value(a, indexed or name == "sum") for a in node.args]
-            return FUNCTIONS[name](*args)
+            return EXACT.functions[name](*args)
         if isinstance(node, (ast.List, ast.Tuple)):
             return tuple(self.value(e, indexed) for e in node.elts)
         return self.exact(node)        # comparisons and the like print no numbers

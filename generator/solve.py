@@ -11,7 +11,8 @@ import sympy
 
 from .bank import LETTERS, Exercise
 from .errors import ExgenError
-from .formula import FormulaError, Printer, fraction_latex
+from .formula import FormulaError
+from .formula_latex import Printer, fraction_latex
 from .numbers import NumberStyle, plain, show_value
 from .params import draws
 

@@ -1,18 +1,28 @@
-"""Shared fixtures: the project's bank, a throw-away copy of it, and a CLI runner."""
+"""Shared fixtures: the project's bank, a throw-away copy of it, a CLI runner, and the
+small classes built once per session (class_md, class_pdf, full_class).
+
+The tests read what a lecturer reads — manifest.json, the Markdown sheets, keys and
+answer forms, the PDFs through pdftotext, grades.csv and report.md — and write answers
+the way a student writes them (see answering.py)."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from generator.bank import load_bank
-from generator.cli import main
+from generator.cli import main, parse_setting
+from generator.solve import reference, solve
 
 ROOT = Path(__file__).resolve().parent.parent
 EXGEN = [sys.executable, "-m", "generator"]
@@ -75,3 +85,109 @@ def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
     """Run exgen as a real process (to see exactly what a user sees)."""
     return subprocess.run([*EXGEN, *map(str, args)], capture_output=True, text=True,
                           cwd=cwd or ROOT)
+
+
+# ---------------------------------------------------------------- the shared classes
+
+QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
+FULL = ROOT / "exams" / "lecture5-full.toml"
+CLASS = ROOT / "examples" / "class.csv"
+ANSWERS = ROOT / "examples" / "answers.csv"
+
+
+# A small class, deliberately out of order: groups B and A mixed, ids not ascending, and
+# both languages in both groups.
+ROSTER_ROWS = [
+    ("3007", "Ivan Todorov", "en", "B"),
+    ("3002", "Мария Иванова", "bg", "A"),
+    ("3011", "Sofia Hristova", "en", "A"),
+    ("3001", "Петър Николов", "bg", "B"),
+    ("3005", "Елена Стоянова", "bg", "A"),
+    ("3003", "Georgi Dimitrov", "en", "B"),
+]
+PRINT_ORDER = [r[0] for r in sorted(ROSTER_ROWS, key=lambda r: (r[3], r[0]))]
+
+
+def write_roster(path: Path, rows) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["id", "name", "lang", "group"])
+        writer.writerows(rows)
+    return path
+
+
+def exgen(*args) -> int:
+    """The command line in this process, for fixtures that build a class once (no
+    capsys there)."""
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args])
+    return exc.value.code
+
+
+def pdf_text(path: Path, layout: bool = True) -> str:
+    """pdftotext; without layout, text comes in reading order (one column, then the
+    next), which keeps a label that wraps in its box in one piece."""
+    return subprocess.run(["pdftotext", *(["-layout"] if layout else []), str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def squeeze(text: str) -> str:
+    """Text as pdftotext and Markdown can both be compared: NFKC (µ → μ, ² → 2), minus
+    signs as hyphens, without blanks."""
+    text = unicodedata.normalize("NFKC", text).replace("−", "-")
+    return re.sub(r"\s+", "", text)
+
+
+def in_pdf_text(label: str, text: str) -> bool:
+    """pdftotext may set a superscript inline (σ2) or on a line of its own."""
+    return squeeze(label) in text or squeeze(label.replace("²", "")) in text
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def exams_of(manifest_data: dict) -> dict[str, list]:
+    return {s["id"]: [(e["exercise"], e["params"], e["answers"], e["points"])
+                      for e in s["exercises"]] for s in manifest_data["students"]}
+
+
+def solved(bank, exercise_id: str, *settings: str):
+    exercise = bank.exercise(exercise_id)
+    return exercise, solve(reference(exercise, dict(parse_setting(s) for s in settings)))
+
+
+@pytest.fixture(scope="session")
+def class_md(tmp_path_factory):
+    """The quiz for the small mixed class, Markdown, with answer sheets."""
+    base = tmp_path_factory.mktemp("class-md")
+    roster = write_roster(base / "class.csv", ROSTER_ROWS)
+    out = base / "out"
+    assert exgen("exams", "--seed", 11, "--spec", QUIZ, "--roster", roster, "--format", "md",
+                 "--answer-sheet", "--out", out) == 0
+    return roster, out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def class_pdf(tmp_path_factory):
+    """The same quiz as PDF (one TeX build for all PDF tests of the session)."""
+    needs_tex()
+    base = tmp_path_factory.mktemp("class-pdf")
+    roster = write_roster(base / "class.csv", ROSTER_ROWS)
+    out = base / "out"
+    assert exgen("exams", "--seed", 11, "--spec", QUIZ, "--roster", roster,
+                 "--format", "md,pdf", "--answer-sheet", "--out", out) == 0
+    return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def full_class(tmp_path_factory):
+    """All twelve exercises (choices, vectors, matrices) for a mixed class, Markdown."""
+    base = tmp_path_factory.mktemp("full-class")
+    rows = [(f"40{i:02d}", f"Student {i}", "bg" if i % 2 else "en", "AB"[i % 3 == 0])
+            for i in range(1, 11)]
+    roster = write_roster(base / "class.csv", rows)
+    out = base / "out"
+    assert exgen("exams", "--seed", 5, "--spec", FULL, "--roster", roster, "--format", "md",
+                 "--out", out) == 0
+    return roster, json.loads((out / "manifest.json").read_text(encoding="utf-8"))

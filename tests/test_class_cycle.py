@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SPEC_SECTIONS
+from answering import answer_rows, key_text
+from conftest import ROOT, SPEC_SECTIONS, exgen, read_csv, solved
 from generator.grade import judge
-from test_quiz import answer_rows, key_text, read_csv, solved
 
 QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 ROSTER = [("3001", "Петър Николов", "bg", "A"), ("3002", "Мария Иванова", "bg", "B"),
@@ -36,8 +36,6 @@ def excel_csv(rows, delimiter=";", encoding="utf-8-sig") -> bytes:
 @pytest.fixture(scope="module")
 def excel_class(tmp_path_factory):
     """The quiz built from a roster Excel saved as `;`-separated UTF-8 with BOM, CRLF."""
-    from test_quiz import exgen
-
     base = tmp_path_factory.mktemp("excel")
     roster = base / "class.csv"
     roster.write_bytes(excel_csv([("id", "name", "lang", "group"), *ROSTER]))
@@ -259,8 +257,6 @@ FULL = ROOT / "exams" / "lecture5-full.toml"
 @pytest.fixture(scope="module")
 def workbook_class(tmp_path_factory):
     """All twelve exercises (choices, vectors, matrices) with answer forms, Markdown."""
-    from test_quiz import exgen
-
     base = tmp_path_factory.mktemp("workbook")
     roster = base / "class.csv"
     roster.write_bytes(excel_csv([("id", "name", "lang", "group"), *ROSTER], ","))

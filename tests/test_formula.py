@@ -3,7 +3,8 @@
 import pytest
 import sympy
 
-from generator.formula import FormulaError, Printer, parse, to_value
+from generator.formula import FormulaError, parse, to_value
+from generator.formula_latex import Printer
 from generator.numbers import NumberStyle, plain, show_scalar, show_value
 
 BG = NumberStyle("bg", 2, "; ", "\u202f")     # as templates/bg/strings.toml has it

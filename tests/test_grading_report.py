@@ -11,8 +11,8 @@ import re
 import numpy as np
 import pytest
 
-from conftest import SPEC_SECTIONS, needs_tex
-from test_quiz import answer_rows, key_text, perturbed, read_csv, write_answers
+from answering import answer_rows, key_text, perturbed, write_answers
+from conftest import SPEC_SECTIONS, exgen, needs_tex, read_csv
 
 WRITTEN_SPEC = SPEC_SECTIONS + """\
 [[slot]]
@@ -31,8 +31,6 @@ ROSTER = [(f"50{i}", f"Student {i}", "bg" if i % 2 else "en", "AB"[i > 3])
 
 @pytest.fixture(scope="module")
 def written_class(tmp_path_factory):
-    from test_quiz import exgen
-
     base = tmp_path_factory.mktemp("written")
     spec = base / "written.toml"
     spec.write_text(WRITTEN_SPEC, encoding="utf-8")

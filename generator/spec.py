@@ -118,8 +118,8 @@ def load_spec(path: Path, bank: Bank) -> Spec:
     checked = table(data, schema, locate)
     headings = {}
     for lang in bank.languages:
-        given = table(checked[lang], HEADING, lambda key, lang=lang: line_of(
-            path, f"{lang}.{key}" if key else lang), f"[{lang}]")
+        given = table(checked[lang], HEADING, lambda key, lang=lang: line_of(path, lang),
+                      f"[{lang}]")
         base = default_heading(bank, lang)
         headings[lang] = Heading(**{**base.__dict__, **{k: str(v) for k, v in given.items()
                                                          if k in checked[lang]}})

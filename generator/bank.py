@@ -214,12 +214,12 @@ def _load_explanations(path: Path) -> dict:
     return data
 
 
-MOVED_TITLE = ("every word of a language lives in its folder: write the title in each "
-               "templates/<lang>/exercises.toml as [{exercise}] title = \"…\" (the "
-               "variants file keeps the mathematics)")
-MOVED_LABEL = ("every word of a language lives in its folder: write the label in each "
-               "templates/<lang>/exercises.toml as [{exercise}.labels] {answer} = \"…\" "
-               "(the variants file keeps the mathematics)")
+MOVED_TITLE = ("to templates/<lang>/exercises.toml, where every word of a language lives: "
+               "write [{exercise}] title = \"…\" there for each language (a variants file "
+               "keeps the mathematics)")
+MOVED_LABEL = ("to templates/<lang>/exercises.toml, where every word of a language lives: "
+               "write {answer} = \"…\" under [{exercise}.labels] there for each language "
+               "(a variants file keeps the mathematics)")
 
 # variants/<exercise>.toml: the mathematics of one exercise.
 VARIANTS = {

@@ -153,7 +153,7 @@ def table(value, schema: Schema, locate: Locate, what: str = "", **names: str) -
             allowed = ", ".join(sorted(k for k, spec in schema.items() if not spec.moved))
             fail(f"unknown key `{key}`{inside} (allowed: {allowed})", locate(key))
         if schema[key].moved:
-            fail(f"`{key}`{inside} has moved: {schema[key].moved.format(**names)}",
+            fail(f"`{key}`{inside} has moved {schema[key].moved.format(**names)}",
                  locate(key))
     result = {}
     for key, spec in schema.items():

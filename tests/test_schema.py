@@ -16,7 +16,8 @@ from generator.schema import TEXT, Key, line_of, table, whole
 
 from conftest import ROOT, run_process
 
-SCHEMA = {"name": Key(TEXT), "count": Key(whole(1), 3), "old": Key(TEXT, moved="see {where}")}
+SCHEMA = {"name": Key(TEXT), "count": Key(whole(1), 3),
+          "old": Key(TEXT, moved="to {where}")}
 
 
 def checked(tmp_path: Path, text: str, **names):
@@ -62,7 +63,7 @@ def test_a_key_that_has_moved_says_where_to(tmp_path):
     with pytest.raises(ExgenError) as exc:
         checked(tmp_path, 'name = "x"\nold = "y"\n', where="the other file")
     assert "line 2 (old)" in str(exc.value)
-    assert "`old` has moved: see the other file" in str(exc.value)
+    assert "`old` has moved to the other file" in str(exc.value)
 
 
 def test_booleans_are_not_whole_numbers(tmp_path):
@@ -230,13 +231,14 @@ def test_a_variants_file_still_holding_words_is_told_where_they_moved(bank_copy)
     edit(path, "[params]", '[title]\nen = "FFN dimensions"\n\n[params]')
     message = refused(bank_copy)
     assert f"ffn_dims.toml, line {line_with(path, '[title]')} (title)" in message
-    assert "templates/<lang>/exercises.toml as [ffn_dims] title" in message
+    assert "has moved to templates/<lang>/exercises.toml" in message
+    assert "[ffn_dims] title = " in message
     edit(path, '[title]\nen = "FFN dimensions"\n\n', "")
     edit(path, 'formula = "d_model * d_ff"', 'formula = "d_model * d_ff"\n'
          'label = { en = "$W_1$ parameters" }')
     message = refused(bank_copy)
     assert f"line {line_with(path, 'label = ')}" in message
-    assert "[ffn_dims.labels] w1_params" in message
+    assert "w1_params = \"…\" under [ffn_dims.labels]" in message
 
 
 def test_a_real_user_sees_one_line_and_exit_status_2(bank_copy):

@@ -80,6 +80,8 @@ def mapping(of: Kind, expected: str) -> Kind:
 
 
 TEXT = Kind("a string", lambda v: isinstance(v, str))
+INTEGER = Kind("a whole number", _whole)
+NUMBER = Kind("a number", _number)
 BOOL = Kind("true or false", lambda v: isinstance(v, bool))
 TABLE = Kind("a table", lambda v: isinstance(v, dict))
 ANY = Kind("a value", lambda v: True)

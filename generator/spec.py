@@ -28,8 +28,8 @@ from typing import Mapping
 
 from .bank import Bank
 from .errors import ExgenError
-from .schema import (ANY, TABLE, TEXT, TEXTS, Key, Kind, fail, line_of, listing, number,
-                     read_toml, table, whole)
+from .schema import (ANY, INTEGER, NUMBER, TABLE, TEXT, TEXTS, Key, Kind, fail, line_of,
+                     listing, number, read_toml, table, whole)
 from .exam import Slot, all_exercises, conceptual_parts
 
 HEADING_KEYS = {"course", "title", "date", "duration", "instructions"}
@@ -90,14 +90,14 @@ SLOT = {
     "points": Key(number(0, above=True, most=1000, expected=(
         "a number above 0 and at most 1000 (leave an exercise that counts nothing out of "
         "the spec)")), None),
-    "parts": Key(listing(Kind("", lambda v: isinstance(v, int) and not isinstance(v, bool)),
-                         "a list of sub-question numbers, e.g. [1, 3]", empty=False), None),
+    "parts": Key(listing(INTEGER, "a list of sub-question numbers, e.g. [1, 3]", empty=False),
+                 None),
     "written": Key(number(0, above=True, expected="a positive number of points"), None),
 }
 # [grading]: the share of the points needed for each grade.
 GRADING = {
     "scale": Key(listing(Kind("", lambda v: isinstance(v, list) and len(v) == 2 and all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)),
+        NUMBER.accepts(x) for x in v)),
         "[[share, grade], …], e.g. [[0.87, 6], [0.75, 5], [0.62, 4], [0.5, 3], [0, 2]]"),
         None),
 }

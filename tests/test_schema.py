@@ -274,3 +274,22 @@ def test_a_new_exercise_is_one_variants_file_and_its_words_per_language(tmp_path
     bank = load_bank(bank_dir)
     assert list(bank.exercises) == ["residual"]
     assert bank.exercise("residual").title("en") == "Residual connections"
+
+
+@pytest.mark.parametrize("written, words", [
+    ("{ length = 3, values = 5 }", ["`values` in parameter `x` must be a list of values"]),
+    ("{ length = 3, values = [1, 2], lenght = 4 }", ["unknown key `lenght`"]),
+    ("{ from = 1, to = 5, stride = 2 }", ["unknown key `stride`", "allowed: from, step, to"]),
+    ("{ from = 1, to = 5, step = 0 }", ["`step` in parameter `x` must be a whole number "
+                                        "from 1, not 0"]),
+    ("{ from = 1 }", ["missing `to` in parameter `x`"]),
+])
+def test_a_parameter_written_as_a_table_is_checked_by_its_schema(bank_copy, written, words):
+    """A vector space's `values` that is no list once ended in an internal error, and a
+    misspelt key of a range or vector space was silently ignored."""
+    path = bank_copy / "variants" / "residual.toml"
+    edit(path, "x = { length = 3, values = [0, 1, 2, 3, 4, 5] }", f"x = {written}")
+    message = refused(bank_copy)
+    assert f"residual.toml, line {line_with(path, 'x = {')} (params.x)" in message
+    for word in words:
+        assert word in message, (word, message)

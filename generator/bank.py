@@ -14,6 +14,8 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Mapping
 
+from babel import localedata
+
 from .errors import ExgenError
 from .formula import Formula, FormulaError, parse, to_value
 from .numbers import NumberStyle
@@ -163,7 +165,8 @@ def load_bank(root: Path | str | None = None, problems: list[str] | None = None)
 
 # templates/<lang>/strings.toml: a language's fixed words and how it writes numbers.
 STRINGS = {
-    "locale": Key(Kind("a CLDR locale such as \"bg\" or \"en\"", TEXT.accepts)),
+    "locale": Key(Kind("a CLDR locale such as \"bg\" or \"en_GB\"",
+                       lambda v: isinstance(v, str) and localedata.exists(v))),
     "min_grouping_digits": Key(whole(1), 1),
     "list_separator": Key(TEXT, ", "),
     "group_separator": Key(TEXT, None),

@@ -155,6 +155,17 @@ def test_strings_file_without_its_locale_is_refused(bank_copy):
     assert "templates/bg/strings.toml: missing `locale`" in message
 
 
+def test_a_locale_babel_does_not_know_is_named(bank_copy):
+    """It once ended in an internal error in `exgen check`."""
+    strings = bank_copy / "templates" / "en" / "strings.toml"
+    text = strings.read_text(encoding="utf-8")
+    strings.write_text(re.sub(r'(?m)^locale = .*$', 'locale = "xx_YY"', text),
+                       encoding="utf-8")
+    message = refused(bank_copy)
+    assert f"strings.toml, line {line_with(strings, 'xx_YY')} (locale)" in message
+    assert "must be a CLDR locale" in message and "'xx_YY'" in message
+
+
 def test_an_explanation_must_be_text(bank_copy):
     path = bank_copy / "templates" / "en" / "misconceptions.toml"
     edit(path, "[ffn_dims]\n", "[ffn_dims]\nempty = \"  \"\n")

@@ -21,7 +21,8 @@ from .formula import Formula, FormulaError, parse, to_value
 from .numbers import NumberStyle
 from .params import Choice, ParamSpace, candidate_values
 from .schema import (ANY, BOOL, TABLE, TEXT, TEXT_TABLE, TEXTS, Key, Kind, check, fail,
-                     line_of, listing, mapping, number, read_toml, table, whole)
+                     line_of, listing, locator, mapping, number, read_toml, table,
+                     whole)
 
 DEFAULT_BANK = Path(__file__).resolve().parent.parent
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -185,7 +186,7 @@ EXPLANATIONS = mapping(Kind("", lambda v: isinstance(v, str) and bool(v.strip())
 
 
 def _load_language(path: Path) -> Language:
-    data = table(read_toml(path), STRINGS, lambda key: line_of(path, key) if key else str(path))
+    data = table(read_toml(path), STRINGS, locator(path))
     style = NumberStyle(locale=data["locale"], min_grouping_digits=data["min_grouping_digits"],
                         list_separator=data["list_separator"],
                         group_separator=data["group_separator"])
@@ -200,9 +201,8 @@ def _load_exercise_words(path: Path) -> dict:
     exercise in one language (checked against the exercises as they are loaded)."""
     if not path.is_file():
         return {}
-    return {exercise_id: table(words, EXERCISE_WORDS,
-                               lambda key, e=exercise_id: line_of(path, f"{e}.{key}" if key
-                                                                  else e), f"[{exercise_id}]")
+    return {exercise_id: table(words, EXERCISE_WORDS, locator(path, exercise_id),
+                               f"[{exercise_id}]")
             for exercise_id, words in read_toml(path).items()}
 
 
@@ -260,8 +260,7 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
     if not _ID.match(exercise_id):
         fail("an exercise id (the file name) must be lowercase letters, digits and "
              "underscores", str(path))
-    data = table(read_toml(path), VARIANTS, lambda key: line_of(path, key) if key
-                 else str(path), exercise=exercise_id)
+    data = table(read_toml(path), VARIANTS, locator(path), exercise=exercise_id)
     number = data["number"]
     params_spec = data["params"]
     for name in params_spec:
@@ -352,9 +351,7 @@ def _words(exercise_id: str, answers: dict, languages) -> tuple[dict, dict]:
 
 def _load_answer(exercise_id: str, name: str, spec, path: Path,
                  labels: Mapping[str, str]) -> Answer:
-    def locate(key):
-        return line_of(path, f"answers.{name}.{key}" if key else f"answers.{name}")
-
+    locate = locator(path, f"answers.{name}")
     spec = table(spec, ANSWER, locate, f"answer `{name}`", exercise=exercise_id, answer=name)
     misconceptions, avoid = _load_misconceptions(name, spec["misconceptions"], path)
     common = dict(name=name, part=spec["part"], places=spec["decimals"],
@@ -398,8 +395,8 @@ def _load_misconceptions(answer: str, raw: dict, path: Path) -> tuple[dict, froz
                  "letters, digits and _, and a formula: name = \"formula\" or "
                  "name = { formula = \"…\", avoid = true }", line_of(path, f"{where}.{name}"))
         if isinstance(source, dict):
-            source = table(source, MISCONCEPTION, lambda key, n=name: line_of(
-                path, f"{where}.{n}"), f"misconception `{name}` of `{answer}`")
+            source = table(source, MISCONCEPTION, locator(path, f"{where}.{name}"),
+                           f"misconception `{name}` of `{answer}`")
             if source["avoid"]:
                 avoid.add(name)
             source = source["formula"]

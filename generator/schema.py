@@ -123,6 +123,15 @@ def line_of(path: Path, key: str) -> str:
     return f"{path}, line {found + 1} ({key})"
 
 
+def locator(path: Path, table_key: str = "") -> Locate:
+    """Where the keys of one table of `path` are: `table_key` is the table's own dotted
+    key (empty for the file's top level)."""
+    def locate(key: str | None) -> str:
+        dotted = ".".join(k for k in (table_key, key) if k)
+        return line_of(path, dotted) if dotted else str(path)
+    return locate
+
+
 def fail(message: str, where: str | None = None) -> NoReturn:
     """The one way a loader reports bad input: exit status 2, file and line named."""
     raise ExgenError(message, where=where)

@@ -28,9 +28,9 @@ from typing import Mapping
 
 from .bank import Bank
 from .errors import ExgenError
-from .schema import (ANY, INTEGER, NUMBER, TABLE, TEXT, TEXTS, Key, Kind, fail, line_of,
-                     listing, number, read_toml, table, whole)
 from .exam import Slot, all_exercises, conceptual_parts
+from .schema import (ANY, INTEGER, NUMBER, TABLE, TEXT, TEXTS, Key, Kind, fail, line_of,
+                     listing, locator, number, read_toml, table, whole)
 
 HEADING_KEYS = {"course", "title", "date", "duration", "instructions"}
 # Bulgarian six-point scale: the share of the points needed for each grade.
@@ -107,15 +107,12 @@ def load_spec(path: Path, bank: Bank) -> Spec:
     if not path.is_file():
         fail("exam spec not found", str(path))
 
-    def locate(key):
-        return line_of(path, key) if key else str(path)
-
     schema = {**{lang: Key(TABLE, {}) for lang in bank.languages},
             "slot": Key(Kind("at least one [[slot]] with a pool of exercises",
                              lambda v: isinstance(v, list) and bool(v))),
             "grading": Key(TABLE, {})}
     data = read_toml(path)
-    checked = table(data, schema, locate)
+    checked = table(data, schema, locator(path))
     headings = {}
     for lang in bank.languages:
         given = table(checked[lang], HEADING, lambda key, lang=lang: line_of(path, lang),
@@ -143,8 +140,7 @@ def load_spec(path: Path, bank: Bank) -> Spec:
 
 def _scale(raw: dict, path: Path) -> tuple[tuple[float, int], ...]:
     """`[grading] scale = [[0.87, 6], [0.75, 5], …]`: the share of points for each grade."""
-    scale = table(raw, GRADING, lambda key: line_of(path, f"grading.{key}" if key
-                                                    else "grading"), "[grading]")["scale"]
+    scale = table(raw, GRADING, locator(path, "grading"), "[grading]")["scale"]
     if scale is None:
         return DEFAULT_SCALE
     pairs = tuple(sorted(((float(share), int(grade)) for share, grade in scale),

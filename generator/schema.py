@@ -3,9 +3,11 @@
 A schema maps each key a table may hold to its `Key`: the kind of value expected (with
 the words a message says when it is not), and a default, or none when the key is
 required. `table()` checks one table against its schema and returns it with the
-defaults filled in; every message names the file and line (`line_of`), the key and
-what was expected. What depends on more than one key (formulas naming parameters, the order of
-answers, the pools of a spec …) is checked by the loaders after the shape, with `fail`.
+defaults filled in; every message names the file and line (`line_of`), the key and what
+was expected. What ties several keys together (formulas naming parameters, the order of
+answers, the pools of a spec …) the loaders check after the shape, reporting with `fail`.
+The schemas live beside their loaders: `bank.VARIANTS`, `bank.ANSWER`, `bank.STRINGS`,
+`bank.EXERCISE_WORDS`, `params.RANGE`, `spec.SLOT`, `spec.GRADING` …
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from generator.bank import ANSWER, VARIANTS, load_bank
 from generator.errors import ExgenError
 from generator.schema import TEXT, Key, line_of, table, whole
+from generator.spec import load_spec
 
 from conftest import ROOT, run_process
 
@@ -23,7 +25,6 @@ SCHEMA = {"name": Key(TEXT), "count": Key(whole(1), 3),
 def checked(tmp_path: Path, text: str, **names):
     path = tmp_path / "file.toml"
     path.write_text(text, encoding="utf-8")
-    import tomllib
     return table(tomllib.loads(text), SCHEMA,
                  lambda key: line_of(path, key) if key else str(path), **names)
 
@@ -172,6 +173,29 @@ def test_an_explanation_must_be_text(bank_copy):
     message = refused(bank_copy)
     assert f"misconceptions.toml, line {line_with(path, '[ffn_dims]')}" in message
     assert "[ffn_dims] must be a table mapping each misconception's name" in message
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[[slot]]\npool = ["rope"]\npick = "1"\n',
+     ["line 1 (slot 1)", "`pick` in slot 1 must be a whole number from 1, not '1'"]),
+    ('[[slot]]\npool = ["rope"]\nparts = [1, "2"]\n',
+     ["line 1 (slot 1)", "`parts` in slot 1 must be a list of sub-question numbers"]),
+    ('[[slot]]\npool = ["rope"]\n\n[grading]\nscale = [[0.5, 3], [0]]\n',
+     ["line 5 (grading.scale)", "`scale` in [grading] must be [[share, grade], …]"]),
+    ('[en]\ncourse = "C"\n\n[[slot]]\npool = ["rope"]\nwritten = -1\n',
+     ["line 4 (slot 1)", "`written` in slot 1 must be a positive number of points"]),
+    ('[[slots]]\npool = ["rope"]\n',
+     ["line 1 (slots)", "unknown key `slots` (allowed: bg, en, grading, slot)"]),
+    ('[en]\ncourse = "C"\n', ["missing `slot` (at least one [[slot]]"]),
+])
+def test_a_spec_is_checked_by_its_schema(bank, tmp_path, text, words):
+    path = tmp_path / "spec.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExgenError) as exc:
+        load_spec(path, bank)
+    assert str(exc.value).startswith(str(path))
+    for word in words:
+        assert word in str(exc.value), (word, str(exc.value))
 
 
 # ---------------------------------------------------------------- words in the language

@@ -145,15 +145,11 @@ def load_bank(root: Path | str | None = None, problems: list[str] | None = None)
             problems.append(str(exc))
     if not exercises and not problems:
         fail(f"no exercise in {variants_dir}")
-    for language in languages.values():
-        for exercise_id in language.exercises:
-            if exercise_id not in {path.stem for path in paths}:
-                where = line_of(language.exercises_path, exercise_id)
-                message = (f"[{exercise_id}] names no exercise of the bank (there is no "
-                           f"variants/{exercise_id}.toml)")
-                if problems is None:
-                    fail(message, where)
-                problems.append(f"{where}: {message}")
+    for message, where in _stray_words(languages, {path.stem for path in paths},
+                                       exercises):
+        if problems is None:
+            fail(message, where)
+        problems.append(f"{where}: {message}")
     numbers: dict[int, Path] = {}
     for ex in exercises:
         if ex.number in numbers:
@@ -162,6 +158,35 @@ def load_bank(root: Path | str | None = None, problems: list[str] | None = None)
         numbers[ex.number] = ex.path
     exercises.sort(key=lambda e: e.number)
     return Bank(root, {e.id: e for e in exercises}, languages)
+
+
+def _stray_words(languages, ids: set[str], exercises) -> list[tuple[str, str]]:
+    """Words for what the bank does not have (an exercise in exercises.toml, an exercise
+    or a misconception in misconceptions.toml): a typo, or left behind by a rename."""
+    loaded = {exercise.id: exercise for exercise in exercises}
+    found = []
+    for language in languages.values():
+        folder = language.exercises_path.parent
+        for path, exercise_ids in ((language.exercises_path, language.exercises),
+                                   (folder / "misconceptions.toml", language.misconceptions)):
+            for exercise_id in exercise_ids:
+                if exercise_id not in ids:
+                    found.append((f"[{exercise_id}] names no exercise of the bank (there is "
+                                  f"no variants/{exercise_id}.toml)",
+                                  line_of(path, exercise_id)))
+        for exercise_id, explanations in language.misconceptions.items():
+            if exercise_id not in loaded:
+                continue
+            declared = {name for answer in loaded[exercise_id].answers.values()
+                        for name in answer.misconceptions}
+            for name in explanations:
+                if name not in declared:
+                    found.append((f"[{exercise_id}] explains `{name}`, which no answer of "
+                                  f"{exercise_id} declares (in [answers.NAME.misconceptions] "
+                                  f"of variants/{exercise_id}.toml)",
+                                  line_of(folder / "misconceptions.toml",
+                                          f"{exercise_id}.{name}")))
+    return found
 
 
 # templates/<lang>/strings.toml: a language's fixed words and how it writes numbers.

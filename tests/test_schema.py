@@ -306,6 +306,10 @@ def test_a_new_exercise_is_one_variants_file_and_its_words_per_language(tmp_path
         text = path.read_text(encoding="utf-8")
         keep = re.search(r"(?ms)^\[residual\].*?(?=^\[layernorm\])", text).group(0)
         path.write_text(keep, encoding="utf-8")
+        path = bank_dir / "templates" / lang / "misconceptions.toml"
+        text = path.read_text(encoding="utf-8")
+        keep = re.search(r"(?ms)^\[residual\].*?(?=^\[)", text).group(0)
+        path.write_text(keep, encoding="utf-8")
     bank = load_bank(bank_dir)
     assert list(bank.exercises) == ["residual"]
     assert bank.exercise("residual").title("en") == "Residual connections"
@@ -336,3 +340,21 @@ def test_check_names_the_languages_file_of_a_label_the_pdfs_cannot_set(bank_copy
     result = run("--bank", bank_copy, "check")
     assert result.code == 2
     assert "templates/en/exercises.toml: the en label of `output` of residual" in result.err
+
+
+def test_an_explanation_for_what_the_bank_does_not_have_is_refused(bank_copy):
+    """Like exercises.toml, misconceptions.toml may not keep words for a misconception
+    or an exercise that was renamed."""
+    path = bank_copy / "templates" / "bg" / "misconceptions.toml"
+    edit(path, "one_matrix = ", 'one_matrx = "Typo."\none_matrix = ')
+    message = refused(bank_copy)
+    assert f"templates/bg/misconceptions.toml, line {line_with(path, 'one_matrx')}" \
+        in message
+    assert "[ffn_dims] explains `one_matrx`, which no answer of ffn_dims declares" \
+        in message
+    edit(path, 'one_matrx = "Typo."\n', "")
+    with path.open("a", encoding="utf-8") as file:
+        file.write('\n[ffn_dim]\nwith_bias = "Typo."\n')
+    message = refused(bank_copy)
+    assert f"misconceptions.toml, line {line_with(path, '[ffn_dim]')}" in message
+    assert "[ffn_dim] names no exercise of the bank" in message

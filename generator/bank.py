@@ -225,7 +225,9 @@ def _load_exercise_words(path: Path) -> dict:
     """`[exercise] title = "…"` and `[exercise.labels] answer = "…"`: the words of each
     exercise in one language (checked against the exercises as they are loaded)."""
     if not path.is_file():
-        return {}
+        fail("not found: each language names its exercises and labels their answers "
+             "there ([<exercise>] title = \"…\", [<exercise>.labels] <answer> = \"…\")",
+             str(path))
     return {exercise_id: table(words, EXERCISE_WORDS, locator(path, exercise_id),
                                f"[{exercise_id}]")
             for exercise_id, words in read_toml(path).items()}

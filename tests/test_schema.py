@@ -229,6 +229,14 @@ def test_an_exercise_absent_from_one_languages_exercises_toml_is_refused(bank_co
     assert "exercise `rope` has no bg title" in message
 
 
+def test_a_language_without_exercises_toml_is_told_what_it_holds(bank_copy):
+    (bank_copy / "templates" / "en" / "exercises.toml").unlink()
+    message = refused(bank_copy)
+    assert message.startswith(f"{bank_copy / 'templates' / 'en' / 'exercises.toml'}: "
+                              "not found")
+    assert "[<exercise>] title" in message
+
+
 def test_a_missing_label_in_one_language_names_the_file_and_the_answer(bank_copy):
     path = bank_copy / "templates" / "bg" / "exercises.toml"
     edit(path, 'w2_params = "Параметри на $W_2$"\n', "")

@@ -1,23 +1,29 @@
 """Loading a bank: `variants/*.toml` (parameter spaces and answer formulas),
-`templates/<lang>/*.md` (the texts) and `templates/<lang>/strings.toml` (a language's
-fixed words and number style). Everything is validated here, once, so later stages can
-trust what they are given.
+`templates/<lang>/*.md` (the texts), `templates/<lang>/strings.toml` (a language's
+fixed words and number style) and `templates/<lang>/exercises.toml` (exercise titles
+and answer labels). Everything is validated here, once, so later stages can trust what
+they are given: each file's shape by its schema (see `schema`), then what ties its keys
+together.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Mapping
 
-from .errors import ExgenError, read_user_file
+from babel import localedata
+
+from .errors import ExgenError
 from .formula import Formula, FormulaError, parse, to_value
 from .latex import Typesetting
 from .numbers import NumberStyle
 from .params import Choice, ParamSpace, candidate_values
+from .schema import (ANY, BOOL, TABLE, TEXT, TEXT_TABLE, TEXTS, Key, Kind, check, fail,
+                     line_of, listing, locator, mapping, number, read_toml, table,
+                     whole)
 
 DEFAULT_BANK = Path(__file__).resolve().parent.parent
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -32,6 +38,9 @@ class Language:
     typesetting: Typesetting
     # exercise id → misconception name → its explanation in this language
     misconceptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # exercise id → {"title": …, "labels": {answer: label}}, from exercises_path
+    exercises: Mapping[str, Mapping] = field(default_factory=dict)
+    exercises_path: Path = Path("exercises.toml")
 
     def explanation(self, exercise_id: str, name: str) -> str:
         return self.misconceptions.get(exercise_id, {}).get(name, "")
@@ -113,40 +122,6 @@ class Bank:
             raise ExgenError(f"unknown language `{code}` (this bank has: {known})") from None
 
 
-def read_toml(path: Path) -> dict:
-    text = read_user_file(path, "file")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExgenError(f"not valid TOML: {exc}", where=str(path)) from None
-
-
-def line_of(path: Path, key: str) -> str:
-    """`file, line N` for the line that defines a dotted key such as
-    `answers.w2_params.formula`: its table header, then the key within it."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    parts = key.split(".")
-    found, start = None, 0
-    for depth in range(len(parts), 0, -1):      # the longest table header that exists
-        header = re.compile(rf"^\s*\[\[?{re.escape('.'.join(parts[:depth]))}\]\]?\s*(#.*)?$")
-        hit = next((i for i, line in enumerate(lines) if header.match(line)), None)
-        if hit is not None:
-            found, start, parts = hit, hit + 1, parts[depth:]
-            break
-    for leaf in parts:
-        assignment = re.compile(rf"^\s*{re.escape(leaf)}\s*=|[{{,]\s*{re.escape(leaf)}\s*=")
-        hit = next((i for i in range(start, len(lines))
-                    if assignment.search(lines[i]) or (i > start and lines[i].lstrip()
-                                                       .startswith("["))), None)
-        if hit is None or lines[hit].lstrip().startswith("[") and not assignment.search(
-                lines[hit]):
-            break
-        found, start = hit, hit
-    if found is None:
-        return f"{path} ({key})"
-    return f"{path}, line {found + 1} ({key})"
-
-
 def load_bank(root: Path | str | None = None, problems: list[str] | None = None) -> Bank:
     """Load and validate a bank. With a `problems` list, an exercise that fails is left
     out and its error collected there (so `check` reports every problem at once);
@@ -155,15 +130,16 @@ def load_bank(root: Path | str | None = None, problems: list[str] | None = None)
     variants_dir, templates_dir = root / "variants", root / "templates"
     for folder in (variants_dir, templates_dir):
         if not folder.is_dir():
-            raise ExgenError(f"a bank needs the folder {folder.name}/ (not found in {root})")
+            fail(f"a bank needs the folder {folder.name}/ (not found in {root})")
     languages = {}
     for strings in sorted(templates_dir.glob("*/strings.toml")):
         languages[strings.parent.name] = _load_language(strings)
     if not languages:
-        raise ExgenError(f"no language in {templates_dir}: each needs <lang>/strings.toml")
+        fail(f"no language in {templates_dir}: each needs <lang>/strings.toml")
     languages = _with_cyrillic(languages)
     exercises = []
-    for path in sorted(variants_dir.glob("*.toml")):
+    paths = sorted(variants_dir.glob("*.toml"))
+    for path in paths:
         try:
             exercises.append(_load_exercise(path, templates_dir, languages))
         except ExgenError as exc:
@@ -171,57 +147,112 @@ def load_bank(root: Path | str | None = None, problems: list[str] | None = None)
                 raise
             problems.append(str(exc))
     if not exercises and not problems:
-        raise ExgenError(f"no exercise in {variants_dir}")
+        fail(f"no exercise in {variants_dir}")
+    for message, where in _stray_words(languages, {path.stem for path in paths},
+                                       exercises):
+        if problems is None:
+            fail(message, where)
+        problems.append(f"{where}: {message}")
     numbers: dict[int, Path] = {}
     for ex in exercises:
         if ex.number in numbers:
-            raise ExgenError(f"exercise number {ex.number} is also used by "
-                             f"{numbers[ex.number].name}", where=line_of(ex.path, "number"))
+            fail(f"exercise number {ex.number} is also used by {numbers[ex.number].name}",
+                 line_of(ex.path, "number"))
         numbers[ex.number] = ex.path
     exercises.sort(key=lambda e: e.number)
     return Bank(root, {e.id: e for e in exercises}, languages)
 
 
+def _stray_words(languages, ids: set[str], exercises) -> list[tuple[str, str]]:
+    """Words for what the bank does not have (an exercise in exercises.toml, an exercise
+    or a misconception in misconceptions.toml): a typo, or left behind by a rename."""
+    loaded = {exercise.id: exercise for exercise in exercises}
+    found = []
+    for language in languages.values():
+        folder = language.exercises_path.parent
+        for path, exercise_ids in ((language.exercises_path, language.exercises),
+                                   (folder / "misconceptions.toml", language.misconceptions)):
+            for exercise_id in exercise_ids:
+                if exercise_id not in ids:
+                    found.append((f"[{exercise_id}] names no exercise of the bank (there is "
+                                  f"no variants/{exercise_id}.toml)",
+                                  line_of(path, exercise_id)))
+        for exercise_id, explanations in language.misconceptions.items():
+            if exercise_id not in loaded:
+                continue
+            declared = {name for answer in loaded[exercise_id].answers.values()
+                        for name in answer.misconceptions}
+            for name in explanations:
+                if name not in declared:
+                    found.append((f"[{exercise_id}] explains `{name}`, which no answer of "
+                                  f"{exercise_id} declares (in [answers.NAME.misconceptions] "
+                                  f"of variants/{exercise_id}.toml)",
+                                  line_of(folder / "misconceptions.toml",
+                                          f"{exercise_id}.{name}")))
+    return found
+
+
+# templates/<lang>/strings.toml: a language's fixed words and how it writes numbers.
+STRINGS = {
+    "locale": Key(Kind("a CLDR locale such as \"bg\" or \"en_GB\"",
+                       lambda v: isinstance(v, str) and localedata.exists(v))),
+    "min_grouping_digits": Key(whole(1), 1),
+    "list_separator": Key(TEXT, ", "),
+    "group_separator": Key(TEXT, None),
+    "words": Key(TEXT_TABLE),
+    "typesetting": Key(TABLE),              # what the PDFs need to set the language
+}
+# templates/<lang>/exercises.toml: per exercise, its title and its answers' labels.
+EXERCISE_WORDS = {
+    "title": Key(TEXT),
+    "labels": Key(mapping(TEXT, "a table of answer = \"label\" (Markdown)"), {}),
+}
+# templates/<lang>/misconceptions.toml: per exercise, what each named mistake means.
+EXPLANATIONS = mapping(Kind("", lambda v: isinstance(v, str) and bool(v.strip())),
+                       "a table mapping each misconception's name to its explanation: "
+                       "sample_variance = \"…\"")
+
+
 def _load_language(path: Path) -> Language:
-    data = read_toml(path)
-    try:
-        style = NumberStyle(locale=data["locale"],
-                            min_grouping_digits=int(data.get("min_grouping_digits", 1)),
-                            list_separator=data.get("list_separator", ", "),
-                            group_separator=data.get("group_separator"))
-        words = data["words"]
-    except KeyError as exc:
-        raise ExgenError(f"missing key {exc}", where=str(path)) from None
-    return Language(path.parent.name, style, words, _load_typesetting(data, path),
-                    _load_explanations(path.parent / "misconceptions.toml"))
+    data = table(read_toml(path), STRINGS, locator(path))
+    style = NumberStyle(locale=data["locale"], min_grouping_digits=data["min_grouping_digits"],
+                        list_separator=data["list_separator"],
+                        group_separator=data["group_separator"])
+    folder = path.parent
+    return Language(folder.name, style, data["words"],
+                    _load_typesetting(data["typesetting"], path),
+                    _load_explanations(folder / "misconceptions.toml"),
+                    _load_exercise_words(folder / "exercises.toml"), folder / "exercises.toml")
 
 
-TYPESETTING_EXAMPLE = ('[typesetting] babel = "bulgarian", fontenc = "T2A", '
-                       'quotes = ["„", "“"]')
+def _load_exercise_words(path: Path) -> dict:
+    """`[exercise] title = "…"` and `[exercise.labels] answer = "…"`: the words of each
+    exercise in one language (checked against the exercises as they are loaded)."""
+    if not path.is_file():
+        fail("not found: each language names its exercises and labels their answers "
+             "there ([<exercise>] title = \"…\", [<exercise>.labels] <answer> = \"…\")",
+             str(path))
+    return {exercise_id: table(words, EXERCISE_WORDS, locator(path, exercise_id),
+                               f"[{exercise_id}]")
+            for exercise_id, words in read_toml(path).items()}
 
 
-def _load_typesetting(data: dict, path: Path) -> Typesetting:
-    """`[typesetting]`: the babel language name, the font encoding (T2A for Cyrillic, T1
-    for Latin) and the quotation marks of the language's CLDR locale."""
-    table = data.get("typesetting")
-    if not isinstance(table, dict):
-        raise ExgenError(f"missing the table {TYPESETTING_EXAMPLE}", where=str(path))
-    quotes = table.get("quotes")
-    for key in ("babel", "fontenc"):
-        if not isinstance(table.get(key), str) or not re.fullmatch(r"[A-Za-z0-9]+",
-                                                                   table[key]):
-            raise ExgenError(f"typesetting.{key} must be a name of letters and digits "
-                             f"({TYPESETTING_EXAMPLE})", where=line_of(path, "typesetting"))
-    if not (isinstance(quotes, list) and len(quotes) == 2
-            and all(isinstance(q, str) and len(q) == 1 for q in quotes)):
-        raise ExgenError("typesetting.quotes must be the opening and closing quotation "
-                         "marks, one character each: quotes = [\"„\", \"“\"]",
-                         where=line_of(path, "typesetting"))
-    unknown = set(table) - {"babel", "fontenc", "quotes"}
-    if unknown:
-        raise ExgenError(f"unknown key `typesetting.{sorted(unknown)[0]}` (allowed: babel, "
-                         "fontenc, quotes)", where=line_of(path, "typesetting"))
-    return Typesetting(table["babel"], table["fontenc"], (quotes[0], quotes[1]))
+# [typesetting] of strings.toml: how pdfLaTeX sets the language.
+TYPESETTING = {
+    "babel": Key(Kind("babel's name for the language (letters: bulgarian, english)",
+                      lambda v: isinstance(v, str) and v.isascii() and v.isalpha())),
+    "fontenc": Key(Kind("a font encoding (T2A for Cyrillic, T1 for Latin)",
+                        lambda v: isinstance(v, str) and v.isascii() and v.isalnum())),
+    "quotes": Key(Kind("the opening and closing quotation marks of the language's CLDR "
+                       "locale, one character each: [\"„\", \"“\"]",
+                       lambda v: isinstance(v, list) and len(v) == 2
+                       and all(isinstance(q, str) and len(q) == 1 for q in v))),
+}
+
+
+def _load_typesetting(raw: dict, path: Path) -> Typesetting:
+    data = table(raw, TYPESETTING, locator(path, "typesetting"), "[typesetting]")
+    return Typesetting(data["babel"], data["fontenc"], tuple(data["quotes"]))
 
 
 def _with_cyrillic(languages: dict) -> dict:
@@ -239,217 +270,200 @@ def _load_explanations(path: Path) -> dict:
     if not path.is_file():
         return {}
     data = read_toml(path)
-    for exercise_id, table in data.items():
-        if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip()
-                                                  for v in table.values()):
-            raise ExgenError(f"[{exercise_id}] must map each misconception's name to its "
-                             "explanation: sample_variance = \"…\"",
-                             where=line_of(path, exercise_id))
+    for exercise_id, explanations in data.items():
+        check(explanations, EXPLANATIONS, f"[{exercise_id}]", lambda e=exercise_id:
+              line_of(path, e))
     return data
 
 
-def _require(data: dict, key: str, kind, path: Path, prefix: str = ""):
-    if key not in data:
-        raise ExgenError(f"missing `{prefix}{key}`", where=str(path))
-    value = data[key]
-    if not isinstance(value, kind):
-        raise ExgenError(f"`{prefix}{key}` must be a {kind.__name__}",
-                         where=line_of(path, prefix + key))
-    return value
+MOVED_TITLE = ("to templates/<lang>/exercises.toml, where every word of a language lives: "
+               "write [{exercise}] title = \"…\" there for each language (a variants file "
+               "keeps the mathematics)")
+MOVED_LABEL = ("to templates/<lang>/exercises.toml, where every word of a language lives: "
+               "write {answer} = \"…\" under [{exercise}.labels] there for each language "
+               "(a variants file keeps the mathematics)")
+
+# variants/<exercise>.toml: the mathematics of one exercise.
+VARIANTS = {
+    "number": Key(whole(1)),
+    "params": Key(Kind("a table: name = [values]", TABLE.accepts), {}),
+    "constraints": Key(listing(TEXT, "a list of strings: [\"a % b == 0\"]"), []),
+    "answers": Key(Kind("a table of answers: [answers.NAME]", TABLE.accepts)),
+    "reference": Key(TABLE, {}),
+    "symbols": Key(mapping(TEXT, "a table mapping names to LaTeX strings"), {}),
+    "parts": Key(Kind("the number of sub-questions", whole(0).accepts), 0),
+    "title": Key(ANY, moved=MOVED_TITLE),
+}
+# [answers.NAME]: a computed answer (formula) or a multiple-choice one (options, correct).
+ANSWER = {
+    "formula": Key(Kind("a formula as a string: formula = \"a * b\"", TEXT.accepts), None),
+    "options": Key(TEXTS, None),
+    "correct": Key(TEXT, None),
+    "decimals": Key(whole(0, 10), 2),
+    "tolerance": Key(number(0), None),
+    "reference": Key(ANY, None),
+    "same_order_as": Key(Kind("the name of a multiple-choice answer", TEXT.accepts), None),
+    "part": Key(Kind("a sub-question number from 1", whole(1).accepts), None),
+    "intermediate": Key(BOOL, False),
+    "misconceptions": Key(Kind("a table of name = \"formula\"", TABLE.accepts), {}),
+    "alternatives": Key(listing(TEXT, "a list of formulas: alternatives = "
+                                      "[\"deviations / round(std, 2)\"]"), []),
+    "label": Key(ANY, moved=MOVED_LABEL),
+}
+# A misconception written as a table: name = { formula = "…", avoid = true }.
+MISCONCEPTION = {"formula": Key(TEXT), "avoid": Key(BOOL, False)}
 
 
 def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
     exercise_id = path.stem
     if not _ID.match(exercise_id):
-        raise ExgenError("an exercise id (the file name) must be lowercase letters, digits "
-                         "and underscores", where=str(path))
-    data = read_toml(path)
-    known = {"number", "title", "params", "constraints", "answers", "reference", "symbols",
-             "parts"}
-    for key in data:
-        if key not in known:
-            raise ExgenError(f"unknown key `{key}` (allowed: {', '.join(sorted(known))})",
-                             where=line_of(path, key))
-    number = _require(data, "number", int, path)
-    titles = _require(data, "title", dict, path)
-    params_spec = data.get("params", {})
-    if not isinstance(params_spec, dict):
-        raise ExgenError("[params] must be a table: name = [values]", where=line_of(path, "params"))
+        fail("an exercise id (the file name) must be lowercase letters, digits and "
+             "underscores", str(path))
+    data = table(read_toml(path), VARIANTS, locator(path), exercise=exercise_id)
+    number = data["number"]
+    params_spec = data["params"]
     for name in params_spec:
         if name.endswith("_order"):
-            raise ExgenError(f"parameter `{name}`: names ending in _order are kept for the "
-                             "order of a multiple-choice answer's options",
-                             where=line_of(path, f"params.{name}"))
+            fail(f"parameter `{name}`: names ending in _order are kept for the order of a "
+                 "multiple-choice answer's options", line_of(path, f"params.{name}"))
     candidates = {name: candidate_values(name, spec, line_of(path, f"params.{name}"))
                   for name, spec in params_spec.items()}
 
     constraints = []
-    raw_constraints = data.get("constraints", [])
-    if not isinstance(raw_constraints, list) or not all(
-            isinstance(c, str) for c in raw_constraints):
-        raise ExgenError("constraints must be a list of strings: [\"a % b == 0\"]",
-                         where=line_of(path, "constraints"))
-    for source in raw_constraints:
+    for source in data["constraints"]:
         try:
             formula = parse(source)
         except FormulaError as exc:
-            raise ExgenError(str(exc), where=line_of(path, "constraints")) from None
+            fail(str(exc), line_of(path, "constraints"))
         unknown = formula.names - set(candidates)
         if unknown:
-            raise ExgenError(f"constraint `{source}` names no parameter "
-                             f"{', '.join(sorted(unknown))}", where=line_of(path, "constraints"))
+            fail(f"constraint `{source}` names no parameter {', '.join(sorted(unknown))}",
+                 line_of(path, "constraints"))
         constraints.append(formula)
 
-    answers_spec = _require(data, "answers", dict, path)
-    answers = {name: _load_answer(name, spec, path) for name, spec in answers_spec.items()}
+    answers_spec = data["answers"]
+    titles, labels = _words(exercise_id, answers_spec, languages)
+    answers = {name: _load_answer(exercise_id, name, spec, path, labels[name])
+               for name, spec in answers_spec.items()}
     choices = tuple(Choice(a.name, a.options) for a in answers.values()
                     if a.is_choice and not a.shares_order_with)
     for a in answers.values():
         if a.shares_order_with:
             leader = answers.get(a.shares_order_with)
             if leader is None or not leader.is_choice or set(leader.options) != set(a.options):
-                raise ExgenError(f"answer `{a.name}`: same_order_as must name a multiple-choice "
-                                 "answer with the same options",
-                                 where=line_of(path, f"answers.{a.name}"))
+                fail(f"answer `{a.name}`: same_order_as must name a multiple-choice answer "
+                     "with the same options", line_of(path, f"answers.{a.name}"))
     answers = _in_computing_order(answers, set(candidates), path)
     space = ParamSpace.build(candidates, tuple(constraints), choices, where=str(path))
 
-    reference = _load_reference(data.get("reference", {}), space, path)
-    symbols = data.get("symbols", {})
-    if not isinstance(symbols, dict) or not all(isinstance(v, str) for v in symbols.values()):
-        raise ExgenError("[symbols] must map names to LaTeX strings",
-                         where=line_of(path, "symbols"))
+    reference = _load_reference(data["reference"], space, path)
     for answer in answers.values():
         for name in answer.misconceptions:
             for lang, language in languages.items():
                 if not language.explanation(exercise_id, name):
-                    raise ExgenError(
-                        f"misconception `{name}` of `{answer.name}` has no explanation in "
-                        f"templates/{lang}/misconceptions.toml ([{exercise_id}] "
-                        f"{name} = \"…\")",
-                        where=line_of(path, f"answers.{answer.name}.misconceptions"))
+                    fail(f"misconception `{name}` of `{answer.name}` has no explanation in "
+                         f"templates/{lang}/misconceptions.toml ([{exercise_id}] "
+                         f"{name} = \"…\")",
+                         line_of(path, f"answers.{answer.name}.misconceptions"))
     templates = {}
     for lang in languages:
         template = templates_dir / lang / f"{exercise_id}.md"
         if not template.is_file():
-            raise ExgenError(f"exercise `{exercise_id}` has no {lang} template {template}")
-        if lang not in titles:
-            raise ExgenError(f"no `title.{lang}`", where=line_of(path, "title"))
+            fail(f"exercise `{exercise_id}` has no {lang} template {template}")
         templates[lang] = template
-    parts = data.get("parts", 0)
-    if not isinstance(parts, int) or isinstance(parts, bool) or parts < 0:
-        raise ExgenError("`parts` must be the number of sub-questions",
-                         where=line_of(path, "parts"))
     for answer in answers.values():
-        if answer.part is not None and not 1 <= answer.part <= parts:
-            raise ExgenError(f"answer `{answer.name}` has part = {answer.part}, but the "
-                             f"exercise declares parts = {parts}",
-                             where=line_of(path, f"answers.{answer.name}"))
-    return Exercise(exercise_id, number, titles, space, answers, symbols, reference,
+        missing = [lang for lang in languages if lang not in answer.labels]
+        if missing and not answer.intermediate:
+            language = languages[missing[0]]
+            fail(f"answer `{answer.name}` of `{exercise_id}` has no {missing[0]} label: "
+                 f"add {answer.name} = \"…\" to [{exercise_id}.labels]",
+                 line_of(language.exercises_path, f"{exercise_id}.labels"))
+    parts = data["parts"]
+    for answer in answers.values():
+        if answer.part is not None and not answer.part <= parts:
+            fail(f"answer `{answer.name}` has part = {answer.part}, but the exercise "
+                 f"declares parts = {parts}", line_of(path, f"answers.{answer.name}"))
+    return Exercise(exercise_id, number, titles, space, answers, data["symbols"], reference,
                     templates, path, parts)
 
 
-def _load_answer(name: str, spec, path: Path) -> Answer:
-    where = line_of(path, f"answers.{name}")
-    if not isinstance(spec, dict):
-        raise ExgenError(f"answer `{name}` must be a table", where=where)
-    allowed = {"formula", "options", "correct", "decimals", "tolerance", "label",
-               "reference", "same_order_as", "part", "intermediate", "misconceptions",
-               "alternatives"}
-    for key in spec:
-        if key not in allowed:
-            raise ExgenError(f"answer `{name}` has unknown key `{key}` "
-                             f"(allowed: {', '.join(sorted(allowed))})", where=where)
-    part = spec.get("part")
-    if part is not None and not _whole(part, 1):
-        raise ExgenError(f"answer `{name}`: part must be a sub-question number from 1",
-                         where=where)
-    places = spec.get("decimals", 2)
-    if not _whole(places, 0) or places > 10:
-        raise ExgenError(f"answer `{name}`: decimals must be a whole number from 0 to 10",
-                         where=where)
-    tolerance = spec.get("tolerance")
-    if tolerance is not None and (isinstance(tolerance, bool) or
-                                  not isinstance(tolerance, (int, float)) or
-                                  not 0 <= tolerance < float("inf")):
-        raise ExgenError(f"answer `{name}`: tolerance must be a number from 0", where=where)
-    labels = spec.get("label", {})
-    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        raise ExgenError(f"answer `{name}`: label must be a table per language: "
-                         "{ bg = \"…\", en = \"…\" }", where=where)
-    intermediate = spec.get("intermediate", False)
-    if not isinstance(intermediate, bool):
-        raise ExgenError(f"answer `{name}`: intermediate is true or false", where=where)
-    common = dict(name=name, part=part, places=places, tolerance=tolerance, labels=labels,
-                  reference=spec.get("reference"), intermediate=intermediate,
-                  **dict(zip(("misconceptions", "avoid"), _load_misconceptions(
-                      name, spec.get("misconceptions", {}), path))))
-    if "formula" in spec:
-        if not isinstance(spec["formula"], str):
-            raise ExgenError(f"answer `{name}`: a formula is a string: formula = \"a * b\"",
-                             where=where)
+def _words(exercise_id: str, answers: dict, languages) -> tuple[dict, dict]:
+    """An exercise's title and its answers' labels, by language, from each language's
+    exercises.toml; a label for an answer the exercise does not have is an error."""
+    titles: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {name: {} for name in answers}
+    for lang, language in languages.items():
+        path = language.exercises_path
+        words = language.exercises.get(exercise_id)
+        if words is None:
+            fail(f"exercise `{exercise_id}` has no {lang} title: add [{exercise_id}] "
+                 "title = \"…\"", str(path))
+        titles[lang] = words["title"]
+        for name, label in words["labels"].items():
+            if name not in labels:
+                fail(f"[{exercise_id}.labels] names `{name}`, which is no answer of "
+                     f"{exercise_id} (its answers: {', '.join(answers)})",
+                     line_of(path, f"{exercise_id}.labels.{name}"))
+            labels[name][lang] = label
+    return titles, labels
+
+
+def _load_answer(exercise_id: str, name: str, spec, path: Path,
+                 labels: Mapping[str, str]) -> Answer:
+    locate = locator(path, f"answers.{name}")
+    spec = table(spec, ANSWER, locate, f"answer `{name}`", exercise=exercise_id, answer=name)
+    misconceptions, avoid = _load_misconceptions(name, spec["misconceptions"], path)
+    common = dict(name=name, part=spec["part"], places=spec["decimals"],
+                  tolerance=spec["tolerance"], labels=labels, reference=spec["reference"],
+                  intermediate=spec["intermediate"], misconceptions=misconceptions,
+                  avoid=avoid)
+    if spec["formula"] is not None:
         try:
             formula = parse(spec["formula"])
         except FormulaError as exc:
-            raise ExgenError(str(exc), where=line_of(path, f"answers.{name}.formula")) from None
-        return Answer(formula=formula, alternatives=_alternatives(name, spec, path), **common)
-    if "alternatives" in spec:
-        raise ExgenError(f"answer `{name}`: only an answer with a formula may list "
-                         "alternatives", where=where)
-    options, correct = spec.get("options"), spec.get("correct")
-    if not isinstance(options, list) or not all(isinstance(o, str) for o in options) \
-            or correct not in options:
-        raise ExgenError(f"answer `{name}` needs a `formula`, or `options` with `correct` "
-                         "being one of them", where=where)
+            fail(str(exc), locate("formula"))
+        alternatives = []
+        for source in spec["alternatives"]:
+            try:
+                alternatives.append(parse(source))
+            except FormulaError as exc:
+                fail(f"answer `{name}`: {exc}", locate("alternatives"))
+        return Answer(formula=formula, alternatives=tuple(alternatives), **common)
+    if spec["alternatives"]:
+        fail(f"answer `{name}`: only an answer with a formula may list alternatives",
+             locate("alternatives"))
+    options, correct = spec["options"], spec["correct"]
+    if options is None or correct not in options:
+        fail(f"answer `{name}` needs a `formula`, or `options` with `correct` being one of "
+             "them", locate(None))
     if len(options) > len(LETTERS) or len(set(options)) != len(options):
-        raise ExgenError(f"answer `{name}`: options must be distinct", where=where)
+        fail(f"answer `{name}`: options must be distinct", locate("options"))
     return Answer(options=tuple(options), correct=correct,
-                  shares_order_with=spec.get("same_order_as"), **common)
+                  shares_order_with=spec["same_order_as"], **common)
 
 
-def _alternatives(name: str, spec: dict, path: Path) -> tuple[Formula, ...]:
-    """Formulas of further values grading accepts for an answer — what a student gets
-    who follows the method with rounded intermediate results."""
-    raw = spec.get("alternatives", [])
-    where = line_of(path, f"answers.{name}.alternatives")
-    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
-        raise ExgenError(f"answer `{name}`: alternatives is a list of formulas: "
-                         "alternatives = [\"deviations / round(std, 2)\"]", where=where)
-    try:
-        return tuple(parse(source) for source in raw)
-    except FormulaError as exc:
-        raise ExgenError(f"answer `{name}`: {exc}", where=where) from None
-
-
-def _load_misconceptions(answer: str, raw, path: Path) -> tuple[dict, frozenset]:
+def _load_misconceptions(answer: str, raw: dict, path: Path) -> tuple[dict, frozenset]:
     """`[answers.NAME.misconceptions]` `mistake = "formula"`: the value a named mistake
     gives, over the same names (and with the same whitelist) as the answer's formula."""
-    where = line_of(path, f"answers.{answer}.misconceptions")
-    if not isinstance(raw, dict):
-        raise ExgenError(f"answer `{answer}`: misconceptions is a table of "
-                         "name = \"formula\"", where=where)
+    where = f"answers.{answer}.misconceptions"
     result = {}
     avoid = set()
     for name, source in raw.items():
-        if isinstance(source, dict) and set(source) <= {"formula", "avoid"} \
-                and isinstance(source.get("avoid", False), bool):
-            if source.get("avoid"):
+        if not _ID.match(name) or not isinstance(source, (str, dict)):
+            fail(f"answer `{answer}`: misconception `{name}` needs a name of lowercase "
+                 "letters, digits and _, and a formula: name = \"formula\" or "
+                 "name = { formula = \"…\", avoid = true }", line_of(path, f"{where}.{name}"))
+        if isinstance(source, dict):
+            source = table(source, MISCONCEPTION, locator(path, f"{where}.{name}"),
+                           f"misconception `{name}` of `{answer}`")
+            if source["avoid"]:
                 avoid.add(name)
-            source = source.get("formula")
-        if not _ID.match(name) or not isinstance(source, str):
-            raise ExgenError(f"answer `{answer}`: misconception `{name}` needs a name of "
-                             "lowercase letters, digits and _, and a formula: name = "
-                             "\"formula\" or name = { formula = \"…\", avoid = true }",
-                             where=where)
+            source = source["formula"]
         try:
             result[name] = parse(source)
         except FormulaError as exc:
-            raise ExgenError(f"misconception `{name}`: {exc}", where=where) from None
+            fail(f"misconception `{name}`: {exc}", line_of(path, f"{where}.{name}"))
     return result, frozenset(avoid)
-
-
-def _whole(value, least: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def _in_computing_order(answers: dict, params: set, path: Path) -> dict:

@@ -85,13 +85,14 @@ def check_boxes(bank: Bank, solution) -> list[str]:
 def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     problems = []
     known = set(exercise.space.names) | set(exercise.answers) | set(HELPERS)
-    for lang in bank.languages:
+    for lang, language in bank.languages.items():
         for name, answer in exercise.answers.items():
             try:
                 markdown_to_latex(answer.labels.get(lang, name),
                                   bank.language(lang).typesetting)
             except ValueError as exc:       # labels are Markdown, set in the PDFs too
-                problems.append(f"{exercise.path}: the {lang} label of `{name}`: {exc}")
+                problems.append(f"{language.exercises_path}: the {lang} label of `{name}` "
+                                f"of {exercise.id}: {exc}")
         path = exercise.templates[lang]
         used, in_solution = template_names(bank, exercise, lang)
         for name in sorted(used - known):

@@ -44,11 +44,13 @@ class Typesetting:
 def preamble_packages(languages: Sequence[Typesetting]) -> list[tuple[str, tuple[str, ...]]]:
     """The packages of a document in these languages: every encoding they need, T1 last
     (the Latin default; babel's Cyrillic languages switch to theirs by themselves), and
-    babel with the first language last, as its main language.
+    babel with the languages whose encoding has no Cyrillic first, then the Cyrillic ones,
+    each in the given order; the last is babel's main language (babel-bulgarian fails as
+    the main language beside babel-russian, but not before it).
     array: wrapping table columns (>{\\raggedright}p{...}); fancyvrb: code blocks."""
     encodings = sorted({t.fontenc for t in languages}, key=lambda e: (e == "T1", e))
-    main, others = languages[0].babel, [t.babel for t in languages[1:]]
-    babel = tuple(dict.fromkeys([*others, main]))
+    ordered = sorted(languages, key=lambda t: t.has_cyrillic)       # a stable sort
+    babel = tuple(dict.fromkeys(t.babel for t in ordered))
     return [("fontenc", tuple(encodings)), ("inputenc", ("utf8",)), ("babel", babel),
             *_PACKAGES]
 

@@ -21,8 +21,16 @@ import sympy
 
 from .errors import ExgenError
 from .formula import EXACT, FAST, Formula, FormulaError, fast_value, to_value
+from .schema import ANY, INTEGER, Key, fail, listing, table, whole
 
 MAX_GROUP_COMBINATIONS = 2_000_000
+
+
+# A parameter's candidates written as a table: an inclusive range …
+RANGE = {"from": Key(INTEGER), "to": Key(INTEGER), "step": Key(whole(1), 1)}
+# … or every vector of a length over some values.
+VECTORS = {"length": Key(whole(1)), "values": Key(listing(ANY, "a list of values",
+                                                          empty=False))}
 
 
 def candidate_values(name: str, spec, where: str) -> tuple:
@@ -34,25 +42,22 @@ def candidate_values(name: str, spec, where: str) -> tuple:
     try:
         if isinstance(spec, list):
             if not spec:
-                raise ExgenError(f"parameter `{name}` lists no values", where=where)
+                fail(f"parameter `{name}` lists no values", where)
             return tuple(to_value(v) for v in spec)
-        if isinstance(spec, dict) and {"from", "to"} <= spec.keys():
-            step = spec.get("step", 1)
-            start, stop = spec["from"], spec["to"]
-            if not all(isinstance(v, int) for v in (start, stop, step)) or step <= 0:
-                raise ExgenError(f"parameter `{name}`: from, to and step must be whole "
-                                 "numbers, step positive", where=where)
-            return tuple(to_value(v) for v in range(start, stop + 1, step))
-        if isinstance(spec, dict) and {"length", "values"} <= spec.keys():
+        if isinstance(spec, dict) and "from" in spec:
+            spec = table(spec, RANGE, lambda key: where, f"parameter `{name}`")
+            return tuple(to_value(v) for v in range(spec["from"], spec["to"] + 1,
+                                                    spec["step"]))
+        if isinstance(spec, dict) and "length" in spec:
+            spec = table(spec, VECTORS, lambda key: where, f"parameter `{name}`")
             items = [to_value(v) for v in spec["values"]]
-            return tuple(itertools.product(items, repeat=int(spec["length"])))
+            return tuple(itertools.product(items, repeat=spec["length"]))
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
             return (to_value(spec),)
     except FormulaError as exc:
-        raise ExgenError(f"parameter `{name}`: {exc}", where=where) from None
-    raise ExgenError(
-        f"parameter `{name}` must be a list of values, {{from, to, step}} or "
-        f"{{length, values}}, not {spec!r}", where=where)
+        fail(f"parameter `{name}`: {exc}", where)
+    fail(f"parameter `{name}` must be a list of values, {{from, to, step}} or "
+         f"{{length, values}}, not {spec!r}", where)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from pylatex import Command, Document, Package
 from pylatex.utils import NoEscape
@@ -35,7 +35,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
                         StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
-from .latex import preamble_packages
+from .latex import Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
 from .roster import print_order
@@ -63,18 +63,30 @@ def plain_latex(text: str, language: Language) -> str:
     return latex_format(language).people(text)
 
 
-def new_document(bank: Bank, main: Language) -> Document:
-    """A class document whose entries are mostly in `main`. The preamble is the same for
-    every build of a bank (one cached format): babel loads every language of the bank, the
-    first (by folder name) as its main one, and a document mainly in another language
-    selects it at the start."""
+def document_languages(bank: Bank, codes: Iterable[str]) -> list[Typesetting]:
+    """The languages a class document loads: those its entries are in, the Cyrillic
+    language a Latin one sets Cyrillic runs in, and every language of the bank without
+    Cyrillic (they never clash). Cyrillic languages it does not use are left out:
+    babel-bulgarian and babel-russian cannot share a document (both define \\sh, \\ch,
+    \\tg)."""
+    used = {bank.language(code).typesetting for code in codes}
+    fallbacks = {ts.cyrillic for ts in used if ts.cyrillic}
+    return [language.typesetting for language in bank.languages.values()
+            if language.typesetting in used or not language.typesetting.has_cyrillic
+            or language.typesetting.babel in fallbacks]
+
+
+def new_document(bank: Bank, main: Language, codes: Iterable[str] = ()) -> Document:
+    """A class document whose entries are mostly in `main` and otherwise in the languages
+    `codes`. babel loads them as latex.preamble_packages orders them (the same preamble
+    for every build of a bank that uses the same languages: one cached format), and a
+    document mainly in another language than babel's main one selects it at the start."""
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
                    fontenc=None, inputenc=None, lmodern=False, textcomp=False,
                    page_numbers=False, indent=False,
                    geometry_options={"margin": "2cm", "headheight": "14pt",
                                      "includefoot": True})
-    languages = [language.typesetting for language in bank.languages.values()]
-    packages = preamble_packages(languages)
+    packages = preamble_packages(document_languages(bank, {main.code, *codes}))
     for name, options in packages:
         doc.packages.append(Package(name, options=list(options) or None))
     for name in ("fancyhdr", "parskip", "multicol"):   # not microtype: +30 % compile time
@@ -100,7 +112,7 @@ def new_document(bank: Bank, main: Language) -> Document:
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
     # itself (its way needs lastpage); ours is set here, after it.
     doc.append(NoEscape(r"\pagestyle{fancy}"))
-    if main.typesetting.babel != languages[0].babel:
+    if main.typesetting.babel != dict(packages)["babel"][-1]:
         doc.append(Command("selectlanguage", main.typesetting.babel))
     return doc
 
@@ -117,11 +129,12 @@ def answer_form_latex(doc: StudentDocument, boxes: Sequence[AnswerBox], bank: Ba
     return render(bank, "answer-sheet", fmt, answer_form_context(bank, doc, boxes, fmt))
 
 
-def class_document(bank: Bank, main: Language, entries: Sequence[tuple[str, str]]) -> str:
+def class_document(bank: Bank, main: Language, entries: Sequence[tuple[str, str]],
+                   codes: Iterable[str] = ()) -> str:
     """One LaTeX document of many entries (a student's sheet, answer form or key, the
-    instructor's key …), each restarting its page count and its running header (a
-    student's entry sets its own)."""
-    doc = new_document(bank, main)
+    instructor's key …) in `main` or the languages `codes`, each restarting its page count
+    and its running header (a student's entry sets its own)."""
+    doc = new_document(bank, main, codes)
     for number, (origin, body) in enumerate(entries, start=1):
         doc.append(NoEscape(
             r"\clearpage"
@@ -298,7 +311,7 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
     entries = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries],
-                         Path(tmp))
+                         Path(tmp), {doc.lang for doc, _ in ordered})
         with opened_pages() as pages_of:
             for (_, _, target), r in zip(entries, ranges):
                 write_pages(target, [pages_of(r)])
@@ -336,14 +349,14 @@ class PageRange:
 
 
 def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
-            work: Path) -> list[PageRange]:
+            work: Path, codes: Iterable[str] = ()) -> list[PageRange]:
     """Compile the entries as a few documents of about equal size, in parallel (each
     pdflatex run has a fixed start-up cost, so few and balanced is fast), and say where
     each entry's pages are."""
     chunks = _balanced(entries, min(DOCUMENTS, len(entries)))
     main = bank.language(lang)
     with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
-        futures = [pool.submit(compile_tex, class_document(bank, main, chunk),
+        futures = [pool.submit(compile_tex, class_document(bank, main, chunk, codes),
                                work / f"class{i}", f"class{i}")
                    for i, chunk in enumerate(chunks)]
         compiled = [f.result() for f in futures]
@@ -437,7 +450,8 @@ def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str
                             student_lang, bank))
                for sid, student_lang, head, text in feedback]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        ranges = typeset(bank, lang, entries, Path(tmp))
+        ranges = typeset(bank, lang, entries, Path(tmp),
+                         {student_lang for _, student_lang, _, _ in feedback})
         with opened_pages() as pages_of:
             for (sid, _, _, _), r in zip(feedback, ranges):
                 write_pages(folder / f"{sid}.pdf", [pages_of(r)])

@@ -61,6 +61,20 @@ def bank_copy(tmp_path) -> Path:
     return target
 
 
+def add_words(bank_dir: Path, exercise_id: str, titles: dict[str, str],
+              labels: dict[str, dict[str, str]] | None = None) -> None:
+    """Give an exercise added to a bank its title and answer labels, per language, in
+    each templates/<lang>/exercises.toml (where a bank keeps a language's words)."""
+    for lang, title in titles.items():
+        lines = [f"\n[{exercise_id}]", f"title = {json.dumps(title, ensure_ascii=False)}",
+                 f"\n[{exercise_id}.labels]"]
+        lines += [f"{name} = {json.dumps(label[lang], ensure_ascii=False)}"
+                  for name, label in (labels or {}).items()]
+        path = bank_dir / "templates" / lang / "exercises.toml"
+        with path.open("a", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+
+
 @dataclass
 class Result:
     code: int

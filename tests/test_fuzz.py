@@ -109,6 +109,7 @@ VARIANTS = sorted((ROOT / "variants").glob("*.toml"))
 TEMPLATES = sorted(p for p in (ROOT / "templates").glob("*/*.md")
                    if p.parent.name != "layouts")
 LAYOUTS = sorted((ROOT / "templates" / "layouts").glob("*.md"))
+LANGUAGE_FILES = sorted((ROOT / "templates").glob("*/*.toml"))   # words, titles, labels
 
 
 @FUZZ
@@ -128,6 +129,20 @@ def test_mutated_variants_files_end_cleanly(data, path):
 @FUZZ
 @given(data=st.data(), path=st.sampled_from(TEMPLATES))
 def test_mutated_templates_end_cleanly(data, path):
+    text = data.draw(mutated(path.read_text(encoding="utf-8")))
+    with workspace() as root:
+        target = root / "bank" / "templates" / path.parent.name / path.name
+        target.write_text(text, encoding="utf-8")
+        code, err, before, after = _build_md(root, "--lang", path.parent.name)
+        assert_clean_ending(code, err, path.name)
+        assert_wrote_only_into(root, root / "out", before, after)
+        code, err = exgen("--bank", root / "bank", "check", cwd=root)
+        assert_clean_ending(code, err, path.name)
+
+
+@FUZZ
+@given(data=st.data(), path=st.sampled_from(LANGUAGE_FILES))
+def test_mutated_language_files_end_cleanly(data, path):
     text = data.draw(mutated(path.read_text(encoding="utf-8")))
     with workspace() as root:
         target = root / "bank" / "templates" / path.parent.name / path.name

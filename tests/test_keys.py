@@ -18,11 +18,10 @@ from generator.grade import judge
 from generator.printed import as_printed, missteps
 from generator.solve import reference, solve
 
+from conftest import add_words
+
 RATIO_VARIANTS = """\
 number = 99
-[title]
-bg = "Отношение"
-en = "Ratio"
 [params]
 p = [1000, 2000]
 [reference]
@@ -44,6 +43,8 @@ def add_ratio_exercise(bank_dir: Path) -> None:
     """An exercise whose second step substitutes a rounded 7.87 for 1000/127 = 7.874…:
     1000 × 7.87 = 7870, but the key boxes 7874.02."""
     (bank_dir / "variants" / "ratio.toml").write_text(RATIO_VARIANTS, encoding="utf-8")
+    add_words(bank_dir, "ratio", {"bg": "Отношение", "en": "Ratio"},
+              {"a": {"bg": "a", "en": "a"}, "b": {"bg": "b", "en": "b"}})
     for lang in ("bg", "en"):
         (bank_dir / "templates" / lang / "ratio.md").write_text(RATIO_TEMPLATE,
                                                                 encoding="utf-8")

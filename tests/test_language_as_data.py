@@ -71,7 +71,7 @@ def test_list_speaks_the_chosen_language(bank_copy, run):
     en = run("list", "--lang", "en").out
     assert "FFN размерности" in bg and "Параметри:" in bg and "Варианти:" in bg
     assert "FFN dimensions" in en and "Parameters:" in en and "Variants:" in en
-    assert "110 592" in bg and "110,592" in en           # each language's number style
+    assert "110\u202f592" in bg and "110,592" in en           # each language's number style
     ru = run("--bank", with_third_language(bank_copy), "list", "--lang", "ru").out
     assert "FFN размерности" in ru
     unknown = run("list", "--lang", "de")
@@ -79,12 +79,12 @@ def test_list_speaks_the_chosen_language(bank_copy, run):
 
 
 @pytest.mark.parametrize("table, message", [
-    ("", "missing the table [typesetting]"),
-    ('[typesetting]\nbabel = "english"\nfontenc = "T1"\n', "typesetting.quotes"),
+    ("", "missing `typesetting` (a table)"),
+    ('[typesetting]\nbabel = "english"\nfontenc = "T1"\n', "missing `quotes` in [typesetting]"),
     ('[typesetting]\nbabel = "eng lish"\nfontenc = "T1"\nquotes = ["“", "”"]\n',
-     "typesetting.babel"),
+     "`babel` in [typesetting] must be babel's name"),
     ('[typesetting]\nbabel = "english"\nfontenc = "T1"\nquotes = ["“", "”"]\nsize = 1\n',
-     "unknown key `typesetting.size`"),
+     "unknown key `size` in [typesetting]"),
 ])
 def test_a_bad_typesetting_table_names_the_file(bank_copy, run, table, message):
     strings = bank_copy / "templates" / "en" / "strings.toml"

@@ -105,13 +105,13 @@ def test_a_language_is_data_quotes_and_encoding_from_its_typesetting():
         markdown_to_latex("say Здравей", latin_only)
 
 
-def test_the_preamble_loads_every_language_with_the_first_one_last():
+def test_the_preamble_loads_every_language_the_cyrillic_ones_last():
     packages = dict(preamble_packages(list(TYPESETTING.values())))
     assert packages["babel"] == ("english", "bulgarian")
     assert packages["fontenc"] == ("T2A", "T1")          # T1, the Latin default, last
     russian = Typesetting("russian", "T2A", ("«", "»"))
     packages = dict(preamble_packages([*TYPESETTING.values(), russian]))
-    assert packages["babel"] == ("english", "russian", "bulgarian")
+    assert packages["babel"] == ("english", "bulgarian", "russian")
     assert packages["fontenc"] == ("T2A", "T1")
 
 

@@ -26,9 +26,10 @@ import pikepdf
 from .bank import load_bank
 from .documents import Renderers, student_documents
 from .exam import plan
-from .pdf import class_document, in_language, student_part, tex_available
+from .pdf import class_document, in_language, student_part
 from .roster import numbered
 from .spec import load_spec
+from .writers import tex_available
 
 MD_STUDENTS = 1000
 MD_GOAL_SECONDS = 10.0

@@ -21,7 +21,7 @@ from .errors import ExgenError
 from .documents import (ClassDocuments, Renderers, common_mistakes, handout_parts,
                         instructor_rows, student_documents)
 from .spec import Heading
-from .exam import Exam, manifest
+from .exam import Exam, manifest_json
 from .files import write_text
 from .roster import print_order
 from .solve import Solution
@@ -176,8 +176,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 writer.load().write_exam(build, staging)
         if progress is not None:
             progress(0.5 * len(exam.students))
-        write_text(staging / "manifest.json",
-                   json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        write_text(staging / "manifest.json", manifest_json(exam) + "\n")
         if answer_sheets:
             from .workbook import write_answers_template
 
@@ -271,8 +270,10 @@ def write_site(site, bank: Bank, out: Path) -> list[str]:
 @contextlib.contextmanager
 def progress_bar(total: int, label: str) -> Iterator:
     """A tqdm bar on a terminal (nothing otherwise); yields its update function."""
+    if not sys.stderr.isatty():        # no bar: tqdm is not even imported
+        yield lambda n=1: None
+        return
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=label, unit=" students", leave=False,
-              disable=not sys.stderr.isatty()) as bar:
+    with tqdm(total=total, desc=label, unit=" students", leave=False) as bar:
         yield bar.update

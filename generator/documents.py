@@ -178,11 +178,14 @@ def answer_summary(item: Item, lang: str, bank: Bank) -> str:
 
 def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
     rows = []
+    summaries: dict[tuple, str] = {}       # each distinct (variant, parts asked) once
     for se in exam.students:
         for item in se.items:
+            key = (item.exercise.id, item.solution.variant.key, item.parts)
+            if key not in summaries:
+                summaries[key] = answer_summary(item, lang, exam.bank)
             rows.append(KeyRow(se.student.id, se.student.name, se.code, item.position,
-                               item.exercise.title(lang),
-                               answer_summary(item, lang, exam.bank)))
+                               item.exercise.title(lang), summaries[key]))
     return rows
 
 

@@ -46,16 +46,19 @@ ORIGIN = "%exgen-origin: "
 SHEET_ANSWER_SPACE = "3.5cm"
 
 
-def tex_available() -> bool:
-    return shutil.which("pdflatex") is not None
-
-
 def to_latex(markdown: str, lang: str, origin: str) -> str:
     """The converter, with its complaints turned into a message naming whose text it was."""
     try:
-        return markdown_to_latex(markdown, lang)
+        return _converted(markdown, lang)
     except ValueError as exc:
         raise ExgenError(f"{origin}: {exc}") from None
+
+
+@lru_cache(maxsize=8192)
+def _converted(markdown: str, lang: str) -> str:
+    """Each distinct text converted once: a class's sheets and keys share their variants'
+    texts (a bounded cache, so that a long-running process does not grow without end)."""
+    return markdown_to_latex(markdown, lang)
 
 
 def escape_text(text: str, lang: str) -> str:

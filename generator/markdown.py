@@ -36,7 +36,9 @@ def _render(bank: Bank, layout: str, **context) -> str:
         text = _layouts(folder).get_template(layout).render(**context)
     except jinja2.TemplateError as exc:
         raise ExgenError(f"layout error: {exc}", where=str(folder / layout)) from None
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    while "\n\n\n" in text:          # blank lines collapsed to one (str.replace: fast)
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"
 
 
 def student_markdown(bank: Bank, doc: StudentDocument) -> str:
@@ -191,7 +193,12 @@ _LINE_START = re.compile(r"^(\s*)([#+-]|\d+[.)])")
 def _cell(text: str) -> str:
     """Text that came from people (names, ids, typed answers), shown as it is: every sign
     Markdown (or the dollar maths) would act on is escaped."""
-    text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
+    return _escaped(str(text))
+
+
+@lru_cache(maxsize=8192)        # a class's key repeats its ids, codes and titles
+def _escaped(text: str) -> str:
+    text = _MARKDOWN_SIGNS.sub(r"\\\1", text.replace("\n", " "))
     return _LINE_START.sub(_escape_line_start, text)
 
 

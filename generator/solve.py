@@ -22,9 +22,13 @@ class Variant:
     params: Mapping[str, object]
 
     @cached_property
+    def plain_params(self) -> dict:
+        return plain_params(self.params)
+
+    @cached_property
     def key(self) -> str:
         """A stable text identity of the parameters (for caches, codes and comparisons)."""
-        return json.dumps(plain_params(self.params), sort_keys=True, ensure_ascii=False)
+        return json.dumps(self.plain_params, sort_keys=True, ensure_ascii=False)
 
 
 def plain_params(params: Mapping[str, object]) -> dict:
@@ -73,9 +77,9 @@ class Solution:
     def plain_answers(self) -> dict:
         return {name: plain(value) for name, value in self.answers.items()}
 
-    @cached_property
+    @property
     def plain_params(self) -> dict:
-        return plain_params(self.variant.params)
+        return self.variant.plain_params
 
     def value_env(self) -> dict:
         return {**self.variant.params, **self.answers}

@@ -13,10 +13,11 @@ from functools import lru_cache
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.dollarmath import dollarmath_plugin
+if TYPE_CHECKING:    # the parser is imported when a text is converted (see _parser)
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # T1 last: it is the Latin default; babel's bulgarian switches to T2A by itself.
 # array: wrapping table columns (>{\raggedright}p{...}); fancyvrb: code blocks.
@@ -520,10 +521,12 @@ class _Renderer:
 
 @lru_cache(maxsize=None)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
     return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
 
 
-@lru_cache(maxsize=4096)
 def markdown_to_latex(text: str, lang: str) -> str:
     """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX."""
     if lang not in _QUOTES:

@@ -22,9 +22,9 @@ from generator.exam import manifest, manifest_json, plan
 from generator.roster import Student, numbered
 from generator.spec import default_spec, load_spec
 
-# What the Markdown commands never need: the PDF, spreadsheet, chart and browser stacks,
-# and the modules of other commands.
-HEAVY = ("pikepdf", "pylatex", "openpyxl", "matplotlib", "playwright", "tqdm",
+# What the Markdown commands never need: the PDF (and Markdown → LaTeX), spreadsheet,
+# chart and browser stacks, and the modules of other commands.
+HEAVY = ("pikepdf", "pylatex", "markdown_it", "openpyxl", "matplotlib", "playwright", "tqdm",
          "generator.pdf", "generator.workbook", "generator.report", "generator.grade",
          "generator.export", "generator.moodle", "generator.qti", "generator.site")
 

@@ -77,6 +77,30 @@ def test_each_distinct_variant_of_a_class_is_solved_once(monkeypatch):
             assert shared[(item.exercise.id, item.solution.variant.key)] is item.solution
 
 
+def test_each_distinct_variant_is_rendered_once_per_language_and_parts_asked(bank,
+                                                                           monkeypatch):
+    import generator.render
+    from generator.documents import Renderers, instructor_rows, student_documents
+
+    rendered = Counter()
+    real = generator.render.Renderer.context
+
+    def counting(self, solution, parts=None, instructed=None):
+        rendered[(self.lang, solution.variant.exercise.id, solution.variant.key, parts)] += 1
+        return real(self, solution, parts, instructed)
+
+    monkeypatch.setattr(generator.render.Renderer, "context", counting)
+    spec = load_spec(ROOT / "exams" / "lecture5-full.toml", bank)
+    people = [Student(f"s{n}", "", "en" if n % 3 else None) for n in range(120)]
+    exam = plan(bank, 5, people, "bg", spec.slots)
+    renderers = Renderers(bank)
+    documents = [student_documents(se, spec.headings, renderers) for se in exam.students]
+    instructor_rows(exam, "bg")
+    assert len(documents) == 120 and rendered and max(rendered.values()) == 1
+    assert {lang for lang, *_ in rendered} == {"bg", "en"}
+    assert sum(rendered.values()) < sum(len(se.items) for se in exam.students)
+
+
 def test_manifest_text_is_the_manifest_encoded_as_before(bank):
     people = [*numbered(25), Student("\x00exercises-1", 'a "name"\n\x00exercises-0', "en",
                                      "g\\1")]

@@ -72,9 +72,9 @@ def _whole_digits(value: sympy.Expr) -> int:
     value is told by a 30-digit approximation (sympy's int() of it costs a hundredfold),
     unless it lies so near a power of ten that the approximation could not tell."""
     if not value.is_Rational:
-        approx = abs(value.evalf(30))
+        approx = value.evalf(30)          # not a Float when complex: int() says so
         if approx.is_Float and approx.is_finite:
-            near = Decimal(str(approx))
+            near = Decimal(str(approx)).copy_abs()
             digits = len(str(int(near)))
             if (digits == 1 or near > Decimal(10) ** (digits - 1) * _ABOVE) \
                     and near < Decimal(10) ** digits * _BELOW:

@@ -18,10 +18,10 @@ from typing import Iterator, Mapping, Sequence
 
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (ClassDocuments, Renderers, common_mistakes, handout_exercises,
+from .documents import (ClassDocuments, TextsByLanguage, common_mistakes, handout_exercises,
                         instructor_rows, student_documents)
 from .spec import Heading
-from .exam import Exam, manifest
+from .exam import Exam, manifest_json
 from .files import write_text
 from .roster import print_order
 from .solve import Solution
@@ -152,13 +152,13 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     """Everything of a class build. The PDFs are typeset in the background (pdflatex
     runs in other processes) while the Markdown and the manifest are written."""
     bank = exam.bank
-    renderers = Renderers(bank)
+    texts = TextsByLanguage(bank)
     result = ExamBuild(out)
     with replacing(out, "exams", keep=("grades",)) as staging, \
             ThreadPoolExecutor(max_workers=1) as background:
         documents = []
         for se in exam.students:
-            documents.append(student_documents(se, headings, renderers))
+            documents.append(student_documents(se, headings, texts))
             if progress is not None:
                 progress(0.5)
         ordered = sorted_for_print(exam)
@@ -176,8 +176,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 writer.load().write_exam(build, staging)
         if progress is not None:
             progress(0.5 * len(exam.students))
-        write_text(staging / "manifest.json",
-                   json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+        write_text(staging / "manifest.json", manifest_json(exam) + "\n")
         if answer_sheets:
             from .workbook import write_answers_template
 
@@ -198,11 +197,11 @@ def _exercises_of(exam: Exam) -> list:
 def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[str],
                    headings: Mapping[str, Heading], out: Path,
                    formats: Sequence[str], with_mistakes: bool = False) -> list[str]:
-    renderers = Renderers(bank)
+    texts = TextsByLanguage(bank)
     written = []
     with replacing(out, "handout") as staging:
         for lang in langs:
-            printed = handout_exercises(bank, lang, solutions, renderers, with_mistakes)
+            printed = handout_exercises(bank, lang, solutions, texts, with_mistakes)
             for name in formats:
                 written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
                                                               printed, staging)
@@ -271,8 +270,10 @@ def write_site(site, bank: Bank, out: Path) -> list[str]:
 @contextlib.contextmanager
 def progress_bar(total: int, label: str) -> Iterator:
     """A tqdm bar on a terminal (nothing otherwise); yields its update function."""
+    if not sys.stderr.isatty():        # no bar: tqdm is not even imported
+        yield lambda n=1: None
+        return
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=label, unit=" students", leave=False,
-              disable=not sys.stderr.isatty()) as bar:
+    with tqdm(total=total, desc=label, unit=" students", leave=False) as bar:
         yield bar.update

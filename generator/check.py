@@ -126,10 +126,10 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
         problems += unsound
         if unsound:
             continue
-        renderer = ExerciseTexts(bank, lang)
+        exercise_texts = ExerciseTexts(bank, lang)
         for sol in variants:
             try:
-                rendered = renderer.render(sol)
+                rendered = exercise_texts.render(sol)
                 markdown_to_latex(rendered.question + "\n\n" + rendered.solution,
                                   bank.language(lang).typesetting)
                 silent = [name for name, answer in exercise.answers.items()

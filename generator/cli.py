@@ -147,8 +147,7 @@ def _students(bank: Bank, count: int | None, roster: Path | None,
 
 
 def _formats(text: str | None) -> tuple[str, ...]:
-    from .pdf import tex_available
-    from .writers import WRITERS, chosen, names
+    from .writers import WRITERS, chosen, names, tex_available
 
     known = names("documents")
     if text is None:

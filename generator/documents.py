@@ -115,26 +115,27 @@ def answer_boxes(se: StudentExam) -> tuple[AnswerBox, ...]:
     return tuple(boxes)
 
 
-class Renderers:
-    """One renderer per (language, boxed), shared by all documents of a build."""
+class TextsByLanguage:
+    """The exercise texts of a build: one `ExerciseTexts` per (language, boxed), shared
+    by all its documents."""
 
     def __init__(self, bank: Bank):
         self.bank = bank
-        self._renderers: dict[tuple[str, bool], ExerciseTexts] = {}
+        self._texts: dict[tuple[str, bool], ExerciseTexts] = {}
 
     def get(self, lang: str, boxed: bool = True) -> ExerciseTexts:
         key = (lang, boxed)
-        if key not in self._renderers:
-            self._renderers[key] = ExerciseTexts(self.bank, lang, boxed=boxed)
-        return self._renderers[key]
+        if key not in self._texts:
+            self._texts[key] = ExerciseTexts(self.bank, lang, boxed=boxed)
+        return self._texts[key]
 
 
 def student_documents(se: StudentExam, headings: Mapping[str, Heading],
-                      renderers: Renderers) -> tuple[StudentDocument, StudentDocument]:
-    renderer = renderers.get(se.lang)
+                      texts: TextsByLanguage) -> tuple[StudentDocument, StudentDocument]:
+    exercise_texts = texts.get(se.lang)
     printed = []
     for item in se.items:
-        rendered = renderer.render(item.solution, item.parts)
+        rendered = exercise_texts.render(item.solution, item.parts)
         printed.append(PrintedExercise(item.position, item.exercise.number, item.exercise.id,
                                        item.exercise.title(se.lang), rendered.question,
                                        rendered.solution, item.points))
@@ -179,22 +180,25 @@ def answer_summary(item: Item, lang: str, bank: Bank) -> str:
 
 def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
     rows = []
+    summaries: dict[tuple, str] = {}       # each distinct (variant, parts asked) once
     for se in exam.students:
         for item in se.items:
+            key = (item.exercise.id, item.solution.variant.key, item.parts)
+            if key not in summaries:
+                summaries[key] = answer_summary(item, lang, exam.bank)
             rows.append(KeyRow(se.student.id, se.student.name, se.code, item.position,
-                               item.exercise.title(lang),
-                               answer_summary(item, lang, exam.bank)))
+                               item.exercise.title(lang), summaries[key]))
     return rows
 
 
 def handout_exercises(bank: Bank, lang: str, solutions: Sequence[Solution],
-                      renderers: Renderers,
+                      texts: TextsByLanguage,
                       with_mistakes: bool = False) -> tuple[PrintedExercise, ...]:
-    renderer = renderers.get(lang, boxed=False)
+    exercise_texts = texts.get(lang, boxed=False)
     printed = []
     for position, solution in enumerate(solutions, start=1):
         exercise = solution.variant.exercise
-        rendered = renderer.render(solution)
+        rendered = exercise_texts.render(solution)
         mistakes = common_mistakes(bank, lang, exercise, solution) if with_mistakes else ()
         printed.append(PrintedExercise(position, exercise.number, exercise.id,
                                        exercise.title(lang), rendered.question,

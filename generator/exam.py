@@ -12,13 +12,16 @@ variants of those after them: grading therefore checks the build's manifest.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Sequence
 
 from .bank import Bank, Exercise
 from .roster import Student
 from .params import draws
-from .solve import Solution, sample, solve
+from .solve import Solution, Variants, sample
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class StudentExam:
     lang: str
     items: tuple[Item, ...]
 
-    @property
+    @cached_property
     def code(self) -> str:
         """A short code naming this exact set of variants (same variants, same code)."""
         keys = "|".join(f"{i.exercise.id}:{i.solution.variant.key}" for i in self.items)
@@ -126,7 +129,7 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
     taken: dict[str, set[int]] = {}
     wrapped: dict[str, int] = {}
     given: list[dict[str, int]] = [{} for _ in slots]
-    solved: dict[tuple[str, int], Solution] = {}
+    variants = Variants()                    # each distinct variant solved once
     exams = []
     for student in students:
         items = []
@@ -136,15 +139,15 @@ def plan(bank: Bank, seed: int, students: Sequence[Student], lang: str,
             exercise = bank.exercise(ex_id)
             used = taken.setdefault(ex_id, set())
             try:
-                index, variant = sample(exercise, seed, student.id, taken=used)
+                index, variant = sample(exercise, seed, student.id, taken=used,
+                                        variants=variants)
             except ValueError:                          # every variant is out: a new round
                 wrapped[ex_id] = len(used)
                 used.clear()
-                index, variant = sample(exercise, seed, student.id, taken=used)
+                index, variant = sample(exercise, seed, student.id, taken=used,
+                                        variants=variants)
             used.add(index)
-            if (ex_id, index) not in solved:
-                solved[(ex_id, index)] = solve(variant)
-            items.append(Item(position, exercise, solved[(ex_id, index)], slot.points,
+            items.append(Item(position, exercise, variants.solution(variant), slot.points,
                               slot.parts, slot.written))
         exams.append(StudentExam(student, student.lang or lang, tuple(items)))
         if progress is not None:
@@ -159,30 +162,66 @@ def manifest(exam: Exam) -> dict:
     """What other tools read: every student's exercises with their params and answers."""
     return {
         "seed": exam.seed,
-        "students": [
-            {
-                "id": se.student.id,
-                "name": se.student.name,
-                "lang": se.lang,
-                "group": se.student.group,
-                "variant_code": se.code,
-                "total_points": se.total_points,
-                "exercises": [
-                    {
-                        "position": item.position,
-                        "exercise": item.exercise.id,
-                        "number": item.exercise.number,
-                        "points": item.points,
-                        "parts": list(item.parts) if item.parts else None,
-                        "asked": item.asked,
-                        "written": {str(p): item.written for p in item.written_parts},
-                        "params": item.solution.plain_params,
-                        "answers": item.solution.plain_answers,
-                    }
-                    for item in se.items
-                ],
-            }
-            for se in exam.students
-        ],
+        "students": [dict(_student_entry(se), exercises=[_exercise_entry(item)
+                                                        for item in se.items])
+                     for se in exam.students],
         "notes": list(exam.notes),
+    }
+
+
+def manifest_json(exam: Exam) -> str:
+    """manifest.json's text: `json.dumps(manifest(exam), ensure_ascii=False, indent=2)`,
+    byte for byte, with each distinct exercise entry (a shared variant at the same place
+    on the sheet) encoded once instead of once per student."""
+    encoded: dict[tuple, str] = {}
+    lists = []
+    for se in exam.students:
+        entries = []
+        for item in se.items:
+            key = (item.position, item.exercise.id, item.solution.variant.key, item.points,
+                   item.parts, item.written)
+            if key not in encoded:
+                text = json.dumps(_exercise_entry(item), ensure_ascii=False, indent=2)
+                encoded[key] = _INDENT + text.replace("\n", "\n" + _INDENT)
+            entries.append(encoded[key])
+        lists.append("[\n" + ",\n".join(entries) + "\n" + _INDENT[2:] + "]" if entries
+                     else "[]")
+    # The rest is small: encoded whole, with a placeholder where each list goes.
+    skeleton = manifest(Exam(exam.seed, exam.bank, (), exam.notes))
+    skeleton["students"] = [dict(_student_entry(se), exercises=f"{_HOLE}{n}")
+                            for n, se in enumerate(exam.students)]
+    text = json.dumps(skeleton, ensure_ascii=False, indent=2)
+    holes = _HOLES.findall(text)
+    if holes != [str(n) for n in range(len(lists))]:    # a value looked like a hole
+        return json.dumps(manifest(exam), ensure_ascii=False, indent=2)
+    return _HOLES.sub(lambda match: lists[int(match[1])], text)
+
+
+_INDENT = " " * 8                   # an exercise entry's depth in the manifest
+_HOLE = "\x00exercises-"
+_HOLES = re.compile(r'"\\u0000exercises-(\d+)"')
+
+
+def _student_entry(se: StudentExam) -> dict:
+    return {
+        "id": se.student.id,
+        "name": se.student.name,
+        "lang": se.lang,
+        "group": se.student.group,
+        "variant_code": se.code,
+        "total_points": se.total_points,
+    }
+
+
+def _exercise_entry(item: Item) -> dict:
+    return {
+        "position": item.position,
+        "exercise": item.exercise.id,
+        "number": item.exercise.number,
+        "points": item.points,
+        "parts": list(item.parts) if item.parts else None,
+        "asked": item.asked,
+        "written": {str(p): item.written for p in item.written_parts},
+        "params": item.solution.plain_params,
+        "answers": item.solution.plain_answers,
     }

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from .answers import AskedAnswer, asked_answers
 from .bank import Bank, Exercise, Language
-from .documents import Renderers
+from .documents import TextsByLanguage
 from .errors import ExgenError
 from .exam import Item, Slot
 from .html import markdown_to_html
@@ -238,7 +238,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
         raise ExgenError(f"--variants must be at least 1, not {count}")
     language = bank.language(lang)
     heading = spec.headings[lang]
-    renderer = Renderers(bank).get(lang)          # as the keys: answers boxed
+    exercise_texts = TextsByLanguage(bank).get(lang)          # as the keys: answers boxed
     categories, notes, seen = [], [], {}
     for number, slot in enumerate(spec.slots, start=1):
         questions = []
@@ -253,7 +253,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 solution = solve(variant)
                 item = Item(number, exercise, solution, slot.points, slot.parts)
                 code = variant_code(ex_id, variant)
-                rendered = renderer.render(solution, slot.parts)
+                rendered = exercise_texts.render(solution, slot.parts)
                 gaps = tuple(
                     replace(r, mistakes=tuple(
                         (name, plain(value)) for name, value in

@@ -16,10 +16,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.dollarmath import dollarmath_plugin
+if TYPE_CHECKING:    # the parser is imported when a text is converted (see _parser)
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # Font encodings that have Cyrillic letters (babel's Cyrillic languages switch to them).
 CYRILLIC_ENCODINGS = frozenset({"T2A", "T2B", "T2C", "X2"})
@@ -558,10 +559,12 @@ class _TokenWriter:
 
 @lru_cache(maxsize=None)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
     return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
 
 
-@lru_cache(maxsize=4096)
 def markdown_to_latex(text: str, ts: Typesetting) -> str:
     """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX."""
     return _TokenWriter(ts).render(_parser().parse(text))

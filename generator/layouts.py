@@ -66,7 +66,12 @@ _LINE_START = re.compile(r"^(\s*)([#+-]|\d+[.)])")
 def markdown_cell(text: str) -> str:
     """Text that came from people (names, ids, typed answers), shown as it is: every sign
     Markdown (or the dollar maths) would act on is escaped."""
-    text = _MARKDOWN_SIGNS.sub(r"\\\1", str(text).replace("\n", " "))
+    return _escaped(str(text))
+
+
+@lru_cache(maxsize=8192)        # a class's key repeats its ids, codes and titles
+def _escaped(text: str) -> str:
+    text = _MARKDOWN_SIGNS.sub(r"\\\1", text.replace("\n", " "))
     return _LINE_START.sub(_escape_line_start, text)
 
 
@@ -86,7 +91,9 @@ def markdown_label(text: str, origin: str = "") -> str:
 
 
 def _squeezed(text: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    while "\n\n\n" in text:          # blank lines collapsed to one (str.replace: fast)
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"
 
 
 MARKDOWN = Format("md", fixed=str, people=markdown_cell, label=markdown_label,
@@ -101,8 +108,17 @@ def latex_format(language: Language) -> Format:
     return _LATEX[id(language)][1]
 
 
+@lru_cache(maxsize=8192)
+def _converted(markdown: str, ts) -> str:
+    """Each distinct text converted once: a class's sheets and keys share their variants'
+    texts (a bounded cache, so that a long-running process does not grow without end)."""
+    from .latex import markdown_to_latex
+
+    return markdown_to_latex(markdown, ts)
+
+
 def _latex_format(language: Language) -> Format:
-    from .latex import markdown_to_latex, running_text
+    from .latex import running_text
 
     ts = language.typesetting
 
@@ -114,7 +130,7 @@ def _latex_format(language: Language) -> Format:
 
     def markdown(text: str, origin: str) -> str:
         try:
-            return markdown_to_latex(text, ts)
+            return _converted(text, ts)
         except ValueError as exc:
             raise ExgenError(f"{origin}: {exc}") from None
 

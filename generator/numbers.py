@@ -68,7 +68,21 @@ class Shown:
 
 
 def _whole_digits(value: sympy.Expr) -> int:
+    """How many digits the whole part of |value| has (1 below ten), exactly. An irrational
+    value is told by a 30-digit approximation (sympy's int() of it costs a hundredfold),
+    unless it lies so near a power of ten that the approximation could not tell."""
+    if not value.is_Rational:
+        approx = value.evalf(30)          # not a Float when complex: int() says so
+        if approx.is_Float and approx.is_finite:
+            near = Decimal(str(approx)).copy_abs()
+            digits = len(str(int(near)))
+            if (digits == 1 or near > Decimal(10) ** (digits - 1) * _ABOVE) \
+                    and near < Decimal(10) ** digits * _BELOW:
+                return digits
     return len(str(abs(int(value))))
+
+
+_ABOVE, _BELOW = Decimal("1.000000000000000000001"), Decimal("0.999999999999999999999")
 
 
 def _to_decimal(value: sympy.Expr) -> Decimal:

@@ -47,10 +47,6 @@ DOCUMENTS = 2
 ORIGIN = "%exgen-origin: "
 
 
-def tex_available() -> bool:
-    return shutil.which("pdflatex") is not None
-
-
 def to_latex(markdown: str, language: Language, origin: str) -> str:
     """The bank's Markdown as LaTeX, its complaints turned into a message naming whose
     text it was."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping
+from typing import Callable, Mapping
 
 import sympy
 
@@ -23,9 +23,13 @@ class Variant:
     params: Mapping[str, object]
 
     @cached_property
+    def plain_params(self) -> dict:
+        return plain_params(self.params)
+
+    @cached_property
     def key(self) -> str:
         """A stable text identity of the parameters (for caches, codes and comparisons)."""
-        return json.dumps(plain_params(self.params), sort_keys=True, ensure_ascii=False)
+        return json.dumps(self.plain_params, sort_keys=True, ensure_ascii=False)
 
 
 def plain_params(params: Mapping[str, object]) -> dict:
@@ -74,9 +78,9 @@ class Solution:
     def plain_answers(self) -> dict:
         return {name: plain(value) for name, value in self.answers.items()}
 
-    @cached_property
+    @property
     def plain_params(self) -> dict:
-        return plain_params(self.variant.params)
+        return self.variant.plain_params
 
     def value_env(self) -> dict:
         return {**self.variant.params, **self.answers}
@@ -121,20 +125,51 @@ def reference(exercise: Exercise, fixed: Mapping[str, object] | None = None) -> 
     return Variant(exercise, params)
 
 
+class Variants:
+    """The variants of one build, each made and solved once: a class shares variants
+    (1,000 students × 12 exercises hold a few thousand distinct ones), so a variant drawn
+    again is the same object, its key is encoded once and its answers computed once.
+    Keyed by exercise and index in the exercise's whole parameter space (never a space
+    narrowed by fixed values), and by exercise and parameter values; it lives as long as
+    the build that made it."""
+
+    def __init__(self) -> None:
+        self._drawn: dict[tuple[str, int], Variant] = {}
+        self._solved: dict[tuple[str, str], Solution] = {}
+
+    def drawn(self, exercise: Exercise, index: int) -> Variant:
+        key = (exercise.id, index)
+        if key not in self._drawn:
+            self._drawn[key] = Variant(exercise, exercise.space.variant(index))
+        return self._drawn[key]
+
+    def solution(self, variant: Variant) -> Solution:
+        key = (variant.exercise.id, variant.key)
+        if key not in self._solved:
+            self._solved[key] = solve(variant)
+        return self._solved[key]
+
+
 def sample(exercise: Exercise, seed: int, student: str = "", *,
            fixed: Mapping[str, object] | None = None,
-           taken: frozenset[int] | set[int] = frozenset()) -> tuple[int, Variant]:
+           taken: frozenset[int] | set[int] = frozenset(),
+           variants: Variants | None = None) -> tuple[int, Variant]:
     """The variant of one student: uniform over the valid combinations, drawn from a
     stream that depends only on (seed, student, exercise). Indices in `taken` are drawn
-    again, so classmates get different variants while the space has room for them."""
+    again, so classmates get different variants while the space has room for them.
+    A build passes its `variants`, so that each is made and solved once."""
     space = exercise.space.fix(fixed) if fixed else exercise.space
     if len(taken) >= space.size:
         raise ValueError("every variant is taken")
+    solver = variants.solution if variants is not None else solve
     skipped: set[int] = set()
     for index in draws(space.size, "variant", seed, student, exercise.id):
         if index not in taken and index not in skipped:
-            variant = Variant(exercise, space.variant(index))
-            if not avoided(variant):
+            if variants is not None and not fixed:
+                variant = variants.drawn(exercise, index)
+            else:
+                variant = Variant(exercise, space.variant(index))
+            if not avoided(variant, solver):
                 return index, variant
             skipped.add(index)
             if len(skipped | set(taken)) >= space.size:
@@ -142,10 +177,11 @@ def sample(exercise: Exercise, seed: int, student: str = "", *,
     raise AssertionError("unreachable: draws() never ends")
 
 
-def avoided(variant: Variant) -> bool:
+def avoided(variant: Variant, solver: Callable[[Variant], Solution] | None = None) -> bool:
     """True for a variant the variants file asks the sampler to skip: one where a
     misconception marked `avoid` gives the key's own value (a student making that mistake
-    could not be told from one who did not). Uniform over the rest, as rejection is."""
+    could not be told from one who did not). Uniform over the rest, as rejection is.
+    A build passes its own `solver` (Variants.solution): the answers are computed once."""
     exercise = variant.exercise
     if not any(a.avoid for a in exercise.answers.values()):
         return False
@@ -153,7 +189,7 @@ def avoided(variant: Variant) -> bool:
     if variant.key not in cache:
         from .misconceptions import coinciding   # the comparison is grading's own rule
 
-        cache[variant.key] = bool(coinciding(solve(variant), avoided_only=True))
+        cache[variant.key] = bool(coinciding((solver or solve)(variant), avoided_only=True))
     return cache[variant.key]
 
 

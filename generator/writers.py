@@ -9,6 +9,7 @@ A documents writer's module has `write_exam(ClassDocuments, folder)` and
 from __future__ import annotations
 
 import importlib
+import shutil
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -33,6 +34,11 @@ WRITERS = {w.name: w for w in (
     Writer("qti", "QTI 2.1", "export", "qti"),
     Writer("site", "practice site", "site", "site"),
 )}
+
+
+def tex_available() -> bool:
+    """pdflatex is installed (the PDF writer needs it; asked without importing it)."""
+    return shutil.which("pdflatex") is not None
 
 
 def names(kind: str) -> tuple[str, ...]:

@@ -77,7 +77,7 @@ def test_inline_code_is_escaped_without_ligatures():
         "run \\texttt{a\\_b -{}-{}x \\{y\\} \\textquotedbl{}q\\textquotedbl{}}\n")
 
 
-def test_escape_text_pairs_quotes_on_its_own():
+def test_running_text_pairs_quotes_on_its_own():
     assert latex.running_text('Тема "GQA" & 50%', TYPESETTING["bg"]) == \
         "Тема \\quotedblbase{}GQA\\textquotedblleft{} \\& 50\\%"
     assert latex.running_text('The "GQA" path', TYPESETTING["en"]) == \

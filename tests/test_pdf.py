@@ -163,17 +163,17 @@ def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
     """No line of any sheet or key is wider than the text block (pdfTeX's overfull boxes)."""
     needs_tex()
     from generator import pdf
-    from generator.documents import Renderers, student_documents
+    from generator.documents import TextsByLanguage, student_documents
     from generator.spec import default_heading
     from generator.exam import plan
     from generator.roster import numbered
 
     exam = plan(bank, 3, numbered(12), lang)
     headings = {code: default_heading(bank, code) for code in bank.languages}
-    renderers = Renderers(bank)
+    texts = TextsByLanguage(bank)
     entries = []
     for se in exam.students:
-        for doc in student_documents(se, headings, renderers):
+        for doc in student_documents(se, headings, texts):
             entries.append((se.student.id, pdf.in_language(pdf.sheet_latex(doc, bank), lang,
                                                            bank)))
     pdf.compile_tex(pdf.class_document(bank, bank.language(lang), entries), tmp_path, "all")

@@ -1,0 +1,140 @@
+"""Speed that comes from the structure (issue 8, item 5): a class's shared variants are
+solved, rendered and converted once per build, JSON is encoded once per distinct entry,
+and a command imports only what it uses. Each test checks the work done or the modules
+loaded, never the time taken; the outputs themselves are compared elsewhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections import Counter
+
+import sympy
+
+import generator.exam
+import generator.solve
+from conftest import ROOT
+from generator import numbers
+from generator.bank import load_bank
+from generator.exam import manifest, manifest_json, plan
+from generator.roster import Student, numbered
+from generator.spec import default_spec, load_spec
+
+# What the Markdown commands never need: the PDF (and Markdown → LaTeX), spreadsheet,
+# chart and browser stacks, and the modules of other commands.
+HEAVY = ("pikepdf", "pylatex", "markdown_it", "openpyxl", "matplotlib", "playwright", "tqdm",
+         "generator.pdf", "generator.workbook", "generator.report", "generator.grade",
+         "generator.export", "generator.moodle", "generator.qti", "generator.site")
+
+LOADED = """
+import sys
+from generator.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def loaded_by(*args: str) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return set(proc.stdout.split())
+
+
+def test_list_show_and_markdown_exams_import_no_pdf_or_spreadsheet_stack(tmp_path):
+    for args in (("list",), ("show", "gqa_kv_cache", "--reference"),
+                 ("show", "gqa_kv_cache", "--reference", "--format", "json"),
+                 ("exams", "--seed", "1", "--students", "3", "--format", "md",
+                  "--out", str(tmp_path / "md"))):
+        loaded = loaded_by(*args)
+        assert "generator.cli" in loaded
+        assert not loaded & set(HEAVY), (args, sorted(loaded & set(HEAVY)))
+
+
+def test_each_distinct_variant_of_a_class_is_solved_once(monkeypatch):
+    # residual's sampler solves a variant to see whether to avoid it; the sheet uses
+    # the same solution. A bank of its own: the shared one caches what the sampler avoids.
+    bank = load_bank()
+    solved = Counter()
+    real = generator.solve.solve
+
+    def counting(variant):
+        solved[(variant.exercise.id, variant.key)] += 1
+        return real(variant)
+
+    monkeypatch.setattr(generator.solve, "solve", counting)
+    monkeypatch.setattr(generator.exam, "solve", counting, raising=False)
+    exam = plan(bank, 7, numbered(150), "bg", default_spec(bank).slots)
+    assert solved and max(solved.values()) == 1, solved.most_common(3)
+    shared = {(i.exercise.id, i.solution.variant.key): i.solution
+              for se in exam.students for i in se.items}
+    for se in exam.students:               # one Solution object per distinct variant
+        for item in se.items:
+            assert shared[(item.exercise.id, item.solution.variant.key)] is item.solution
+
+
+def test_each_distinct_variant_is_rendered_once_per_language_and_parts_asked(bank,
+                                                                           monkeypatch):
+    import generator.render
+    from generator.documents import TextsByLanguage, instructor_rows, student_documents
+
+    rendered = Counter()
+    real = generator.render.ExerciseTexts.context
+
+    def counting(self, solution, parts=None, instructed=None):
+        rendered[(self.lang, solution.variant.exercise.id, solution.variant.key, parts)] += 1
+        return real(self, solution, parts, instructed)
+
+    monkeypatch.setattr(generator.render.ExerciseTexts, "context", counting)
+    spec = load_spec(ROOT / "exams" / "lecture5-full.toml", bank)
+    people = [Student(f"s{n}", "", "en" if n % 3 else None) for n in range(120)]
+    exam = plan(bank, 5, people, "bg", spec.slots)
+    texts = TextsByLanguage(bank)
+    documents = [student_documents(se, spec.headings, texts) for se in exam.students]
+    instructor_rows(exam, "bg")
+    assert len(documents) == 120 and rendered and max(rendered.values()) == 1
+    assert {lang for lang, *_ in rendered} == {"bg", "en"}
+    assert sum(rendered.values()) < sum(len(se.items) for se in exam.students)
+
+
+def test_manifest_text_is_the_manifest_encoded_as_before(bank):
+    people = [*numbered(25), Student("\x00exercises-1", 'a "name"\n\x00exercises-0', "en",
+                                     "g\\1")]
+    for spec in (default_spec(bank), load_spec(ROOT / "exams" / "lecture5-quiz.toml", bank),
+                 load_spec(ROOT / "exams" / "lecture5-full.toml", bank)):
+        exam = plan(bank, 4, people, "bg", spec.slots)
+        assert manifest_json(exam) == json.dumps(manifest(exam), ensure_ascii=False, indent=2)
+        empty = plan(bank, 4, [], "bg", spec.slots)
+        assert manifest_json(empty) == json.dumps(manifest(empty), ensure_ascii=False,
+                                                  indent=2)
+
+
+def test_each_distinct_text_is_converted_to_latex_once(monkeypatch, bank):
+    import generator.latex
+    from generator.pdf import to_latex
+
+    converted = Counter()
+    real = generator.latex.markdown_to_latex
+
+    def counting(text, ts):
+        converted[text] += 1
+        return real(text, ts)
+
+    monkeypatch.setattr(generator.latex, "markdown_to_latex", counting)
+    text = f"Text {uuid.uuid4().hex} with $x^2$ math."
+    first = to_latex(text, bank.language("bg"), "a test")
+    assert to_latex(text, bank.language("bg"), "a test") == first
+    assert converted[text] == 1
+
+
+def test_whole_digits_of_an_irrational_are_exact_even_next_to_a_power_of_ten():
+    near = [10 - sympy.exp(-100), 10 + sympy.exp(-100), 1000 - sympy.exp(-60),
+            sympy.sqrt(10**80) - sympy.exp(-200), sympy.sqrt(10**80 + 1), sympy.pi * 10**50,
+            -sympy.pi * 10**50, sympy.sqrt(2), -sympy.sqrt(99), sympy.exp(-500),
+            sympy.Rational(-7, 3), sympy.Integer(10**30)]
+    for value in near:
+        assert numbers._whole_digits(value) == len(str(abs(int(value)))), value

@@ -157,10 +157,18 @@ def _foreign(latex: str, ts: Typesetting, pattern: re.Pattern[str] = _CYRILLIC_R
                        latex)
 
 
+# Text whose every character running_text prints as it is (no escape, quote or symbol).
+_KEPT_AS_IS = re.compile("[" + "".join(
+    re.escape(ch) for ch in map(chr, range(0x20, 0x100))
+    if _is_plain(ch) and ch not in _TEXT_ESCAPES and ch != '"') + "\u0400-\u045f\n\t]*")
+
+
 def running_text(text: str, ts: Typesetting, quotes: Iterator[str] | None = None) -> str:
     """Running text as LaTeX, every character printed as it is (also for titles and
     people's names); ``quotes`` yields "open"/"close"/"" for each ASCII ``"`` when the
     pairing spans more than this text (a paired one prints as the language's quotes)."""
+    if ",," not in text and _KEPT_AS_IS.fullmatch(text):       # the common case, fast
+        return _foreign(text, ts, _CYRILLIC_TEXT_RUN)
     quotes = quotes if quotes is not None else iter(_pair_quotes(text))
     out = []
     for i, ch in enumerate(text):

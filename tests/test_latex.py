@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from pylatex import Package
 
 from conftest import needs_tex
@@ -368,3 +369,27 @@ def test_no_glyph_is_lost(built, lang):
 def test_only_type1_fonts(built, lang):
     assert "Type 3" not in built[lang]["fonts"]
     assert "Type 1" in built[lang]["fonts"]
+
+
+_ALPHABET = ([chr(c) for c in range(0x20, 0x7f)] + list("ÀÉÖßàéöüÿ×÷ÐÞðþ\n\t")
+             + [chr(c) for c in range(0x400, 0x460)] + list("—–…„“«»°§€№′αβσ≤·−²₁\u00a0"))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40),
+       lang=st.sampled_from(["bg", "en"]))
+def test_the_fast_path_of_running_text_prints_what_the_careful_one_does(text, lang):
+    """running_text skips its character loop for text it prints as it is; both ways must
+    give the same LaTeX (or the same refusal)."""
+    def result(fast: bool):
+        saved = latex._KEPT_AS_IS
+        if not fast:
+            latex._KEPT_AS_IS = re.compile("(?!)")            # matches nothing
+        try:
+            return latex.running_text(text, TYPESETTING[lang])
+        except ValueError as exc:
+            return f"refused: {exc}"
+        finally:
+            latex._KEPT_AS_IS = saved
+
+    assert result(fast=True) == result(fast=False)

@@ -127,22 +127,10 @@ def test_mutated_variants_files_end_cleanly(data, path):
 
 
 @FUZZ
-@given(data=st.data(), path=st.sampled_from(TEMPLATES))
-def test_mutated_templates_end_cleanly(data, path):
-    text = data.draw(mutated(path.read_text(encoding="utf-8")))
-    with workspace() as root:
-        target = root / "bank" / "templates" / path.parent.name / path.name
-        target.write_text(text, encoding="utf-8")
-        code, err, before, after = _build_md(root, "--lang", path.parent.name)
-        assert_clean_ending(code, err, path.name)
-        assert_wrote_only_into(root, root / "out", before, after)
-        code, err = exgen("--bank", root / "bank", "check", cwd=root)
-        assert_clean_ending(code, err, path.name)
-
-
-@FUZZ
-@given(data=st.data(), path=st.sampled_from(LANGUAGE_FILES))
-def test_mutated_language_files_end_cleanly(data, path):
+@given(data=st.data(), path=st.sampled_from(TEMPLATES + LANGUAGE_FILES))
+def test_mutated_files_of_a_language_end_cleanly(data, path):
+    """A language folder's files: exercise templates, strings, titles and labels,
+    misconceptions."""
     text = data.draw(mutated(path.read_text(encoding="utf-8")))
     with workspace() as root:
         target = root / "bank" / "templates" / path.parent.name / path.name

@@ -158,22 +158,26 @@ _ENVIRONMENTS = {
 
 @lru_cache(maxsize=None)
 def _environment(folder: Path, ext: str) -> SandboxedEnvironment:
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)),
-                                undefined=jinja2.StrictUndefined, autoescape=False,
-                                **_ENVIRONMENTS[ext])
+    """Layouts (and the macros they import) from the bank's folder, else exgen's."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)),
+                                  jinja2.FileSystemLoader(str(SHIPPED))])
+    return SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
+                                autoescape=False, **_ENVIRONMENTS[ext])
 
 
 def render(bank: Bank, document: str, fmt: Format, context: Mapping) -> str:
     """The layout `<document>.<ext>` (the bank's own, else the shipped one) with this
     context."""
     name = f"{document}.{fmt.ext}"
-    folder = bank.root / "templates" / "layouts"
-    if not (folder / name).is_file():
-        folder = SHIPPED
+    env = _environment(bank.root / "templates" / "layouts", fmt.ext)
     try:
-        text = _environment(folder, fmt.ext).get_template(name).render(**context)
+        template = env.get_template(name)
+        text = template.render(**context)
     except jinja2.TemplateError as exc:
-        raise ExgenError(f"layout error: {exc}", where=str(folder / name)) from None
+        where = getattr(exc, "filename", None) or name
+        line = getattr(exc, "lineno", None)
+        raise ExgenError(f"layout error: {exc}",
+                         where=f"{where}, line {line}" if line else where) from None
     return fmt.tidy(text)
 
 

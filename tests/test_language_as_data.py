@@ -95,3 +95,47 @@ def test_a_bad_typesetting_table_names_the_file(bank_copy, run, table, message):
     assert result.code == 2
     assert message in result.err and "templates/en/strings.toml" in result.err
     assert "Traceback" not in result.err
+
+
+def test_an_exercise_heading_is_defined_once_per_format(bank_copy, run, tmp_path):
+    """The sheet, the key and `show` take an exercise's heading from one macro per
+    format: a bank that changes macros.md and macros.tex changes all of them."""
+    needs_tex()
+    layouts = bank_copy / "templates" / "layouts"
+    for name, old, new in (("macros.md", "## {{ word }}", "## ❖ {{ word }}"),
+                           ("macros.tex", r"\section*{\VAR{word}", r"\section*{HEAD \VAR{word}")):
+        text = (layouts / name).read_text(encoding="utf-8")
+        assert old in text
+        (layouts / name).write_text(text.replace(old, new), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("--bank", bank_copy, "exams", "--seed", 2, "--students", 1,
+                 "--format", "md,pdf", "--out", out)
+    assert result.code == 0, result.err
+    assert "## ❖ Задача 1:" in (out / "sheets" / "01.md").read_text(encoding="utf-8")
+    assert "## ❖ Задача 1:" in (out / "keys" / "01.md").read_text(encoding="utf-8")
+    assert "HEAD Задача 1:" in pdf_text(out / "sheets" / "01.pdf")
+    assert "HEAD Задача 1:" in pdf_text(out / "keys" / "01.pdf")
+    shown = run("--bank", bank_copy, "show", "residual", "--reference")
+    assert shown.out.startswith("## ❖ Упражнение 2: Residual")
+
+
+def test_a_broken_layout_is_a_message_naming_it(bank_copy, run, tmp_path):
+    layouts = bank_copy / "templates" / "layouts"
+    (layouts / "exam.md").write_text("# {{ heading.course }\n", encoding="utf-8")
+    result = run("--bank", bank_copy, "exams", "--seed", 2, "--students", 1,
+                 "--format", "md", "--out", tmp_path / "out")
+    assert result.code == 2 and "layout error" in result.err
+    assert "exam.md, line 1" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bank_may_bring_some_layouts_and_take_the_rest_from_exgen(bank_copy, run,
+                                                                     tmp_path):
+    layouts = bank_copy / "templates" / "layouts"
+    (layouts / "macros.md").unlink()                   # exam.md imports it: from exgen's
+    (layouts / "answer-sheet.md").unlink()
+    result = run("--bank", bank_copy, "exams", "--seed", 2, "--students", 1,
+                 "--answer-sheet", "--format", "md", "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert "## Задача 1:" in (tmp_path / "out" / "sheets" / "01.md").read_text(
+        encoding="utf-8")

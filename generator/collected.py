@@ -2,7 +2,8 @@
 spreadsheet dialect) or the filled `answers-template.xlsx`. One row per student, a column
 per answer box (`<exercise>.<answer>`). Nothing is dropped without a word: a value in a
 column that does not apply to its student is reported, and a student who missed the exam
-(an empty row, `absent` / `отсъства` in any cell, or no row at all) is marked absent.
+(an empty row, a language's `absent_mark` word — `absent`, `отсъства` — in any cell, or no
+row at all) is marked absent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from .tables import read_table
 
 # Columns an answers file may carry for the people typing it in; never graded.
 INFORMATIONAL = ("name", "group")
-ABSENT_WORDS = ("absent", "отсъства")
 
 
 def item_columns(item: Item) -> list[str]:
@@ -91,8 +91,14 @@ class Answers:
     detected: str = ""                  # how the file was read, if not plain UTF-8 CSV
 
 
-def is_absent_mark(text: str) -> bool:
-    return text.strip().strip(".!").casefold() in ABSENT_WORDS
+def absent_marks(bank) -> frozenset[str]:
+    """The word each language of the bank marks an absent student with."""
+    return frozenset(language.word("absent_mark").casefold()
+                     for language in bank.languages.values())
+
+
+def is_absent_mark(text: str, marks: frozenset[str]) -> bool:
+    return text.strip().strip(".!").casefold() in marks
 
 
 def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
@@ -114,6 +120,7 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
         raise ExgenError(f"unknown answer column(s) {', '.join(unknown)} (columns are "
                          "<exercise>.<answer> of this exam)", where=table.header_where)
     by_id = {se.student.id: se for se in exam.students}
+    marks = absent_marks(exam.bank)
     rows: dict[str, dict[str, str]] = {}
     lines: dict[str, int] = {}
     absent, stray = [], []
@@ -136,7 +143,7 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
         lines[sid] = row.line
         cells = {h: row.get(i).strip() for i, h in enumerate(header) if i > 0}
         answers = {h: v for h, v in cells.items() if h not in INFORMATIONAL}
-        if any(is_absent_mark(v) for v in cells.values()) or not any(answers.values()):
+        if any(is_absent_mark(v, marks) for v in cells.values()) or not any(answers.values()):
             absent.append(sid)
             continue
         bounds = written_bounds(by_id[sid])

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from answering import answer_rows, key_text
-from conftest import ROOT, SPEC_SECTIONS, exgen, read_csv, solved
+from conftest import FULL, QUIZ, ROOT, SPEC_SECTIONS, exgen, read_csv, solved
 from generator.grade import judge
 
-QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 ROSTER = [("3001", "Петър Николов", "bg", "A"), ("3002", "Мария Иванова", "bg", "B"),
           ("3003", "Georgi Dimitrov", "en", "A"), ("3004", "Елена Стоянова", "bg", "B")]
 
@@ -251,7 +250,6 @@ def test_grade_refuses_a_build_of_another_seed(excel_class, run, tmp_path):
 
 # ---------------------------------------------------------------- the Excel round trip
 
-FULL = ROOT / "exams" / "lecture5-full.toml"
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import pytest
 import sympy
 from lxml import etree
 
-from conftest import ROOT, SPEC_SECTIONS, tex_required
+from conftest import QUIZ, ROOT, SPEC_SECTIONS, tex_required
 from generator.bank import load_bank
 from generator.cli import main
 from generator.export import plan_export
@@ -33,7 +33,6 @@ from test_oracle import ORACLES, problem
 SEED = 5
 VALIDATOR = ROOT.parent / "shared" / "standards" / "qti-2.1" / "validate.py"
 QTI_NS = {"q": "http://www.imsglobal.org/xsd/imsqti_v2p1"}
-QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 
 
 def export(out: Path, *args: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import QUIZ, ROOT
 from generator.cli import main
 
 # Derandomized (the same examples every run: a pass/fail test must not flicker), few
@@ -23,7 +23,6 @@ from generator.cli import main
 FUZZ = settings(max_examples=12, deadline=None, derandomize=True,
                 phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 
 
 def exgen(*args, cwd: Path) -> tuple[int, str]:

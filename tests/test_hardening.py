@@ -14,13 +14,12 @@ from pathlib import Path
 import click
 import pytest
 
-from conftest import EXGEN, ROOT, SPEC_SECTIONS, needs_tex
+from conftest import EXGEN, QUIZ, ROOT, SPEC_SECTIONS, needs_tex
 from generator import latex, pdf, render
 from generator.build import MARKER
 from generator.cli import cli
 from generator.errors import ExgenError
 
-QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT
+from conftest import QUIZ, ROOT
 from generator.errors import ExgenError
 
-QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 
 
 def build(run, tmp_path: Path, roster_text: str) -> tuple[Path, Path]:

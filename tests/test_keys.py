@@ -18,7 +18,7 @@ from generator.grade import judge
 from generator.printed import as_printed, missteps
 from generator.solve import reference, solve
 
-from conftest import add_words
+from conftest import QUIZ, ROOT, add_words
 
 RATIO_VARIANTS = """\
 number = 99
@@ -238,8 +238,6 @@ def test_check_fails_when_a_question_does_not_say_how_to_round(bank_copy, run):
 
 # ---------------------------------------------------------------- language and typography
 
-ROOT = Path(__file__).resolve().parent.parent
-QUIZ = ROOT / "exams" / "lecture5-quiz.toml"
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import needs_tex
+from conftest import needs_tex, pdf_text
 
 RUSSIAN = '[typesetting]\nbabel = "russian"\nfontenc = "T2A"\nquotes = ["«", "»"]\n'
 
@@ -26,11 +25,6 @@ def with_third_language(bank: Path) -> Path:
     assert count == 1
     strings.write_text(text, encoding="utf-8")
     return bank
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
 
 
 def test_a_copied_folder_is_a_third_language_in_markdown_and_pdf(bank_copy, run, tmp_path):

@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import needs_tex
+from conftest import needs_tex, pdf_text
 
 STUDENTS = 3
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
 
 
 def squeeze(text: str) -> str:

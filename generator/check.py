@@ -200,4 +200,32 @@ def check_bank(bank: Bank) -> list[str]:
             load_spec(path, bank)
         except ExgenError as exc:
             problems.append(str(exc))
+    if bank.exercises:
+        problems.extend(layout_problems(bank))
     return problems
+
+
+def layout_problems(bank: Bank) -> list[str]:
+    """The sheet, key and answer form of one student in every language, through the
+    Markdown and the LaTeX layouts (the bank's own, else exgen's), without TeX."""
+    from .documents import TextsByLanguage, answer_boxes, student_documents
+    from .exam import plan
+    from .layouts import MARKDOWN, answer_form_context, latex_format, render, sheet_context
+    from .roster import Student
+    from .spec import default_spec
+
+    spec = default_spec(bank)
+    texts = TextsByLanguage(bank)
+    problems = []
+    for lang, language in bank.languages.items():
+        exam = plan(bank, 1, [Student("01", "", lang)], lang, spec.slots)
+        se = exam.students[0]
+        for fmt in (MARKDOWN, latex_format(language)):
+            try:
+                for doc in student_documents(se, spec.headings, texts):
+                    render(bank, "exam", fmt, sheet_context(bank, doc, fmt))
+                render(bank, "answer-sheet", fmt,
+                       answer_form_context(bank, doc, answer_boxes(se), fmt))
+            except ExgenError as exc:
+                problems.append(f"{exc} (the {lang} layouts, {fmt.ext})")
+    return list(dict.fromkeys(problems))

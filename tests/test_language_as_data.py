@@ -133,3 +133,15 @@ def test_a_bank_may_bring_some_layouts_and_take_the_rest_from_exgen(bank_copy, r
     assert result.code == 0, result.err
     assert "## Задача 1:" in (tmp_path / "out" / "sheets" / "01.md").read_text(
         encoding="utf-8")
+
+
+def test_check_renders_the_layouts_of_every_language_and_format(bank_copy, run):
+    """A bank's broken LaTeX layout is found by `check`, before any exam needs TeX."""
+    assert run("--bank", bank_copy, "check").code == 0
+    layout = bank_copy / "templates" / "layouts" / "answer-sheet.tex"
+    text = layout.read_text(encoding="utf-8")
+    layout.write_text(text.replace(r"\VAR{box.label}", r"\VAR{box.lable}"), encoding="utf-8")
+    result = run("--bank", bank_copy, "check")
+    assert result.code == 2
+    assert "layout error" in result.err and "answer-sheet.tex" in result.err
+    assert "lable" in result.err and "(the bg layouts, tex)" in result.err

@@ -5,7 +5,6 @@ previous output untouched."""
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import re
@@ -149,13 +148,13 @@ def sorted_for_print(exam: Exam):
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
                 answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
-    """Everything of a class build. The PDFs are typeset in the background (pdflatex
-    runs in other processes) while the Markdown and the manifest are written."""
+    """Everything of a class build. A background writer (the PDFs) starts first and
+    runs in a process of its own while the Markdown and the manifest are written."""
     bank = exam.bank
     texts = TextsByLanguage(bank)
     result = ExamBuild(out)
     with replacing(out, "exams", keep=("grades",)) as staging, \
-            ThreadPoolExecutor(max_workers=1) as background:
+            contextlib.ExitStack() as waiting:
         documents = []
         for se in exam.students:
             documents.append(student_documents(se, headings, texts))
@@ -169,8 +168,9 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
         build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
                                answer_sheets, mistakes)
         writers = [WRITERS[name] for name in formats]
-        pending = [background.submit(w.load().write_exam, build, staging)
-                   for w in writers if w.background]
+        for writer in writers:
+            if writer.background:
+                waiting.callback(writer.load().start_exam(build, staging))
         for writer in writers:
             if not writer.background:
                 writer.load().write_exam(build, staging)
@@ -181,8 +181,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
             from .workbook import write_answers_template
 
             write_answers_template(exam, lang, staging / "answers-template.xlsx")
-        for job in pending:
-            job.result()
+        waiting.close()
         result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
                               if p.is_file())
     return result

@@ -29,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank, Language
 from .errors import ExgenError
+from .render import compiled_templates
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "layouts"
 
@@ -162,7 +163,8 @@ def _environment(folder: Path, ext: str) -> SandboxedEnvironment:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)),
                                   jinja2.FileSystemLoader(str(SHIPPED))])
     return SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
-                                autoescape=False, **_ENVIRONMENTS[ext])
+                                autoescape=False, bytecode_cache=compiled_templates(ext),
+                                **_ENVIRONMENTS[ext])
 
 
 def render(bank: Bank, document: str, fmt: Format, context: Mapping) -> str:

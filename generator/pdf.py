@@ -4,8 +4,8 @@ A class is typeset as a few LaTeX documents (PyLaTeX), one per core, each holdin
 entries — a student's sheet, answer form or key, the instructor's key — that restart the
 page counter and whose footers count to their own last page. A sheet, key and answer
 form come from the same layouts and contexts as their Markdown (`layouts.py`,
-`templates/layouts/*.tex`). Two pdflatex passes give "page X of Y" (the first in draft
-mode, only to count). pikepdf (qpdf) then assembles the files: each entry alone, the
+`templates/layouts/*.tex`). One pdflatex pass gives "page X of Y" and longtables as wide
+as their widest cell (`one_pass.tex`). pikepdf (qpdf) then assembles the files: each entry alone, the
 print-ready PDF with every sheet starting on an odd page
 for duplex printing, all keys together. pdfTeX is told to omit dates and the trailer id
 and qpdf writes deterministic ids, so the same input gives the same bytes.
@@ -24,23 +24,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from pylatex import Command, Document, Package
 from pylatex.utils import NoEscape
 import pikepdf
 
+from . import background
 from .bank import Bank, Language
 from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
                         StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
+from .files import cache_folder
 from .latex import Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
 from .roster import print_order
 
-PASSES = 2
+# A class document needs one pass (one_pass.tex); a second only if its log asks for one
+# (a bank's own layout that refers to a label further on).
+ONE_PASS = (Path(__file__).with_name("one_pass.tex")).read_text(encoding="utf-8")
+MAX_PASSES = 2
+RERUN = re.compile(rb"Rerun|There were undefined references")
 # How many LaTeX documents a class is typeset as: fixed, not the number of cores, since
 # each per-student file carries the fonts of its document (the same bytes everywhere).
 DOCUMENTS = 2
@@ -91,11 +97,6 @@ def new_document(bank: Bank, main: Language, codes: Iterable[str] = ()) -> Docum
         r"\fancyhf{}"
         r"\renewcommand{\headrulewidth}{0.4pt}"
         r"\newcommand{\exgenentry}{0}"
-        # An entry's last page number, written once the entry is shipped out (a \label
-        # at its very end can be lost with a trailing page of nothing but white space).
-        r"\makeatletter\newcommand{\exgenendentry}[1]{\clearpage\immediate\write\@auxout"
-        r"{\string\newlabel{exgen-end-#1}{{}{\the\numexpr\value{page}-1\relax}}}}"
-        r"\makeatother"
         r"\newcommand{\exgenhead}{}"
         r"\fancyhead[L]{\small\exgenhead}"
         r"\newcommand{\exgenpage}{}\newcommand{\exgenof}{}"
@@ -105,6 +106,7 @@ def new_document(bank: Bank, main: Language, codes: Iterable[str] = ()) -> Docum
         r"\sloppy\setlength{\emergencystretch}{3em}"
         # Names of layers are not broken across lines, in any language.
         r"\babelhyphenation{LayerNorm}"))
+    doc.preamble.append(NoEscape(ONE_PASS))
     # PyLaTeX puts \pagestyle{empty} in the preamble when it is not to number pages
     # itself (its way needs lastpage); ours is set here, after it.
     doc.append(NoEscape(r"\pagestyle{fancy}"))
@@ -145,6 +147,7 @@ def class_document(bank: Bank, main: Language, entries: Sequence[tuple[str, str]
 class Compiled:
     pdf: Path
     entry_pages: list[int]           # pages of each entry, in order
+    passes: int = 1                  # pdflatex runs it took
 
 
 # Reproducible output: no dates, no random trailer id, no pdfTeX version banner.
@@ -158,10 +161,6 @@ PDFLATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-lin
             "-no-shell-escape"]
 
 
-def format_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "exgen"
-
-
 @lru_cache(maxsize=None)
 def preamble_format(preamble: str) -> Path | None:
     """The preamble (document class, babel, fonts, packages) loaded once and dumped as a
@@ -171,7 +170,7 @@ def preamble_format(preamble: str) -> Path | None:
     version = subprocess.run(["pdflatex", "--version"], capture_output=True,
                              text=True).stdout.splitlines()[:1]
     key = hashlib.sha256((preamble + "".join(version)).encode()).hexdigest()[:20]
-    target = format_cache() / f"exgen-{key}.fmt"
+    target = cache_folder("formats") / f"exgen-{key}.fmt"
     if target.is_file():
         return target
     try:
@@ -194,8 +193,8 @@ def preamble_format(preamble: str) -> Path | None:
 
 
 def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
-    """Run pdflatex twice; on error, raise naming the student and exercise whose text
-    broke, with the relevant lines of the log."""
+    """Run pdflatex once (twice if the log asks for it); on error, raise naming the
+    student and exercise whose text broke, with the relevant lines of the log."""
     workdir.mkdir(parents=True, exist_ok=True)
     preamble, marker, body = source.partition("\\begin{document}")
     fmt = preamble_format(preamble) if marker else None
@@ -203,12 +202,10 @@ def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     (workdir / f"{name}.tex").write_text(text, encoding="utf-8")
     command = [*PDFLATEX, f"-fmt={fmt}"] if fmt else PDFLATEX
     limit = tex_time_limit(text)
-    for run in range(PASSES):
-        # The first pass only has to count pages: -draftmode skips writing the PDF.
-        draft = ["-draftmode"] if run < PASSES - 1 else []
+    for passes in range(1, MAX_PASSES + 1):
         try:
             proc = subprocess.run(
-                [*command, *draft, f"{name}.tex"], cwd=workdir,
+                [*command, f"{name}.tex"], cwd=workdir,
                 env={**os.environ, **TEX_ENV}, capture_output=True,
                 stdin=subprocess.DEVNULL, timeout=limit)
         except subprocess.TimeoutExpired as exc:
@@ -219,10 +216,12 @@ def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
                              "and the previous build is left as it was") from None
         if proc.returncode != 0:
             raise _tex_error(text, workdir / f"{name}.log", name)
+        if not RERUN.search((workdir / f"{name}.log").read_bytes()):
+            break
     aux = (workdir / f"{name}.aux").read_text(encoding="utf-8", errors="replace")
     pages = {int(n): int(p) for n, p in
              re.findall(r"\\newlabel\{exgen-end-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
-    return Compiled(workdir / f"{name}.pdf", [pages[k] for k in sorted(pages)])
+    return Compiled(workdir / f"{name}.pdf", [pages[k] for k in sorted(pages)], passes)
 
 
 # The time one pdflatex pass may take: a floor for start-up, and about ten times the
@@ -281,12 +280,17 @@ def running_head(text: str, language: Language) -> str:
     return rf"\renewcommand{{\exgenhead}}{{{plain_latex(text, language)}}}" + "\n"
 
 
-def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequence[KeyRow],
-                    lang: str, staging: Path, answer_sheets: bool = False,
-                    mistakes=()) -> None:
+def start_exam(build: ClassDocuments, staging: Path) -> Callable[[], None]:
+    """The class's PDFs, made beside the rest of the build (background.start); returns
+    the function that waits for them."""
+    return background.start(lambda: write_exam(build, staging))
+
+
+def write_exam(build: ClassDocuments, staging: Path) -> None:
     """print-all.pdf (every sheet, and answer form, on an odd page for duplex),
     keys-all.pdf, per-student sheets, keys and answer forms, and instructor-key.pdf."""
-    by_id = {sheet.student.id: (sheet, key) for sheet, key in documents}
+    bank, exam, lang = build.exam.bank, build.exam, build.lang
+    by_id = {sheet.student.id: (sheet, key) for sheet, key in build.documents}
     ordered = [by_id[se.student.id] for se in sorted(
         exam.students, key=lambda se: print_order(se.student))]
     sheets, keys = [], []                     # (origin, latex, the entry's own file)
@@ -294,33 +298,26 @@ def write_exam_pdfs(bank: Bank, exam, documents, heading: Heading, rows: Sequenc
         sid = sheet.student.id
         sheets.append((f"student {sid}", in_language(sheet_latex(sheet, bank), sheet.lang,
                                                      bank), staging / "sheets" / f"{sid}.pdf"))
-        if answer_sheets:
+        if build.answer_sheets:
             form = answer_form_latex(sheet, answer_boxes(sheet.student_exam), bank)
             sheets.append((f"student {sid} (answer sheet)", in_language(form, sheet.lang, bank),
                            staging / "answer-sheets" / f"{sid}.pdf"))
         keys.append((f"student {sid} (key)", in_language(sheet_latex(key, bank), key.lang,
                                                          bank), staging / "keys" / f"{sid}.pdf"))
     instructor = ("the instructor's key",
-                  in_language(instructor_latex(bank, lang, heading, exam.seed, rows,
-                                               mistakes), lang, bank),
+                  in_language(instructor_latex(bank, lang, build.headings[lang], exam.seed,
+                                               build.rows, build.mistakes), lang, bank),
                   staging / "instructor-key.pdf")
     entries = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries],
-                         Path(tmp), {doc.lang for doc, _ in ordered})
+                         Path(tmp), {doc.lang for doc, _ in ordered},
+                         [target for _, _, target in entries])
         with opened_pages() as pages_of:
-            for (_, _, target), r in zip(entries, ranges):
-                write_pages(target, [pages_of(r)])
-            write_pages(staging / "print-all.pdf", [pages_of(r) for r in ranges[:len(sheets)]],
-                        odd_starts=True)
+            write_pages(staging / "print-all.pdf",
+                        [pages_of(r) for r in ranges[:len(sheets)]], odd_starts=True)
             write_pages(staging / "keys-all.pdf",
                         [pages_of(r) for r in ranges[len(sheets):len(sheets) + len(keys)]])
-
-
-def write_exam(build: ClassDocuments, folder: Path) -> None:
-    write_exam_pdfs(build.exam.bank, build.exam, build.documents,
-                    build.headings[build.lang], build.rows, build.lang, folder,
-                    answer_sheets=build.answer_sheets, mistakes=build.mistakes)
 
 
 @contextlib.contextmanager
@@ -345,24 +342,31 @@ class PageRange:
 
 
 def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
-            work: Path, codes: Iterable[str] = ()) -> list[PageRange]:
+            work: Path, codes: Iterable[str] = (),
+            targets: Sequence[Path] = ()) -> list[PageRange]:
     """Compile the entries as a few documents of about equal size, in parallel (each
     pdflatex run has a fixed start-up cost, so few and balanced is fast), and say where
-    each entry's pages are."""
+    each entry's pages are. With `targets`, each entry is also written to its own file as
+    soon as its document is typeset."""
     chunks = _balanced(entries, min(DOCUMENTS, len(entries)))
     main = bank.language(lang)
-    with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
-        futures = [pool.submit(compile_tex, class_document(bank, main, chunk, codes),
-                               work / f"class{i}", f"class{i}")
-                   for i, chunk in enumerate(chunks)]
-        compiled = [f.result() for f in futures]
-    ranges = []
-    for result in compiled:
-        start = 0
+    firsts = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
+
+    def compile_chunk(i: int) -> list[PageRange]:
+        result = compile_tex(class_document(bank, main, chunks[i], codes),
+                             work / f"class{i}", f"class{i}")
+        ranges, start = [], 0
         for count in result.entry_pages:
             ranges.append(PageRange(result.pdf, start, count))
             start += count
-    return ranges
+        if targets:
+            with opened_pages() as pages_of:
+                for target, r in zip(targets[firsts[i]:], ranges):
+                    write_pages(target, [pages_of(r)])
+        return ranges
+
+    with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
+        return [r for ranges in pool.map(compile_chunk, range(len(chunks))) for r in ranges]
 
 
 def _weight(latex: str) -> int:
@@ -447,10 +451,9 @@ def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str
                for sid, student_lang, head, text in feedback]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         ranges = typeset(bank, lang, entries, Path(tmp),
-                         {student_lang for _, student_lang, _, _ in feedback})
+                         {student_lang for _, student_lang, _, _ in feedback},
+                         [folder / f"{sid}.pdf" for sid, _, _, _ in feedback])
         with opened_pages() as pages_of:
-            for (sid, _, _, _), r in zip(feedback, ranges):
-                write_pages(folder / f"{sid}.pdf", [pages_of(r)])
             write_pages(print_all, [pages_of(r) for r in ranges], odd_starts=True)
 
 

@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
+from .files import cache_folder
 from .formula import is_matrix, to_value
 from .latex import MATH_COMMANDS
 from .numbers import NumberStyle, is_whole, show_value
@@ -59,6 +60,7 @@ def environment(template_dir: Path, style: NumberStyle) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        bytecode_cache=compiled_templates("exercises"),
     )
     def num(value, places=2):
         # Numbers only: sympify() of a string would evaluate it, outside the sandbox.
@@ -70,6 +72,29 @@ def environment(template_dir: Path, style: NumberStyle) -> SandboxedEnvironment:
 
     env.filters["num"] = num
     return env
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, each checked against its template's source;
+    a cache that cannot be written is no cache, not an error."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def compiled_templates(kind: str) -> jinja2.BytecodeCache | None:
+    """The compiled templates of one kind of environment (exercise templates, Markdown or
+    LaTeX layouts: the compiled code depends on the environment's settings), kept from
+    build to build; None where the cache folder cannot be made."""
+    folder = cache_folder(f"templates-{kind}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(folder))
 
 
 def language_environment(bank: Bank, lang: str) -> SandboxedEnvironment:

@@ -3,7 +3,9 @@ asks for instead of branching on names. Adding a format is adding its module and
 line here.
 
 A documents writer's module has `write_exam(ClassDocuments, folder)` and
-`write_handout(bank, lang, heading, parts, folder) -> [file names]`; an export writer's
+`write_handout(bank, lang, heading, exercises, folder) -> [file names]`; a background one
+also `start_exam(ClassDocuments, folder) -> wait`, which starts writing beside the
+other writers (in a process of its own, see background.py) until `wait()`. An export writer's module has
 `write(Export, bank, folder) -> [file names]`; the site's `write(Site, bank, folder)`."""
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class Writer:
     kind: str              # "documents" (exams, handouts, reports) or "export" (LMS)
     module: str            # generator.<module>, imported only when used
     needs_tex: bool = False
-    background: bool = False   # runs beside the others (pdflatex works in other processes)
+    background: bool = False   # has start_exam: writes beside the other writers
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"generator.{self.module}")

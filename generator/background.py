@@ -1,0 +1,76 @@
+"""Work that runs beside the rest of a build, in a process of its own.
+
+A class build's PDFs (their LaTeX, pdflatex, the files) take longer than everything
+else, and Python runs one thread at a time: so the PDF writer forks, and its Python
+runs on the other core while this process writes the Markdown and the workbook. The
+child shares everything computed before it started (the bank, the exam, the documents)
+without copying or pickling it. Where there is no fork (Windows), a thread does it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from .errors import ExgenError
+
+# The exit status a child uses for an ExgenError (its message then goes to the parent).
+_USER_ERROR = 2
+_INTERRUPTED = 130
+
+
+def start(work: Callable[[], None]) -> Callable[[], None]:
+    """Start `work` beside this process; return the function that waits for it and
+    raises what went wrong there (an ExgenError as itself)."""
+    if not hasattr(os, "fork"):
+        pool = ThreadPoolExecutor(max_workers=1)
+        job = pool.submit(work)
+        pool.shutdown(wait=False)
+        return job.result
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()                       # the child does not copy pages to collect them
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                      # the child: work, report, and leave at once
+        os.close(read)
+        status, report = 0, ""
+        try:
+            work()
+        except ExgenError as exc:
+            status, report = _USER_ERROR, str(exc)
+        except KeyboardInterrupt:     # the parent has its own, and stops
+            status = _INTERRUPTED
+        except BaseException:         # noqa: BLE001 — reported to the parent, which raises
+            status, report = 1, traceback.format_exc()
+        try:
+            with os.fdopen(write, "w", encoding="utf-8") as pipe:
+                pipe.write(report)
+        finally:
+            os._exit(status)          # no atexit handlers, no second flush of our buffers
+    os.close(write)
+    gc.unfreeze()
+    waited = []
+
+    def wait() -> None:
+        if waited:
+            return
+        with os.fdopen(read, encoding="utf-8", errors="replace") as pipe:
+            report = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        waited.append(True)
+        code = os.waitstatus_to_exitcode(status)
+        if code == _USER_ERROR:
+            raise ExgenError(report)
+        if code in (_INTERRUPTED, -signal.SIGINT):
+            raise KeyboardInterrupt
+        if code != 0:
+            raise RuntimeError(f"a background part of the build failed (exit status {code}):"
+                               f"\n{report}")
+
+    return wait

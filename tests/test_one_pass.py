@@ -1,0 +1,125 @@
+"""A class document in one pdflatex pass (generator/one_pass.tex), a PDF writer beside the
+rest of the build (generator/background.py), and compiled templates kept between builds:
+each faster, none changing a byte."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import EXGEN, ROOT, needs_tex, pdf_text
+
+
+def _long_entry(rows: int) -> str:
+    """Markdown with pages of text and a longtable of two chunks (longtable sets 200 rows
+    at a time) whose widest cells come late: the header and the first chunk are only as
+    wide as they should be if the whole table was measured first."""
+    lines = ["| N | Word |", "|---|---|"]
+    lines += [f"| {i} | {'w' * (30 if i == rows - 5 else 3)} |" for i in range(rows)]
+    text = "\n\n".join(f"Paragraph {i}: " + "the same words again " * 30 for i in range(12))
+    return text + "\n\n" + "\n".join(lines) + "\n"
+
+
+def _entries(bank):
+    from generator import pdf
+
+    language = bank.language("en")
+    texts = ["A short entry.\n", _long_entry(230), "Another short entry.\n"]
+    return [(f"entry {i}", pdf.in_language(pdf.to_latex(text, language, f"entry {i}"),
+                                           "en", bank))
+            for i, text in enumerate(texts)]
+
+
+def test_one_pass_makes_the_pdf_a_second_pass_would(tmp_path, bank):
+    """The footers count to each entry's own last page, and the table is as wide as its
+    widest cell, in one pass; a second pass that reads both back from the .aux file the
+    first one wrote (as exgen used to need) changes no byte."""
+    needs_tex()
+    from generator import pdf
+
+    source = pdf.class_document(bank, bank.language("en"), _entries(bank))
+    once = pdf.compile_tex(source, tmp_path, "doc")
+    assert once.passes == 1
+    pages = once.entry_pages
+    assert pages[0] == 1 and pages[1] >= 6 and pages[2] == 1
+    first = once.pdf.read_bytes()
+    text = pdf_text(once.pdf)
+    assert f"Page 1 of {pages[1]}" in text and f"Page {pages[1]} of {pages[1]}" in text
+    assert "??" not in text
+
+    again = pdf.compile_tex(source, tmp_path, "doc")     # reads doc.aux of the first
+    assert again.entry_pages == pages
+    assert again.pdf.read_bytes() == first
+
+
+def test_a_reference_ahead_gets_a_second_pass(tmp_path, bank):
+    """A layout of a bank's own may refer to a label further on: pdflatex says so in its
+    log, and exgen runs it again."""
+    needs_tex()
+    from generator import pdf
+
+    body = (pdf.in_language(r"See page \pageref{later}.\newpage Here\label{later}.", "en",
+                            bank))
+    compiled = pdf.compile_tex(pdf.class_document(bank, bank.language("en"),
+                                                  [("the entry", body)]), tmp_path, "doc")
+    assert compiled.passes == 2
+    assert "See page 2." in pdf_text(compiled.pdf)
+
+
+def test_background_work_reports_a_users_error_as_one(tmp_path):
+    from generator import background
+    from generator.errors import ExgenError
+
+    def fails():
+        (tmp_path / "begun").write_text("yes")
+        raise ExgenError("no such thing", where="bank/x.toml, line 3")
+
+    wait = background.start(fails)
+    with pytest.raises(ExgenError, match=r"^bank/x\.toml, line 3: no such thing$"):
+        wait()
+    assert (tmp_path / "begun").read_text() == "yes"
+
+
+def test_background_work_writes_where_the_build_sees_it(tmp_path):
+    from generator import background
+
+    wait = background.start(lambda: (tmp_path / "done").write_text("written"))
+    wait()
+    wait()                                   # waiting twice is harmless
+    assert (tmp_path / "done").read_text() == "written"
+
+
+def test_a_bug_in_background_work_is_not_hidden():
+    from generator import background
+
+    wait = background.start(lambda: 1 / 0)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        wait()
+
+
+def _exgen(*args, cache) -> str:
+    proc = subprocess.run([*EXGEN, *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_a_changed_template_is_not_served_from_the_cache(tmp_path, bank_copy):
+    """Compiled templates are kept between builds, checked against their source: a
+    template edited after it was cached is compiled again."""
+    cache = tmp_path / "cache"
+    show = ("--bank", bank_copy, "show", "ffn_dims", "--lang", "en", "--reference")
+    before = _exgen(*show, cache=cache)
+    assert any((cache / "exgen").glob("templates-*/*"))
+    assert _exgen(*show, cache=cache) == before
+    template = bank_copy / "templates" / "en" / "ffn_dims.md"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "The feed-forward network", "The position-wise feed-forward network"),
+        encoding="utf-8")
+    after = _exgen(*show, cache=cache)
+    assert "The position-wise feed-forward network" in after
+    assert after == before.replace("The feed-forward network",
+                                   "The position-wise feed-forward network")
+    shutil.rmtree(cache)
+    assert _exgen(*show, cache=cache) == after

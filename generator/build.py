@@ -21,7 +21,7 @@ from .documents import (ClassDocuments, TextsByLanguage, common_mistakes, handou
                         instructor_rows, student_documents)
 from .spec import Heading
 from .exam import Exam, manifest_json
-from .files import write_text
+from .files import files_under, write_text, writing_beside
 from .roster import print_order
 from .solve import Solution
 from .writers import WRITERS
@@ -182,8 +182,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
 
             write_answers_template(exam, lang, staging / "answers-template.xlsx")
         waiting.close()
-        result.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
-                              if p.is_file())
+        result.files = files_under(staging)
     return result
 
 
@@ -234,11 +233,12 @@ def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
             write_report_pdf(bank, lang, heading, text, staging / "histogram.png",
                              staging / "report.pdf")
         feedback = []
-        for one in student_feedback(grading):
-            sid, student_lang = one.student.id, one.lang
-            text = feedback_markdown(bank, headings[student_lang], one)
-            write_text(staging / "feedback" / f"{sid}.md", text)
-            feedback.append((sid, student_lang, headings[student_lang].course, text))
+        with writing_beside() as write:
+            for one in student_feedback(grading):
+                sid, student_lang = one.student.id, one.lang
+                text = feedback_markdown(bank, headings[student_lang], one)
+                write(staging / "feedback" / f"{sid}.md", text)
+                feedback.append((sid, student_lang, headings[student_lang].course, text))
         if "pdf" in formats and feedback:
             from .pdf import write_feedback_pdfs
 

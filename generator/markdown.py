@@ -13,7 +13,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExerc
                         StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
-from .files import write_text
+from .files import write_text, writing_beside
 from .layouts import (MARKDOWN, answer_form_context, markdown_cell,
                       markdown_label, render, sheet_context, student_context)
 from .numbers import show_scalar
@@ -137,15 +137,16 @@ def handout_markdown(bank: Bank, lang: str, heading: Heading, exercises: Sequenc
 def write_exam(build: ClassDocuments, folder: Path) -> None:
     """Every student's sheet, key (and answer form), and the instructor's key."""
     bank = build.exam.bank
-    for se, (sheet, key) in zip(build.exam.students, build.documents):
-        write_text(folder / "sheets" / f"{se.student.id}.md", student_markdown(bank, sheet))
-        write_text(folder / "keys" / f"{se.student.id}.md", student_markdown(bank, key))
-        if build.answer_sheets:
-            write_text(folder / "answer-sheets" / f"{se.student.id}.md",
-                       answer_sheet_markdown(bank, sheet, answer_boxes(se)))
-    write_text(folder / "instructor-key.md",
-               instructor_markdown(bank, build.lang, build.headings[build.lang],
-                                   build.exam.seed, build.rows, build.mistakes))
+    with writing_beside() as write:
+        for se, (sheet, key) in zip(build.exam.students, build.documents):
+            write(folder / "sheets" / f"{se.student.id}.md", student_markdown(bank, sheet))
+            write(folder / "keys" / f"{se.student.id}.md", student_markdown(bank, key))
+            if build.answer_sheets:
+                write(folder / "answer-sheets" / f"{se.student.id}.md",
+                      answer_sheet_markdown(bank, sheet, answer_boxes(se)))
+        write(folder / "instructor-key.md",
+              instructor_markdown(bank, build.lang, build.headings[build.lang],
+                                  build.exam.seed, build.rows, build.mistakes))
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise],

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -310,14 +311,10 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
                   staging / "instructor-key.pdf")
     entries = [*sheets, *keys, instructor]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        ranges = typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries],
-                         Path(tmp), {doc.lang for doc, _ in ordered},
-                         [target for _, _, target in entries])
-        with opened_pages() as pages_of:
-            write_pages(staging / "print-all.pdf",
-                        [pages_of(r) for r in ranges[:len(sheets)]], odd_starts=True)
-            write_pages(staging / "keys-all.pdf",
-                        [pages_of(r) for r in ranges[len(sheets):len(sheets) + len(keys)]])
+        typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries], Path(tmp),
+                {doc.lang for doc, _ in ordered}, [target for _, _, target in entries],
+                [Collected(staging / "print-all.pdf", 0, len(sheets), odd_starts=True),
+                 Collected(staging / "keys-all.pdf", len(sheets), len(sheets) + len(keys))])
 
 
 @contextlib.contextmanager
@@ -341,16 +338,29 @@ class PageRange:
     count: int
 
 
+@dataclass(frozen=True)
+class Collected:
+    """A file of the entries start … stop-1 together (print-all.pdf), each starting on an
+    odd page if `odd_starts`."""
+    target: Path
+    start: int
+    stop: int
+    odd_starts: bool = False
+
+
 def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
-            work: Path, codes: Iterable[str] = (),
-            targets: Sequence[Path] = ()) -> list[PageRange]:
+            work: Path, codes: Iterable[str] = (), targets: Sequence[Path] = (),
+            collected: Sequence[Collected] = ()) -> list[PageRange]:
     """Compile the entries as a few documents of about equal size, in parallel (each
     pdflatex run has a fixed start-up cost, so few and balanced is fast), and say where
-    each entry's pages are. With `targets`, each entry is also written to its own file as
-    soon as its document is typeset."""
+    each entry's pages are. Each entry is written to its target file, and each collected
+    file, as soon as the documents they come from are typeset."""
     chunks = _balanced(entries, min(DOCUMENTS, len(entries)))
     main = bank.language(lang)
     firsts = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
+    typeset_so_far: dict[int, PageRange] = {}          # by entry
+    waiting = list(collected)
+    lock = threading.Lock()
 
     def compile_chunk(i: int) -> list[PageRange]:
         result = compile_tex(class_document(bank, main, chunks[i], codes),
@@ -359,10 +369,20 @@ def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
         for count in result.entry_pages:
             ranges.append(PageRange(result.pdf, start, count))
             start += count
-        if targets:
-            with opened_pages() as pages_of:
-                for target, r in zip(targets[firsts[i]:], ranges):
-                    write_pages(target, [pages_of(r)])
+        with opened_pages() as pages_of:
+            for target, r in zip(targets[firsts[i]:firsts[i] + len(ranges)], ranges):
+                write_pages(target, [pages_of(r)])
+        with lock:
+            typeset_so_far.update(enumerate(ranges, start=firsts[i]))
+            ready = [c for c in waiting
+                     if all(k in typeset_so_far for k in range(c.start, c.stop))]
+            for c in ready:
+                waiting.remove(c)
+            known = dict(typeset_so_far)
+        with opened_pages() as pages_of:
+            for c in ready:
+                write_pages(c.target, [pages_of(known[k]) for k in range(c.start, c.stop)],
+                            odd_starts=c.odd_starts)
         return ranges
 
     with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
@@ -450,11 +470,10 @@ def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str
                             student_lang, bank))
                for sid, student_lang, head, text in feedback]
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        ranges = typeset(bank, lang, entries, Path(tmp),
-                         {student_lang for _, student_lang, _, _ in feedback},
-                         [folder / f"{sid}.pdf" for sid, _, _, _ in feedback])
-        with opened_pages() as pages_of:
-            write_pages(print_all, [pages_of(r) for r in ranges], odd_starts=True)
+        typeset(bank, lang, entries, Path(tmp),
+                {student_lang for _, student_lang, _, _ in feedback},
+                [folder / f"{sid}.pdf" for sid, _, _, _ in feedback],
+                [Collected(print_all, 0, len(entries), odd_starts=True)])
 
 
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,

@@ -28,7 +28,10 @@ $(VENV)/.installed: pyproject.toml
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+# exgen's own bytecode, as pip writes it for an installed package (an editable install
+# has none, and with PYTHONDONTWRITEBYTECODE set every command would compile it again).
 setup: $(VENV)/.installed tex web
+	@$(PYTHON) -m compileall -q generator > /dev/null
 
 web:
 	@scripts/ensure-web.sh katex

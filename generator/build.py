@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
+from . import background
 from .bank import Bank
 from .errors import ExgenError
 from .documents import (ClassDocuments, TextsByLanguage, common_mistakes, handout_exercises,
@@ -148,13 +149,17 @@ def sorted_for_print(exam: Exam):
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
                 answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
-    """Everything of a class build. A background writer (the PDFs) starts first and
-    runs in a process of its own while the Markdown and the manifest are written."""
+    """Everything of a class build. What needs only the exam (the manifest, the answers
+    workbook) is written by a process of its own from the start; a background writer
+    (the PDFs) starts as soon as the documents are made, in another, while the
+    Markdown is written."""
     bank = exam.bank
     texts = TextsByLanguage(bank)
     result = ExamBuild(out)
     with replacing(out, "exams", keep=("grades",)) as staging, \
             contextlib.ExitStack() as waiting:
+        waiting.callback(background.start(
+            lambda: _write_class_files(exam, lang, staging, answer_sheets)))
         documents = []
         for se in exam.students:
             documents.append(student_documents(se, headings, texts))
@@ -176,14 +181,18 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 writer.load().write_exam(build, staging)
         if progress is not None:
             progress(0.5 * len(exam.students))
-        write_text(staging / "manifest.json", manifest_json(exam) + "\n")
-        if answer_sheets:
-            from .workbook import write_answers_template
-
-            write_answers_template(exam, lang, staging / "answers-template.xlsx")
         waiting.close()
         result.files = files_under(staging)
     return result
+
+
+def _write_class_files(exam: Exam, lang: str, staging: Path, answer_sheets: bool) -> None:
+    """manifest.json, and answers-template.xlsx for a class with answer forms."""
+    write_text(staging / "manifest.json", manifest_json(exam) + "\n")
+    if answer_sheets:
+        from .workbook import write_answers_template
+
+        write_answers_template(exam, lang, staging / "answers-template.xlsx")
 
 
 def _exercises_of(exam: Exam) -> list:

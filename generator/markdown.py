@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 import sympy
 
+from . import background
 from .bank import Bank
 from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExercise,
                         StudentDocument, answer_boxes)
@@ -134,19 +136,35 @@ def handout_markdown(bank: Bank, lang: str, heading: Heading, exercises: Sequenc
                    items=items)
 
 
+# From this many students on, a class's Markdown is written by two processes, each
+# rendering half of the students (a process costs a few hundredths of a second).
+SPLIT_FROM = 100
+
+
 def write_exam(build: ClassDocuments, folder: Path) -> None:
     """Every student's sheet, key (and answer form), and the instructor's key."""
     bank = build.exam.bank
+    students = list(zip(build.exam.students, build.documents))
+    half = len(students) // 2 if len(students) >= SPLIT_FROM else 0
+    first = background.start(lambda: _write_students(build, students[:half], folder)) \
+        if half else (lambda: None)
+    with contextlib.ExitStack() as waiting:
+        waiting.callback(first)
+        _write_students(build, students[half:], folder)
+        write_text(folder / "instructor-key.md",
+                   instructor_markdown(bank, build.lang, build.headings[build.lang],
+                                       build.exam.seed, build.rows, build.mistakes))
+
+
+def _write_students(build: ClassDocuments, students, folder: Path) -> None:
+    bank = build.exam.bank
     with writing_beside() as write:
-        for se, (sheet, key) in zip(build.exam.students, build.documents):
+        for se, (sheet, key) in students:
             write(folder / "sheets" / f"{se.student.id}.md", student_markdown(bank, sheet))
             write(folder / "keys" / f"{se.student.id}.md", student_markdown(bank, key))
             if build.answer_sheets:
                 write(folder / "answer-sheets" / f"{se.student.id}.md",
                       answer_sheet_markdown(bank, sheet, answer_boxes(se)))
-        write(folder / "instructor-key.md",
-              instructor_markdown(bank, build.lang, build.headings[build.lang],
-                                  build.exam.seed, build.rows, build.mistakes))
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise],

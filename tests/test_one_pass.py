@@ -123,3 +123,23 @@ def test_a_changed_template_is_not_served_from_the_cache(tmp_path, bank_copy):
                                    "The position-wise feed-forward network")
     shutil.rmtree(cache)
     assert _exgen(*show, cache=cache) == after
+
+
+def _tree(folder) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_large_class_written_by_two_processes_is_the_same(tmp_path, run, monkeypatch):
+    """From markdown.SPLIT_FROM students on, two processes render half a class each; the
+    files are those one process writes."""
+    from generator import markdown
+
+    args = ("exams", "--seed", 3, "--students", 7, "--format", "md", "--spec",
+            "exams/lecture5-quiz.toml")
+    assert run(*args, "--out", tmp_path / "one").code == 0
+    monkeypatch.setattr(markdown, "SPLIT_FROM", 2)
+    assert run(*args, "--out", tmp_path / "two").code == 0
+    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    assert len(one) == 7 * 3 + 4            # sheets, keys, answer forms; key, manifest, …
+    assert one == two

@@ -177,18 +177,24 @@ def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
     assert [w for w in widths if w > 2.0] == []
 
 
-def test_preamble_format_changes_no_byte(tmp_path, run, monkeypatch):
-    """With the cached pdfTeX format or without one (cache not writable), the same PDFs."""
+def test_caches_change_no_byte(tmp_path, run, monkeypatch):
+    """With the cached pdfTeX format and compiled templates, or without them (the cache
+    is not writable), the same files."""
     needs_tex()
-    from generator import pdf
+    from generator import layouts, pdf, render
 
-    assert run("exams", "--seed", 6, "--students", 2, "--format", "pdf",
+    def forget():
+        for cached in (pdf.preamble_format, render.environment, layouts._environment):
+            cached.cache_clear()
+
+    assert run("exams", "--seed", 6, "--students", 2, "--format", "md,pdf",
                "--out", tmp_path / "with").code == 0
     monkeypatch.setenv("XDG_CACHE_HOME", "/proc/exgen-cannot-write-here")
-    pdf.preamble_format.cache_clear()
+    forget()
     try:
-        assert run("exams", "--seed", 6, "--students", 2, "--format", "pdf",
+        assert render.compiled_templates("md") is None
+        assert run("exams", "--seed", 6, "--students", 2, "--format", "md,pdf",
                    "--out", tmp_path / "without").code == 0
     finally:
-        pdf.preamble_format.cache_clear()
+        forget()
     assert _tree(tmp_path / "with") == _tree(tmp_path / "without")

@@ -283,5 +283,6 @@ def progress_bar(total: int, label: str) -> Iterator:
         return
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0          # no monitor thread: a build forks (background.py)
     with tqdm(total=total, desc=label, unit=" students", leave=False) as bar:
         yield bar.update

@@ -162,12 +162,20 @@ PDFLATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-lin
             "-no-shell-escape"]
 
 
-@lru_cache(maxsize=None)
+_FORMAT_LOCK = threading.Lock()      # a class's documents share one format: made once
+
+
 def preamble_format(preamble: str) -> Path | None:
     """The preamble (document class, babel, fonts, packages) loaded once and dumped as a
     pdfTeX format, cached by its text: loading a format is much faster than reading
     the preamble, which is most of a short document's compile time. None if the
     format cannot be made (the document is then compiled with its preamble)."""
+    with _FORMAT_LOCK:
+        return _preamble_format(preamble)
+
+
+@lru_cache(maxsize=None)
+def _preamble_format(preamble: str) -> Path | None:
     version = subprocess.run(["pdflatex", "--version"], capture_output=True,
                              text=True).stdout.splitlines()[:1]
     key = hashlib.sha256((preamble + "".join(version)).encode()).hexdigest()[:20]

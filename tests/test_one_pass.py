@@ -67,6 +67,24 @@ def test_a_reference_ahead_gets_a_second_pass(tmp_path, bank):
     assert "See page 2." in pdf_text(compiled.pdf)
 
 
+def test_a_page_style_of_the_moment_is_kept_while_its_page_is_held(tmp_path, bank):
+    """A layout may style a page of its own (\\thispagestyle, \\pagestyle): a held page
+    is shipped with the head and foot it had when it was made."""
+    needs_tex()
+    from generator import pdf
+
+    body = pdf.in_language(r"\thispagestyle{empty}One.\newpage Two.\newpage"
+                           r"\pagestyle{empty}Three.", "en", bank)
+    source = pdf.class_document(bank, bank.language("en"), [("the entry", body)])
+    once = pdf.compile_tex(source, tmp_path, "doc")
+    pages = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(once.pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+             for n in (1, 2, 3)]
+    assert "Page" not in pages[0] and "Page 2 of 3" in pages[1] and "Page" not in pages[2]
+    first = once.pdf.read_bytes()
+    assert pdf.compile_tex(source, tmp_path, "doc").pdf.read_bytes() == first
+
+
 def test_background_work_reports_a_users_error_as_one(tmp_path):
     from generator import background
     from generator.errors import ExgenError

@@ -44,8 +44,13 @@ from .markdown import instructor_markdown
 from .roster import print_order
 
 # A class document needs one pass (one_pass.tex); a second only if its log asks for one
-# (a bank's own layout that refers to a label further on).
+# (a bank's own layout that refers to a label further on). An entry longer than
+# ONE_PASS_LIMIT characters of LaTeX (the instructor's key of a class of hundreds) would
+# not fit in TeX's memory while held: its document is typeset in two passes, as LaTeX
+# does by itself, and so is any document that runs out of memory in one.
 ONE_PASS = (Path(__file__).with_name("one_pass.tex")).read_text(encoding="utf-8")
+ONE_PASS_LIMIT = 200_000
+TWO_PASSES = r"\exgentwopasses"
 MAX_PASSES = 2
 RERUN = re.compile(rb"Rerun|There were undefined references")
 # How many LaTeX documents a class is typeset as: fixed, not the number of cores, since
@@ -134,6 +139,8 @@ def class_document(bank: Bank, main: Language, entries: Sequence[tuple[str, str]
     instructor's key …) in `main` or the languages `codes`, each restarting its page count
     and its running header (a student's entry sets its own)."""
     doc = new_document(bank, main, codes)
+    if max((len(body) for _, body in entries), default=0) > ONE_PASS_LIMIT:
+        doc.append(NoEscape(TWO_PASSES))
     for number, (origin, body) in enumerate(entries, start=1):
         doc.append(NoEscape(
             r"\clearpage"
@@ -202,8 +209,22 @@ def _preamble_format(preamble: str) -> Path | None:
 
 
 def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
-    """Run pdflatex once (twice if the log asks for it); on error, raise naming the
-    student and exercise whose text broke, with the relevant lines of the log."""
+    """Run pdflatex once (twice if the log asks for it, or in two passes a document too
+    long for one); on error, raise naming the student and exercise whose text broke,
+    with the relevant lines of the log."""
+    try:
+        return _compile_tex(source, workdir, name)
+    except _OutOfMemory:
+        (workdir / f"{name}.aux").unlink(missing_ok=True)
+        preamble, marker, body = source.partition("\\begin{document}")
+        return _compile_tex(preamble + marker + TWO_PASSES + "%\n" + body, workdir, name)
+
+
+class _OutOfMemory(Exception):
+    """TeX's memory did not hold the pages of an entry typeset in one pass."""
+
+
+def _compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     workdir.mkdir(parents=True, exist_ok=True)
     preamble, marker, body = source.partition("\\begin{document}")
     fmt = preamble_format(preamble) if marker else None
@@ -211,10 +232,13 @@ def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     (workdir / f"{name}.tex").write_text(text, encoding="utf-8")
     command = [*PDFLATEX, f"-fmt={fmt}"] if fmt else PDFLATEX
     limit = tex_time_limit(text)
+    two_passes = TWO_PASSES in body
     for passes in range(1, MAX_PASSES + 1):
+        # In two passes, the first only counts pages: -draftmode skips writing the PDF.
+        draft = ["-draftmode"] if two_passes and passes == 1 else []
         try:
             proc = subprocess.run(
-                [*command, f"{name}.tex"], cwd=workdir,
+                [*command, *draft, f"{name}.tex"], cwd=workdir,
                 env={**os.environ, **TEX_ENV}, capture_output=True,
                 stdin=subprocess.DEVNULL, timeout=limit)
         except subprocess.TimeoutExpired as exc:
@@ -223,9 +247,12 @@ def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
             raise ExgenError(f"pdflatex did not finish within {limit:.0f} s while typesetting "
                              f"{where} (a TeX loop, or input that never ends?); stopped, "
                              "and the previous build is left as it was") from None
+        log = (workdir / f"{name}.log").read_bytes()
         if proc.returncode != 0:
+            if not two_passes and b"TeX capacity exceeded" in log:
+                raise _OutOfMemory
             raise _tex_error(text, workdir / f"{name}.log", name)
-        if not RERUN.search((workdir / f"{name}.log").read_bytes()):
+        if not (draft or RERUN.search(log)):
             break
     aux = (workdir / f"{name}.aux").read_text(encoding="utf-8", errors="replace")
     pages = {int(n): int(p) for n, p in

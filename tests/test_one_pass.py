@@ -53,6 +53,59 @@ def test_one_pass_makes_the_pdf_a_second_pass_would(tmp_path, bank):
     assert again.pdf.read_bytes() == first
 
 
+def test_a_document_too_long_to_hold_is_typeset_in_two_passes(tmp_path, bank,
+                                                               monkeypatch):
+    """An entry longer than ONE_PASS_LIMIT is typeset as LaTeX does by itself (a draft
+    pass, then the real one), and the PDF is the same."""
+    needs_tex()
+    from generator import pdf
+
+    once = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), _entries(bank)),
+                           tmp_path / "one", "doc")
+    monkeypatch.setattr(pdf, "ONE_PASS_LIMIT", 1000)
+    twice = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), _entries(bank)),
+                            tmp_path / "two", "doc")
+    assert (once.passes, twice.passes) == (1, 2)
+    assert twice.entry_pages == once.entry_pages
+    assert twice.pdf.read_bytes() == once.pdf.read_bytes()
+
+
+def test_an_entry_of_over_a_hundred_pages_in_one_pass(tmp_path, bank):
+    """TeX stops a document whose output routine runs a hundred times without shipping a
+    page; holding a page counts as shipping it."""
+    needs_tex()
+    from generator import pdf
+
+    entry = [("the long entry", pdf.in_language(pdf.to_latex(
+        _long_entry(5600), bank.language("en"), "the long entry"), "en", bank))]
+    compiled = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), entry),
+                               tmp_path, "doc")
+    (last,) = compiled.entry_pages
+    assert compiled.passes == 1 and last > 100
+    assert f"Page {last} of {last}" in pdf_text(compiled.pdf)
+
+
+def test_a_document_that_runs_out_of_memory_in_one_pass_gets_two(tmp_path, bank,
+                                                                  monkeypatch):
+    """Held pages live in TeX's memory; a document that exhausts it in one pass is
+    typeset again in two, instead of failing."""
+    needs_tex()
+    from generator import pdf
+
+    monkeypatch.setattr(pdf, "ONE_PASS_LIMIT", 10**9)
+    lines = ["| " + " | ".join(f"H{c}" for c in range(6)) + " |", "|" + "---|" * 6]
+    lines += ["| " + " | ".join(f"cell {i} {c} $x_{c}$" for c in range(6)) + " |"
+              for i in range(3000)]                    # about a hundred pages of table
+    entry = [("the long entry", pdf.in_language(pdf.to_latex(
+        "\n".join(lines) + "\n", bank.language("en"), "the long entry"), "en", bank))]
+    compiled = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), entry),
+                               tmp_path, "doc")
+    assert compiled.passes == 2
+    (last,) = compiled.entry_pages
+    assert last > 100
+    assert f"Page {last} of {last}" in pdf_text(compiled.pdf)
+
+
 def test_a_reference_ahead_gets_a_second_pass(tmp_path, bank):
     """A layout of a bank's own may refer to a label further on: pdflatex says so in its
     log, and exgen runs it again."""

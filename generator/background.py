@@ -24,9 +24,11 @@ _USER_ERROR = 2
 _INTERRUPTED = 130
 
 
-def start(work: Callable[[], None]) -> Callable[[], None]:
+def start(work: Callable[[], None], yielding: bool = False) -> Callable[[], None]:
     """Start `work` beside this process; return the function that waits for it and
-    raises what went wrong there (an ExgenError as itself)."""
+    raises what went wrong there (an ExgenError as itself). `yielding` work is not what
+    the build waits for longest (the PDFs are): when every core is busy, the system runs
+    it last."""
     if not hasattr(os, "fork"):
         pool = ThreadPoolExecutor(max_workers=1)
         job = pool.submit(work)
@@ -41,6 +43,8 @@ def start(work: Callable[[], None]) -> Callable[[], None]:
         os.close(read)
         status, report = 0, ""
         try:
+            if yielding:
+                os.nice(10)
             work()
         except ExgenError as exc:
             status, report = _USER_ERROR, str(exc)

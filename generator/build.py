@@ -150,16 +150,16 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
                 answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
     """Everything of a class build. What needs only the exam (the manifest, the answers
-    workbook) is written by a process of its own from the start; a background writer
-    (the PDFs) starts as soon as the documents are made, in another, while the
-    Markdown is written."""
+    workbook) is written by a process of its own from the start, which yields the cores
+    to the rest; a background writer (the PDFs) starts as soon as the documents are made,
+    in another, while the Markdown is written."""
     bank = exam.bank
     texts = TextsByLanguage(bank)
     result = ExamBuild(out)
     with replacing(out, "exams", keep=("grades",)) as staging, \
             contextlib.ExitStack() as waiting:
         waiting.callback(background.start(
-            lambda: _write_class_files(exam, lang, staging, answer_sheets)))
+            lambda: _write_class_files(exam, lang, staging, answer_sheets), yielding=True))
         documents = []
         for se in exam.students:
             documents.append(student_documents(se, headings, texts))

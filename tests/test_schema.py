@@ -75,6 +75,11 @@ def test_booleans_are_not_whole_numbers(tmp_path):
 # ---------------------------------------------------------------- each file kind
 
 
+def edit_pattern(path: Path, pattern: str, new: str) -> None:
+    """Replace what a regular expression finds in a bank file."""
+    path.write_text(re.sub(pattern, new, path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, (old, path)
@@ -148,8 +153,7 @@ def test_strings_file_is_checked(bank_copy):
 
 def test_strings_file_without_its_locale_is_refused(bank_copy):
     strings = bank_copy / "templates" / "bg" / "strings.toml"
-    text = strings.read_text(encoding="utf-8")
-    strings.write_text(re.sub(r"(?m)^locale = .*\n", "", text), encoding="utf-8")
+    edit_pattern(strings, r"(?m)^locale = .*\n", "")
     message = refused(bank_copy)
     assert "templates/bg/strings.toml: missing `locale`" in message
 
@@ -157,9 +161,7 @@ def test_strings_file_without_its_locale_is_refused(bank_copy):
 def test_a_locale_babel_does_not_know_is_named(bank_copy):
     """It once ended in an internal error in `exgen check`."""
     strings = bank_copy / "templates" / "en" / "strings.toml"
-    text = strings.read_text(encoding="utf-8")
-    strings.write_text(re.sub(r'(?m)^locale = .*$', 'locale = "xx_YY"', text),
-                       encoding="utf-8")
+    edit_pattern(strings, r'(?m)^locale = .*$', 'locale = "xx_YY"')
     message = refused(bank_copy)
     assert f"strings.toml, line {line_with(strings, 'xx_YY')} (locale)" in message
     assert "must be a CLDR locale" in message and "'xx_YY'" in message
@@ -219,9 +221,7 @@ def test_a_missing_title_in_one_language_names_that_languages_exercises_toml(ban
 
 def test_an_exercise_absent_from_one_languages_exercises_toml_is_refused(bank_copy):
     path = bank_copy / "templates" / "bg" / "exercises.toml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r"(?ms)^\[rope\].*?(?=^\[position_interpolation\])", "", text),
-                    encoding="utf-8")
+    edit_pattern(path, r"(?ms)^\[rope\].*?(?=^\[position_interpolation\])", "")
     message = refused(bank_copy)
     assert "templates/bg/exercises.toml" in message
     assert "exercise `rope` has no bg title" in message
@@ -247,8 +247,7 @@ def test_a_missing_label_in_one_language_names_the_file_and_the_answer(bank_copy
 def test_an_intermediate_answer_needs_no_label(bank_copy):
     for lang in ("bg", "en"):
         path = bank_copy / "templates" / lang / "exercises.toml"
-        text = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(r"(?m)^mha_bytes = .*\n", "", text), encoding="utf-8")
+        edit_pattern(path, r"(?m)^mha_bytes = .*\n", "")
     answer = load_bank(bank_copy).exercise("gqa_kv_cache").answers["mha_bytes"]
     assert answer.intermediate and answer.labels == {}
 

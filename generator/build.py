@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -32,15 +33,23 @@ MARKER = ".exgen-build"
 _DEBRIS = re.compile(r"^\.(?P<name>.+)\.(?:staging|old)-(?P<pid>\d+)(?:\.\w+)?$")
 
 
-def owns(folder: Path) -> bool:
-    """True if exgen wrote this folder: it carries exgen's marker file. A file name such
-    as manifest.json proves nothing (a user may have one of their own)."""
+def marker_of(folder: Path) -> dict | None:
+    """What exgen's marker in `folder` says, or None when exgen did not write the folder.
+    Only a plain file proves it: a link (`.exgen-build -> elsewhere`) or a folder of that
+    name proves nothing, nor does a file name such as manifest.json."""
     marker = folder / MARKER
     try:
-        return marker.is_file() and json.loads(
-            marker.read_text(encoding="utf-8")).get("written_by") == "exgen"
-    except (OSError, ValueError, AttributeError):
-        return False
+        if not stat.S_ISREG(os.lstat(marker).st_mode):
+            return None
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("written_by") == "exgen" else None
+
+
+def owns(folder: Path) -> bool:
+    """True if exgen wrote this folder: it carries exgen's marker, a plain file."""
+    return marker_of(folder) is not None
 
 
 def marker_text(command: str, arguments: Mapping[str, object] | None = None) -> str:
@@ -58,6 +67,7 @@ def marker_text(command: str, arguments: Mapping[str, object] | None = None) -> 
         context = click.get_current_context(silent=True)
         arguments = dict(context.params) if context is not None else {}
         arguments.pop("out", None)   # where it is: the same build in any folder is the same
+        arguments.pop("replace_out", None)
     data = {"written_by": "exgen", "version": release, "command": command,
             "arguments": {k: v for k, v in sorted(arguments.items())}}
     return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
@@ -84,30 +94,98 @@ def remove_debris(target: Path) -> None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
-def refuse_unless_ours(target: Path) -> None:
+# The folders a class build gathers after it is built, each written by a command of its
+# own into the build: they are what a lecturer cannot make again by building.
+GATHERED = {"grades": "grade", "scans": "scan"}
+
+
+def _what(data: dict) -> str:
+    return f"`exgen {data.get('command', '?')}`"
+
+
+def _gathered(folder: Path) -> list[str]:
+    """The non-empty folders of a build that hold a class's work (grades, scans)."""
+    return [f"{name}/" for name in GATHERED
+            if (folder / name).is_dir() and not (folder / name).is_symlink()
+            and any((folder / name).iterdir())]
+
+
+def _enclosing_build(target: Path, command: str) -> tuple[Path, dict] | None:
+    """The exgen folder `target` lies inside, unless it is the one place a command
+    writes into a build: `grade` into its grades/, `scan` into its scans/."""
+    for parent in target.parents:
+        data = marker_of(parent)
+        if data is None:
+            continue
+        if (parent / target.name == target and GATHERED.get(target.name) == command
+                and data.get("command") == "exams"):
+            return None
+        return parent, data
+    return None
+
+
+def refuse_unless_ours(target: Path, command: str, replace: bool = False) -> None:
+    """Refuse, deleting nothing, to write `target` unless it is new, empty, or written by
+    the same command; `replace` lets a command take over a folder another exgen command
+    wrote. A folder inside another exgen build is never written."""
     if target.exists() and not target.is_dir():
         raise ExgenError(f"{target} is a file, not a folder: choose a folder with --out")
-    if target.is_dir() and any(target.iterdir()) and not owns(target):
+    enclosing = _enclosing_build(target, command)
+    if enclosing is not None:
+        build, data = enclosing
+        raise ExgenError(f"{target} is inside {build}, a folder written by {_what(data)}: "
+                         "exgen never writes into or over another exgen build. Nothing was "
+                         "changed; choose a folder outside it with --out")
+    if not target.is_dir() or not any(target.iterdir()):
+        return
+    data = marker_of(target)
+    if data is None:
         raise ExgenError(f"{target} is not empty and exgen did not write it (it has no "
                          f"{MARKER} file): exgen replaces its whole output folder, so it "
                          "writes only into a new or empty folder, or one it wrote itself. "
                          "Nothing was changed; choose another folder with --out")
+    if data.get("command") != command and not replace:
+        gathered = _gathered(target)
+        lost = f" and the class's {' and '.join(gathered)}" if gathered else ""
+        raise ExgenError(f"{target} was written by {_what(data)}, and `exgen {command}` "
+                         f"replaces only a folder `exgen {command}` wrote: writing there "
+                         f"would delete that output{lost}. Nothing was changed; choose "
+                         "another folder with --out, or add --replace to delete it")
+
+
+def _refuse_losing(target: Path, staging: Path) -> None:
+    """A rebuild keeps a build's grades and scans only when they belong to it: the same
+    class with the same variants (the same manifest.json). Otherwise they would be kept
+    beside sheets they were not marked against: refuse, unless told to replace them."""
+    gathered = _gathered(target)
+    if not gathered:
+        return
+    old, new = target / "manifest.json", staging / "manifest.json"
+    if old.is_file() and new.is_file() and old.read_bytes() == new.read_bytes():
+        return
+    raise ExgenError(f"{target} holds {' and '.join(gathered)} of an exam whose sheets "
+                     "differ from this build's (another seed, class or spec): replacing it "
+                     f"would lose them. Nothing was changed; choose another folder with "
+                     f"--out, or add --replace to delete the old build with its "
+                     f"{' and '.join(gathered)}")
 
 
 @contextlib.contextmanager
 def replacing(target: Path, command: str, keep: Sequence[str] = (),
-              arguments: Mapping[str, object] | None = None) -> Iterator[Path]:
+              arguments: Mapping[str, object] | None = None,
+              replace: bool = False) -> Iterator[Path]:
     """Yield a temporary folder; on success it becomes `target`, on failure it vanishes.
 
-    Only a folder exgen wrote (one holding its marker file) is ever replaced: any other
-    non-empty folder is refused, and nothing is deleted. The staging folder carries the
-    marker from its first moment, so debris of a killed build is recognised and removed
-    by the next build of the same target. Subfolders named in `keep` (a build's grades)
-    are carried over into the new build."""
+    Only a folder the same command wrote (one holding its marker file) is replaced, or,
+    with `replace`, one another exgen command wrote; any other non-empty folder is
+    refused, and nothing is deleted. The staging folder carries the marker from its first
+    moment, so debris of a killed build is recognised and removed by the next build of
+    the same target. Subfolders named in `keep` (a build's grades and scans) are carried
+    over into the new build when they belong to it (see _refuse_losing)."""
     target = Path(os.path.abspath(target))
     if target.is_symlink():
         target = target.resolve()
-    refuse_unless_ours(target)
+    refuse_unless_ours(target, command, replace)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_debris(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}.",
@@ -115,14 +193,16 @@ def replacing(target: Path, command: str, keep: Sequence[str] = (),
     try:
         (staging / MARKER).write_text(marker_text(command, arguments), encoding="utf-8")
         yield staging
+        if keep and not replace:
+            _refuse_losing(target, staging)
         for name in keep:
-            if (target / name).is_dir() and owns(target / name) \
-                    and not (staging / name).exists():
+            if (not replace and (target / name).is_dir() and owns(target / name)
+                    and not (staging / name).exists()):
                 shutil.copytree(target / name, staging / name, symlinks=True)
+        refuse_unless_ours(target, command, replace)   # nobody filled it meanwhile
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    refuse_unless_ours(target)          # nobody filled it while we were building
     old = None
     if target.exists():
         old = target.parent / f".{target.name}.old-{os.getpid()}"
@@ -148,7 +228,8 @@ def sorted_for_print(exam: Exam):
 
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
-                answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
+                answer_sheets: bool = False, with_mistakes: bool = False,
+                replace: bool = False) -> ExamBuild:
     """Everything of a class build. What needs only the exam (the manifest, the answers
     workbook) is written by a process of its own from the start, which yields the cores
     to the rest; a background writer (the PDFs) starts as soon as the documents are made,
@@ -156,7 +237,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     bank = exam.bank
     texts = TextsByLanguage(bank)
     result = ExamBuild(out)
-    with replacing(out, "exams", keep=("grades",)) as staging, \
+    with replacing(out, "exams", keep=tuple(GATHERED), replace=replace) as staging, \
             contextlib.ExitStack() as waiting:
         waiting.callback(background.start(
             lambda: _write_class_files(exam, lang, staging, answer_sheets), yielding=True))
@@ -203,10 +284,11 @@ def _exercises_of(exam: Exam) -> list:
 
 def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[str],
                    headings: Mapping[str, Heading], out: Path,
-                   formats: Sequence[str], with_mistakes: bool = False) -> list[str]:
+                   formats: Sequence[str], with_mistakes: bool = False,
+                   replace: bool = False) -> list[str]:
     texts = TextsByLanguage(bank)
     written = []
-    with replacing(out, "handout") as staging:
+    with replacing(out, "handout", replace=replace) as staging:
         for lang in langs:
             printed = handout_exercises(bank, lang, solutions, texts, with_mistakes)
             for name in formats:
@@ -256,11 +338,12 @@ def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
         return sorted(p.name for p in staging.iterdir())
 
 
-def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[str]:
+def write_export(export, bank: Bank, out: Path, formats: Sequence[str],
+                 replace: bool = False) -> list[str]:
     """export.json and a file per LMS format, each written by its writer module."""
     from .writers import WRITERS
 
-    with replacing(out, "export") as staging:
+    with replacing(out, "export", replace=replace) as staging:
         write_text(staging / "export.json",
                    json.dumps(export.to_json(), ensure_ascii=False, indent=2) + "\n")
         written = ["export.json"]
@@ -269,9 +352,9 @@ def write_export(export, bank: Bank, out: Path, formats: Sequence[str]) -> list[
     return sorted(written)
 
 
-def write_site(site, bank: Bank, out: Path) -> list[str]:
+def write_site(site, bank: Bank, out: Path, replace: bool = False) -> list[str]:
     """The practice site: its pages and assets, written by its writer module."""
-    with replacing(out, "site") as staging:
+    with replacing(out, "site", replace=replace) as staging:
         return WRITERS["site"].load().write(site, bank, staging)
 
 

@@ -36,6 +36,10 @@ def cli(ctx: click.Context, bank_dir: Path | None) -> None:
 
 
 LANG_HELP = "One of the bank's languages (a folder templates/<lang>/)."
+REPLACE_HELP = ("Replace the --out folder even when another exgen command wrote it, or it "
+                "holds the grades or scans of another exam (they are deleted).")
+
+
 
 
 @cli.command("list")
@@ -182,9 +186,10 @@ def _formats(text: str | None) -> tuple[str, ...]:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/exams/seed-N/, with a spec "
                    "build/exams/SPEC-seed-N/).")
+@click.option("--replace", "replace_out", is_flag=True, help=REPLACE_HELP)
 @click.pass_context
 def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_mistakes,
-          out):
+          out, replace_out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
     from .build import progress_bar, write_exams
     from .exam import plan
@@ -206,7 +211,8 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     label = "writing " + " and ".join(WRITERS[f].label for f in formats)
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
-                            answer_sheets=answer_sheet, with_mistakes=with_mistakes)
+                            answer_sheets=answer_sheet, with_mistakes=with_mistakes,
+                            replace=replace_out)
     for note in (*roster_notes, *exam.notes):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "
@@ -227,8 +233,9 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
                    "wrong values they give.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/handouts/reference or seed-N).")
+@click.option("--replace", "replace_out", is_flag=True, help=REPLACE_HELP)
 @click.pass_context
-def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out):
+def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out, replace_out):
     """The whole bank (or a spec's exercises) as a handout: exercises, then solutions."""
     from .build import write_handouts
 
@@ -249,7 +256,7 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out):
         headings = {code: replace(h, title=bank.language(code).word("handout"))
                     for code, h in headings.items()}
     written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt),
-                             with_mistakes)
+                             with_mistakes, replace_out)
     click.echo(f"{', '.join(written)} in {out}/")
 
 
@@ -414,8 +421,9 @@ def export_folder(seed: int, spec_path: Path | None) -> Path:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/export/seed-N/, with a spec "
                    "build/export/SPEC-seed-N/).")
+@click.option("--replace", "replace_out", is_flag=True, help=REPLACE_HELP)
 @click.pass_context
-def export(ctx, seed, spec_path, count, lang, fmt, out):
+def export(ctx, seed, spec_path, count, lang, fmt, out, replace_out):
     """The bank (or a spec's pools) as LMS question banks: moodle.xml, qti21.zip and
     export.json, K variants per exercise."""
     from .build import write_export
@@ -432,7 +440,7 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
     spec.require([lang])
     result = plan_export(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, lang)
     out = out or export_folder(seed, spec_path)
-    written = write_export(result, bank, out, formats)
+    written = write_export(result, bank, out, formats, replace_out)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(result.questions)} questions in {len(result.categories)} categories, "
@@ -449,8 +457,9 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
               help="Variants per exercise (default 50; all of them when there are fewer).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/site/, with a spec build/site/SPEC/).")
+@click.option("--replace", "replace_out", is_flag=True, help=REPLACE_HELP)
 @click.pass_context
-def site(ctx, spec_path, seed, count, out):
+def site(ctx, spec_path, seed, count, out, replace_out):
     """A static practice site: index.html, a page per exercise and language where answers
     are checked at once, with new variants and worked solutions."""
     from .build import write_site
@@ -467,7 +476,7 @@ def site(ctx, spec_path, seed, count, out):
     seed = DEFAULT_SEED if seed is None else seed
     result = plan_site(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, langs)
     out = out or Path("build") / "site" / (spec_path.stem if spec_path else "")
-    written = write_site(result, bank, out)
+    written = write_site(result, bank, out, replace_out)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     pages = sum(name.endswith(".html") for name in written)

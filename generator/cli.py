@@ -341,6 +341,10 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
         click.echo(f"warning: {stray.where}: `{stray.given}` in column {stray.column}, "
                    f"which is not on student {stray.student_id}'s sheet: not graded",
                    err=True)
+    for flag in answers.flagged:
+        click.echo(f"warning: {flag.where}, column {flag.column} (student "
+                   f"{flag.student_id}): {flag.note.message}; read as "
+                   f"`{flag.given}` and listed in the report", err=True)
     for sid in answers.no_row:
         click.echo(f"note: no row for student {sid}: marked absent", err=True)
     if grading.overridden:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import ExgenError
 from .exam import Exam, Item, StudentExam
-from .tables import read_table
+from .tables import guarded, read_table
 
 # Columns an answers file may carry for the people typing it in; never graded.
 INFORMATIONAL = ("name", "group")
@@ -68,7 +68,8 @@ def template_csv(exam: Exam) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["id", "name", *columns])
     for se in exam.students:
-        writer.writerow([se.student.id, se.student.name, *([""] * len(columns))])
+        writer.writerow([guarded(se.student.id), guarded(se.student.name),
+                         *([""] * len(columns))])
     return out.getvalue()
 
 
@@ -83,12 +84,26 @@ class Stray:
 
 
 @dataclass(frozen=True)
+class Flagged:
+    """An answer cell whose text is not what the student wrote, or not all of it: a date
+    or a time Excel made of it, a formula saved without its value, control characters.
+    It is graded as read, and said on the terminal and in the report."""
+
+    student_id: str
+    column: str
+    given: str
+    where: str
+    note: object                        # xlsx.CellNote: kind, what was found, a sentence
+
+
+@dataclass(frozen=True)
 class Answers:
     rows: dict[str, dict[str, str]]     # per present student: column → text
     absent: tuple[str, ...]             # marked absent, or without a row
     no_row: tuple[str, ...]             # of those, the students the file has no row for
     stray: tuple[Stray, ...]
     detected: str = ""                  # how the file was read, if not plain UTF-8 CSV
+    flagged: tuple[Flagged, ...] = ()
 
 
 def absent_marks(bank) -> frozenset[str]:
@@ -104,7 +119,7 @@ def is_absent_mark(text: str, marks: frozenset[str]) -> bool:
 def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
     """Every student's answers. `label_words` are the texts the workbook template puts
     in the id column of its second row (the labels), which is then skipped."""
-    table = read_table(path, "answers file", multiline=True)
+    table = read_table(path, "answers file", multiline=True, sheet="answers")
     header = list(table.header)
     if not header or header[0] != "id":
         raise ExgenError("the first column must be `id` (print a blank file with "
@@ -123,7 +138,7 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
     marks = absent_marks(exam.bank)
     rows: dict[str, dict[str, str]] = {}
     lines: dict[str, int] = {}
-    absent, stray = [], []
+    absent, stray, flagged = [], [], []
     for index, row in enumerate(table.rows):
         where = table.where(row.line)
         sid = row.get(0).strip()
@@ -143,11 +158,15 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
         lines[sid] = row.line
         cells = {h: row.get(i).strip() for i, h in enumerate(header) if i > 0}
         answers = {h: v for h, v in cells.items() if h not in INFORMATIONAL}
+        applies = set(student_columns(by_id[sid]))
+        for column, value in answers.items():
+            note = table.notes.get((row.line, header.index(column)))
+            if note and column in applies:
+                flagged.append(Flagged(sid, column, value, where, note))
         if any(is_absent_mark(v, marks) for v in cells.values()) or not any(answers.values()):
             absent.append(sid)
             continue
         bounds = written_bounds(by_id[sid])
-        applies = set(student_columns(by_id[sid]))
         for column, value in answers.items():
             if value and column not in applies:
                 stray.append(Stray(sid, column, value, where))
@@ -157,7 +176,8 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
     no_row = [se.student.id for se in exam.students if se.student.id not in lines]
     order = {se.student.id: i for i, se in enumerate(exam.students)}
     absent = sorted({*absent, *no_row}, key=order.get)
-    return Answers(rows, tuple(absent), tuple(no_row), tuple(stray), table.detected)
+    return Answers(rows, tuple(absent), tuple(no_row), tuple(stray), table.detected,
+                   tuple(flagged))
 
 
 def written_bounds(se: StudentExam) -> dict[str, float]:

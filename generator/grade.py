@@ -30,6 +30,7 @@ from .numbers import plain
 from .overrides import Applied, Override, override_for
 from .roster import print_order
 from .spec import DEFAULT_SCALE
+from .tables import guarded
 
 # What grades.csv says in the grade column of a student who missed the exam.
 ABSENT = "absent"
@@ -394,7 +395,7 @@ def grades_csv(grading: Grading) -> str:
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else _num(v) if isinstance(v, (int, float))
-                         and not isinstance(v, bool) and i > 2 else v
+                         and not isinstance(v, bool) and i > 2 else guarded(str(v))
                          for i, v in enumerate(row)])
     return out.getvalue()
 

@@ -82,6 +82,9 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     marks = listed(report.problems)
     strays = [{"student_id": markdown_cell(s.student_id), "column": f"`{s.column}`",
                "given": markdown_cell(s.given)} for s in report.stray]
+    flagged = [{"student_id": markdown_cell(f.student_id), "column": answer_name(f.column),
+                "given": markdown_cell(f.given) or "—",
+                "reason": words[f"cell_{f.note.kind}"]} for f in report.flagged]
     overridden = [{"student_id": markdown_cell(o.student_id), "column": answer_name(o.column),
                    "given": markdown_cell(o.given), "before": number(round(o.before, 2)),
                    "after": number(round(o.after, 2))} for o in report.overridden]
@@ -103,6 +106,7 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
                    stats=stats, answer_stats=rows, problems=marks,
                    absent=[markdown_cell(a) for a in report.absent], stray=strays,
+                   flagged=flagged,
                    overridden=overridden, groups=groups, items=items, variants=variants,
                    misconceptions=mistakes, alternatives=listed(report.alternatives))
 

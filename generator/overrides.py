@@ -59,7 +59,7 @@ def read_overrides(path: Path, exam: Exam) -> tuple[Override, ...]:
     from .collected import item_columns, points_given
     from .grade import answer_share
 
-    table = read_table(path, "accepted-answers file")
+    table = read_table(path, "accepted-answers file", sheet="accepted")
     header = list(table.header)
     if "column" not in header or not ({"value", "points"} & set(header)):
         raise ExgenError("an accepted-answers file has the columns student, column, and "

@@ -88,6 +88,7 @@ class Report:
     items: list[ItemStat] = field(default_factory=list)
     misconceptions: list["MisconceptionStat"] = field(default_factory=list)
     alternatives: list[Mark] = field(default_factory=list)  # right by another rounding
+    flagged: tuple = ()             # answer cells read with a warning (collected.Flagged)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def build_report(grading: Grading, lang: str) -> Report:
         grading.answers.stray if grading.answers else (), list(grading.overridden),
         group_stats(grading), variant_stats(grading), item_analysis(grading),
         misconception_stats(grading),
-        [m for m in grading.marks if m.status == "alternative"])
+        [m for m in grading.marks if m.status == "alternative"],
+        grading.answers.flagged if grading.answers else ())
 
 
 def _written_value(text: str) -> str:

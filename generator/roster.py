@@ -46,9 +46,12 @@ def safe_id(sid: str) -> bool:
 def read_roster(path: Path, languages, notes: list[str] | None = None) -> tuple[Student, ...]:
     """The class from a roster table (CSV in any spreadsheet dialect, or .xlsx); how the
     file was read, when not plain UTF-8 CSV, goes to `notes`."""
-    table = read_table(path, "roster file")
+    table = read_table(path, "roster file", sheet="roster")
     if table.detected and notes is not None:
         notes.append(f"{path}: read as {table.detected}")
+    if notes is not None:
+        notes.extend(f"{table.where(line)}: {note.message}"
+                     for (line, _), note in sorted(table.notes.items()))
     columns = list(table.header)
     if "id" not in columns:
         raise ExgenError(f"the roster needs a header line with at least the column `id` "

@@ -48,6 +48,15 @@ def _save(book, path: Path) -> None:
             target.writestr(entry, data)
 
 
+def _append(sheet, values: list) -> None:
+    """A row whose texts stay texts: openpyxl takes any text starting with `=` for a
+    formula, and a roster name like `=HYPERLINK(…)` must not become a live one."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def _label(exam: Exam, column: str, lang: str) -> str:
     exercise = exam.bank.exercise(column.partition(".")[0])
     words = exam.bank.language(lang).words
@@ -67,9 +76,9 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "answers"
-    sheet.append(["id", "name", "group", *columns])
-    sheet.append([words["student_id"], words["name"], words["group"],
-                  *[_label(exam, c, lang) for c in columns]])
+    _append(sheet, ["id", "name", "group", *columns])
+    _append(sheet, [words["student_id"], words["name"], words["group"],
+                    *[_label(exam, c, lang) for c in columns]])
     bold, head = Font(bold=True), PatternFill("solid", fgColor=HEAD)
     for row in (1, 2):
         for cell in sheet[row]:
@@ -87,8 +96,8 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
             sheet.add_data_validation(choices[column])
     students = sorted(exam.students, key=lambda se: print_order(se.student))
     for row, se in enumerate(students, start=3):
-        sheet.append([se.student.id, se.student.name, se.student.group,
-                      *[""] * len(columns)])
+        _append(sheet, [se.student.id, se.student.name, se.student.group,
+                        *[""] * len(columns)])
         applies = set(student_columns(se))
         for index, column in enumerate(columns, start=4):
             cell = sheet.cell(row=row, column=index)
@@ -124,11 +133,11 @@ def write_grades_workbook(header: list[str], rows: list[list], path: Path) -> No
     book = Workbook()
     sheet = book.active
     sheet.title = "grades"
-    sheet.append(header)
+    _append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        _append(sheet, row)
     sheet.freeze_panes = "D2"
     sheet.column_dimensions["B"].width = 28
     _save(book, path)

@@ -17,11 +17,34 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from .errors import ExgenError
+from .errors import ExgenError, from_os_error
 
 # The exit status a child uses for an ExgenError (its message then goes to the parent).
 _USER_ERROR = 2
 _INTERRUPTED = 130
+
+
+def _prctl():
+    """Linux's prctl, looked up once in the parent (a forked child only calls it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child process: be killed when the process (thread) that started it dies, even
+    by SIGKILL, so that no worker outlives a killed build and goes on writing."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def start(work: Callable[[], None], yielding: bool = False) -> Callable[[], None]:
@@ -38,8 +61,12 @@ def start(work: Callable[[], None], yielding: bool = False) -> Callable[[], None
     sys.stderr.flush()
     gc.freeze()                       # the child does not copy pages to collect them
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:                      # the child: work, report, and leave at once
+        die_with_parent()
+        if os.getppid() != parent:    # the parent died before that: do nothing
+            os._exit(_INTERRUPTED)
         os.close(read)
         status, report = 0, ""
         try:
@@ -48,6 +75,8 @@ def start(work: Callable[[], None], yielding: bool = False) -> Callable[[], None
             work()
         except ExgenError as exc:
             status, report = _USER_ERROR, str(exc)
+        except OSError as exc:        # a full disk: said as the parent would say it
+            status, report = _USER_ERROR, str(from_os_error(exc))
         except KeyboardInterrupt:     # the parent has its own, and stops
             status = _INTERRUPTED
         except BaseException:         # noqa: BLE001 — reported to the parent, which raises

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .bank import Bank, load_bank
-from .errors import ExgenError
+from .errors import ExgenError, from_os_error
 from .numbers import plain
 from .solve import Variant, reference, sample, solve
 from .solve import plain_params
@@ -522,8 +522,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        click.echo(f"exgen: error: {exc.strerror or exc}{where}", err=True)
+        click.echo(f"exgen: error: {from_os_error(exc)}", err=True)
         sys.exit(2)
     except Exception as exc:  # a bug, not bad input: say so in one line
         if os.environ.get("EXGEN_DEBUG"):

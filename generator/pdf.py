@@ -14,6 +14,7 @@ and qpdf writes deterministic ids, so the same input gives the same bytes.
 from __future__ import annotations
 
 import contextlib
+import io
 import hashlib
 import os
 import re
@@ -37,7 +38,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
                         StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
-from .files import cache_folder
+from .files import cache_folder, write_bytes
 from .latex import Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
@@ -196,7 +197,8 @@ def _preamble_format(preamble: str) -> Path | None:
             proc = subprocess.run(
                 ["pdflatex", "-ini", "-interaction=batchmode", f"-jobname=exgen-{key}",
                  "&pdflatex", "fmt.tex"], cwd=tmp, capture_output=True,
-                env={**os.environ, **TEX_ENV}, stdin=subprocess.DEVNULL)
+                env={**os.environ, **TEX_ENV}, stdin=subprocess.DEVNULL,
+                preexec_fn=background.die_with_parent)
             built = Path(tmp) / f"exgen-{key}.fmt"
             if proc.returncode != 0 or not built.is_file():
                 return None
@@ -240,7 +242,8 @@ def _compile_tex(source: str, workdir: Path, name: str) -> Compiled:
             proc = subprocess.run(
                 [*command, *draft, f"{name}.tex"], cwd=workdir,
                 env={**os.environ, **TEX_ENV}, capture_output=True,
-                stdin=subprocess.DEVNULL, timeout=limit)
+                stdin=subprocess.DEVNULL,
+                preexec_fn=background.die_with_parent, timeout=limit)
         except subprocess.TimeoutExpired as exc:
             reached = re.findall(rb"\[exgen-origin (\d+)\]", exc.stdout or b"")
             where = origins[int(reached[-1])] if reached else "the document's layout"
@@ -452,8 +455,11 @@ def write_pages(target: Path, groups: Sequence, odd_starts: bool = False) -> Non
         if odd_starts and len(pages) % 2 and index < len(groups) - 1:
             box = [float(v) for v in out.pages[-1].mediabox]
             out.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    out.save(target, deterministic_id=True)
+    # Into memory, then to the file by Python: qpdf writing to a full disk itself ends
+    # the process ("terminate called"), where Python raises an OSError to report.
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True)
+    write_bytes(target, buffer.getbuffer())
 
 
 def in_language(latex: str, lang: str, bank: Bank) -> str:

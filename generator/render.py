@@ -30,6 +30,7 @@ from .files import cache_folder
 from .formula import is_matrix, to_value
 from .latex import MATH_COMMANDS
 from .numbers import NumberStyle, is_whole, show_value
+from .schema import refuse_control_characters
 from .solve import Solution
 
 HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number", "rounding")
@@ -133,9 +134,12 @@ def template_problems(env: SandboxedEnvironment, path: Path) -> list[str]:
     shared, so a template is untrusted; see latex.MATH_COMMANDS)."""
     source = path.read_text(encoding="utf-8")
     try:
+        refuse_control_characters(path, source)
         tree = env.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         return [f"{path}, line {exc.lineno}: template error: {exc.message}"]
+    except ExgenError as exc:
+        return [str(exc)]
     problems = []
     for node in tree.body:
         if isinstance(node, nodes.Block):

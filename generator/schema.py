@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, NoReturn
@@ -93,10 +94,47 @@ TEXT_TABLE = mapping(TEXT, "a table of name = \"text\"")
 
 def read_toml(path: Path) -> dict:
     text = read_user_file(path, "file")
+    refuse_control_characters(path, text)
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExgenError(f"not valid TOML: {exc}", where=str(path)) from None
+    for key, value in _strings(data, ""):
+        if _controls(value):
+            raise ExgenError(f"control character(s) {_controls(value)} in the text "
+                             "(written as an escape such as \\u0001): no document can show "
+                             "them; delete them",
+                             where=line_of(path, key))
+    return data
+
+
+def _controls(text: str) -> str:
+    """The control characters (but tab and line breaks) and lone surrogates in a text,
+    as `U+0001, U+007F`; "" when it has none."""
+    return ", ".join(sorted({f"U+{ord(c):04X}" for c in text if c not in "\t\n\r"
+                             and unicodedata.category(c) in ("Cc", "Cs")}))
+
+
+def _strings(value, key: str):
+    """Every text in parsed TOML, with its dotted key."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _strings(inner, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner, key)
+
+
+def refuse_control_characters(path: Path, text: str) -> None:
+    """A bank file (a template, a TOML file) may hold no control character but tab and
+    line breaks, nor a lone surrogate: they break XML, TeX and the terminal."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = _controls(line)
+        if found:
+            raise ExgenError(f"control character(s) {found}: no document can show them; "
+                             "delete them", where=f"{path}, line {number}")
 
 
 def line_of(path: Path, key: str) -> str:

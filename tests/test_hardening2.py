@@ -95,3 +95,114 @@ def test_a_command_replaces_only_what_the_same_command_wrote(tmp_path, run):
     result = run(*WRITERS["handout"](tmp_path), "--out", folder)
     assert result.code == 2 and "written by `exgen export`" in result.err
     assert _tree(folder) == before
+
+
+# ------------------------------------------------- control characters in bank files
+
+BANK_MUTATIONS = [
+    ("templates/bg/layernorm.md", "{% block question %}", "{% block question %}\x01"),
+    ("templates/bg/misconceptions.toml", '= "', '= "\\u0001'),
+    ("templates/en/strings.toml", 'exercise = "', 'exercise = "\\u007f'),
+    ("templates/bg/exercises.toml", '= "', '= "\\u001b'),
+]
+
+
+@pytest.mark.parametrize("target, old, new", BANK_MUTATIONS)
+def test_control_characters_in_a_bank_file_are_refused_naming_file_and_line(
+        bank_copy, run, tmp_path, target, old, new):
+    path = bank_copy / target
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    for command in (["show", "layernorm"], ["check"],
+                    ["export", "--seed", 1, "--variants", 2, "--out", tmp_path / "e"]):
+        result = run("--bank", bank_copy, *command)
+        assert result.code == 2, (target, command, result.err)
+        assert f"{path.name}, line " in result.err and "control character" in result.err
+    assert not (tmp_path / "e").exists()
+
+
+# ------------------------------------------------------ full disks, killed builds
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc (CI has it)")
+def test_a_killed_builds_workers_die_with_it_and_the_next_build_cleans_up(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import EXGEN, ROOT, needs_tex
+
+    needs_tex()
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*EXGEN, "exams", "--seed", "5", "--students", "60", "--format",
+                             "md,pdf", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    typesetting: set[int] = set()              # pdflatex, started by the PDF writer
+    while time.monotonic() < deadline and not typesetting:
+        workers = _children(proc.pid)
+        typesetting = {g for w in workers for g in _children(w)}
+        time.sleep(0.02)
+    assert typesetting, "the build started no worker typesetting"
+    workers |= typesetting
+    os.kill(proc.pid, signal.SIGKILL)          # the parent alone, as the OOM killer does
+    proc.wait()
+    deadline = time.monotonic() + 2          # at once, not when their work is done
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers), "a worker outlived its build"
+    again = subprocess.run([*EXGEN, "exams", "--seed", "5", "--students", "2", "--format",
+                            "md", "--out", str(out)], cwd=ROOT, capture_output=True)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB file system of its own (tmpfs), for a build that fills it."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3M", "tmpfs", str(mount)],
+                          capture_output=True)
+    if made.returncode != 0:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true, and a tmpfs cannot be mounted: {made.stderr!r}")
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    yield mount
+    subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_is_exit_2_naming_it_and_the_previous_build_stays(small_disk, run):
+    from conftest import needs_tex
+
+    needs_tex()
+    out = small_disk / "B"
+    assert run("exams", "--seed", 1, "--students", 2, "--format", "md",
+               "--out", out).code == 0
+    before = _tree(out)
+    result = run("exams", "--seed", 1, "--students", 40, "--format", "md,pdf",
+                 "--out", out)
+    assert result.code == 2, result.err
+    assert f"the disk holding {small_disk} is full" in result.err
+    assert "internal error" not in result.err and "terminate" not in result.err
+    assert _tree(out) == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["B"]

@@ -178,19 +178,27 @@ def misconception_notes(exercise: Exercise) -> list[str]:
             "keep such variants out" for (answer, name), key in found.items()]
 
 
-def check_notes(bank: Bank) -> list[str]:
+def chosen_exercises(bank: Bank, ids=None) -> list[Exercise]:
+    """The exercises named, or all of them (ids None)."""
+    return list(bank.exercises.values()) if ids is None else \
+        [bank.exercise(i) for i in dict.fromkeys(ids)]
+
+
+def check_notes(bank: Bank, ids=None) -> list[str]:
     """What `check` reports without failing: misconceptions that coincide with the key
     for some variants (a right answer is never labelled with a misconception)."""
-    return [note for exercise in bank.exercises.values()
+    return [note for exercise in chosen_exercises(bank, ids)
             for note in misconception_notes(exercise)]
 
 
-def check_bank(bank: Bank) -> list[str]:
-    """Every exercise, and every exam spec shipped in the bank's `exams/` folder."""
+def check_bank(bank: Bank, ids=None) -> list[str]:
+    """Every exercise (or those named), and every exam spec shipped in the bank's
+    `exams/` folder."""
     from .spec import load_spec
 
+    exercises = chosen_exercises(bank, ids)
     problems = []
-    for exercise in bank.exercises.values():
+    for exercise in exercises:
         try:
             problems.extend(check_exercise(bank, exercise))
         except ExgenError as exc:
@@ -200,14 +208,17 @@ def check_bank(bank: Bank) -> list[str]:
             load_spec(path, bank)
         except ExgenError as exc:
             problems.append(str(exc))
-    if bank.exercises:
-        problems.extend(layout_problems(bank))
+    if exercises:
+        problems.extend(layout_problems(bank, {ex.id for ex in exercises}))
     return problems
 
 
-def layout_problems(bank: Bank) -> list[str]:
+def layout_problems(bank: Bank, ids: set[str] | None = None) -> list[str]:
     """The sheet, key and answer form of one student in every language, through the
-    Markdown and the LaTeX layouts (the bank's own, else exgen's), without TeX."""
+    Markdown and the LaTeX layouts (the bank's own, else exgen's), without TeX; with
+    `ids`, of those exercises only."""
+    from dataclasses import replace
+
     from .documents import TextsByLanguage, answer_boxes, student_documents
     from .exam import plan
     from .layouts import MARKDOWN, answer_form_context, latex_format, render, sheet_context
@@ -215,6 +226,8 @@ def layout_problems(bank: Bank) -> list[str]:
     from .spec import default_spec
 
     spec = default_spec(bank)
+    if ids is not None:
+        spec = replace(spec, slots=tuple(s for s in spec.slots if set(s.pool) & ids))
     texts = TextsByLanguage(bank)
     problems = []
     for lang, language in bank.languages.items():

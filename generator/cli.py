@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -489,20 +490,39 @@ def site(ctx, spec_path, seed, count, out, replace_out):
 
 
 @cli.command()
+@click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE]...")
 @click.pass_context
-def check(ctx):
-    """Validate the whole bank."""
+def check(ctx, exercise_ids):
+    """Validate the whole bank, or the exercises named (and the files all share)."""
     from .check import check_bank, check_notes
 
     load_problems: list[str] = []
     bank = load_bank(ctx.obj["bank_dir"], problems=load_problems)
-    problems = load_problems + check_bank(bank)
-    for note in check_notes(bank):
+    ids = None
+    if exercise_ids:
+        files = _variant_ids(bank)
+        unknown = [i for i in exercise_ids if i not in files]
+        if unknown:
+            bank.exercise(unknown[0])           # the message naming the known ones
+        others = set(files) - set(exercise_ids)
+        load_problems = [p for p in load_problems if not any(
+            re.search(rf"(variants|templates/[^/]+)/{re.escape(e)}\.(toml|md)\b", p)
+            for e in others)]
+        ids = [i for i in exercise_ids if i in bank.exercises]
+    problems = load_problems + check_bank(bank, ids)
+    for note in check_notes(bank, ids):
         click.echo(f"note: {note}", err=True)
     if problems:
         raise ExgenError(f"the bank in {bank.root} has {len(problems)} problem(s):\n  "
                          + "\n  ".join(problems))
-    click.echo(f"{len(bank.exercises)} exercises in {', '.join(bank.languages)}: all good.")
+    checked = len(bank.exercises) if ids is None else len(ids)
+    click.echo(f"{checked} exercise{'' if checked == 1 else 's'} in {', '.join(bank.languages)}: "
+               "all good.")
+
+
+def _variant_ids(bank: Bank) -> list[str]:
+    """Every exercise id the bank's variants/ folder names, loaded or not."""
+    return [path.stem for path in sorted((bank.root / "variants").glob("*.toml"))]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -60,6 +60,19 @@ def test_check_passes_on_the_shipped_bank(run):
     assert result.code == 0, result.err
 
 
+def test_check_takes_the_exercises_to_check(bank_copy, run):
+    assert run("check", "layernorm").out.startswith("1 exercise in ")
+    assert run("check", "nope").code == 2
+    template = bank_copy / "templates" / "en" / "gqa_kv_cache.md"
+    template.write_text(template.read_text().replace("{{ d_k }}", "{{ d_head }}", 1))
+    variants = bank_copy / "variants" / "rope.toml"
+    variants.write_text(variants.read_text().replace("[params]", "[params", 1))
+    assert run("--bank", bank_copy, "check", "layernorm", "residual").code == 0
+    for name, file in (("gqa_kv_cache", "gqa_kv_cache.md"), ("rope", "rope.toml")):
+        result = run("--bank", bank_copy, "check", name, "layernorm")
+        assert result.code == 2 and file in result.err, result.err
+
+
 def test_malformed_variants_file_names_file_and_line(bank_copy, run):
     path = bank_copy / "variants" / "gqa_kv_cache.toml"
     lines = path.read_text().splitlines()

@@ -82,7 +82,7 @@ check: $(VENV)/.installed
 
 test: setup
 	@scripts/ensure-web.sh katex chromium
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n auto --dist loadfile
 
 bench: setup
 	$(PYTHON) -m generator.bench

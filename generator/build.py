@@ -303,7 +303,7 @@ def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
     student's feedback in their language (feedback/<id>.md and .pdf, and the
     print-ready feedback-all.pdf)."""
     from .feedback import student_feedback
-    from .grade import grade_table, grades_csv
+    from .grade import grades_csv
     from .markdown import feedback_markdown, report_markdown
     from .report import build_report, histogram_png
     from .workbook import write_grades_workbook
@@ -313,7 +313,7 @@ def write_grades(grading, headings: Mapping[str, Heading], lang: str, out: Path,
     heading = headings[lang]
     with replacing(out, "grade") as staging:
         write_text(staging / "grades.csv", grades_csv(grading))
-        write_grades_workbook(*grade_table(grading), staging / "grades.xlsx")
+        write_grades_workbook(grading, lang, staging / "grades.xlsx")
         histogram_png(grading, staging / "histogram.png", words["histogram"],
                       words["total"], words["students"])
         text = report_markdown(bank, lang, heading, build_report(grading, lang))

@@ -17,7 +17,8 @@ import re
 import zipfile
 from pathlib import Path
 
-from .collected import answer_columns, column_label, student_columns
+from .collected import answer_columns, column_label, item_columns, student_columns
+from .plain_text import plain_text
 from .bank import LETTERS
 from .exam import Exam
 from .roster import print_order
@@ -57,10 +58,22 @@ def _append(sheet, values: list) -> None:
             cell.data_type = "s"
 
 
-def _label(exam: Exam, column: str, lang: str) -> str:
-    exercise = exam.bank.exercise(column.partition(".")[0])
+def _positions(exam: Exam) -> dict[str, str]:
+    """Per answer column, the place its exercise has on the sheets (`3`, or `3/4` where
+    a pool's exercises come in more than one place)."""
+    found: dict[str, set[int]] = {}
+    for se in exam.students:
+        for item in se.items:
+            for column in item_columns(item):
+                found.setdefault(column, set()).add(item.position)
+    return {column: "/".join(map(str, sorted(places))) for column, places in found.items()}
+
+
+def _label(exam: Exam, column: str, lang: str, positions: dict[str, str]) -> str:
+    """What the paper calls a box: „Задача 3: σ² (variance)“, in plain Unicode."""
     words = exam.bank.language(lang).words
-    return f"{words['exercise']} {exercise.number}: {column_label(exam.bank, column, lang)}"
+    return (f"{words['problem']} {positions[column]}: "
+            f"{plain_text(column_label(exam.bank, column, lang))}")
 
 
 def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
@@ -73,12 +86,13 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
 
     words = exam.bank.language(lang).words
     columns = answer_columns(exam)
+    positions = _positions(exam)
     book = Workbook()
     sheet = book.active
     sheet.title = "answers"
     _append(sheet, ["id", "name", "group", *columns])
     _append(sheet, [words["student_id"], words["name"], words["group"],
-                    *[_label(exam, c, lang) for c in columns]])
+                    *[_label(exam, c, lang, positions) for c in columns]])
     bold, head = Font(bold=True), PatternFill("solid", fgColor=HEAD)
     for row in (1, 2):
         for cell in sheet[row]:
@@ -125,19 +139,43 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
     _save(book, path)
 
 
-def write_grades_workbook(header: list[str], rows: list[list], path: Path) -> None:
-    """grades.xlsx: the rows of grades.csv, numbers as numbers."""
+def write_grades_workbook(grading, lang: str, path: Path) -> None:
+    """grades.xlsx: the rows of grades.csv, numbers as numbers, under a second row of
+    labels in the report's language (the sheets' „Задача N“), and the mistakes in
+    words."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
+    from .grade import grade_table
+
+    bank = grading.exam.bank
+    language = bank.language(lang)
+    words = language.words
+    header, rows = grade_table(grading)
+    width = len(header) - 7                  # the per-exercise columns ex1 … exN
+    labels = [words["student_id"], words["name"], words["group"],
+              *[f"{words['problem']} {i}" for i in range(1, width + 1)],
+              words["total"], words["maximum"], words["grade"], words["mistakes"]]
+    mistakes: dict[str, list[str]] = {}
+    for mark in grading.marks:
+        if mark.misconception:
+            label = plain_text(column_label(bank, mark.column, lang))
+            explained = plain_text(language.explanation(mark.exercise_id, mark.misconception))
+            mistakes.setdefault(mark.student_id, []).append(
+                f"{words['problem']} {mark.position}, {label}: {explained}")
     book = Workbook()
     sheet = book.active
     sheet.title = "grades"
     _append(sheet, header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    _append(sheet, labels)
+    for row in (1, 2):
+        for cell in sheet[row]:
+            cell.font = Font(bold=True)
     for row in rows:
-        _append(sheet, row)
-    sheet.freeze_panes = "D2"
+        _append(sheet, [*row[:-1], "\n".join(mistakes.get(str(row[0]), [])) or None])
+        sheet.cell(row=sheet.max_row, column=len(row)).alignment = Alignment(wrap_text=True)
+    sheet.freeze_panes = "D3"
     sheet.column_dimensions["B"].width = 28
+    sheet.column_dimensions[get_column_letter(len(header))].width = 60
     _save(book, path)

@@ -276,7 +276,15 @@ def test_the_answers_template_has_names_labels_and_a_row_per_student(workbook_cl
     assert set(columns) == {f"{e['exercise']}.{n}" for s in data["students"]
                             for e in s["exercises"] for n in e["asked"]}
     label = rows[1][3 + columns.index("ffn_dims.d_ff")]
+    position = next(e["position"] for e in data["students"][0]["exercises"]
+                    if e["exercise"] == "ffn_dims") if "position" in \
+        data["students"][0]["exercises"][0] else None
+    assert label.startswith("Задача ") and (position is None or
+                                             label.startswith(f"Задача {position}:"))
     assert bank.exercise("ffn_dims").answers["d_ff"].labels["bg"] in label
+    # Labels are plain Unicode, as the paper prints them: no TeX, no bank number.
+    assert not any("$" in text or "\\" in text or text.startswith("Упражнение")
+                   for text in rows[1][3:]), rows[1]
     by_group = sorted(ROSTER, key=lambda r: (r[3], r[0]))
     assert [r[:3] for r in rows[2:]] == [(r[0], r[1], r[3]) for r in by_group]
 
@@ -362,7 +370,9 @@ def test_a_workbook_filled_by_a_teaching_assistant_grades_back(workbook_class, b
     table = list(workbook.iter_rows(values_only=True))
     assert list(table[0]) == list(read_csv(out / "grades" / "grades.csv")[0])
     column = list(table[0]).index("grade")
-    assert {r[0]: r[column] for r in table[1:]} == {**{sid: 6 for sid in grades},
+    assert table[1][:3] == ("Факултетен номер", "Име", "Група")        # the labels row
+    assert table[1][column] == "Оценка" and table[1][3] == "Задача 1"
+    assert {r[0]: r[column] for r in table[2:]} == {**{sid: 6 for sid in grades},
                                                 absent: "absent"}
 
 

@@ -344,6 +344,20 @@ def test_grade_recognises_exactly_the_mistakes_a_class_makes(tmp_path, run):
     assert len(expected) >= 25 and found == expected
     last = manifest["students"][-1]["id"]
     assert graded[last]["misconceptions"] == "" and graded[last]["grade"] == "6"
+    # grades.xlsx says them in words, numbered as the sheets number their exercises.
+    from openpyxl import load_workbook
+
+    from generator.plain_text import plain_text
+
+    table = list(load_workbook(out / "grades" / "grades.xlsx")["grades"].iter_rows(
+        values_only=True))
+    said = {row[0]: (row[-1] or "").split("\n") for row in table[2:]}
+    language = bank.language("bg")
+    for (sid, column), name in found.items():
+        explained = language.explanation(column.split(".")[0], name)
+        assert any(text.startswith("Задача ") and text.endswith(plain_text(explained))
+                   for text in said[sid]), (sid, column, said[sid])
+    assert not any("_" in text and "$" in text for texts in said.values() for text in texts)
     report = (out / "grades" / "report.md").read_text(encoding="utf-8")
     assert "## Чести грешки" in report
     per_mistake = {}

@@ -14,7 +14,8 @@ import click
 from .bank import Bank, load_bank
 from .errors import ExgenError
 from .numbers import plain
-from .solve import Variant, reference, sample, solve
+from .sampling import sample
+from .solve import Variant, reference, solve
 from .solve import plain_params
 
 

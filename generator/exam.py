@@ -21,7 +21,8 @@ from typing import Iterable, Sequence
 from .bank import Bank, Exercise
 from .roster import Student
 from .params import draws
-from .solve import Solution, Variants, sample
+from .sampling import sample
+from .solve import Solution, Variants
 
 
 @dataclass(frozen=True)

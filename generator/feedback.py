@@ -21,6 +21,18 @@ class FeedbackRow:
     points: float
     worth: float
     explanation: str = ""    # the misconception a wrong answer shows, explained
+    reason: str = ""         # why it was not read, or `unit` (reading.Verdict)
+    unit: str = ""
+
+
+def verdict_text(words, status: str, reason: str = "", unit: str = "") -> str:
+    """What a mark says in a language: its word; for an answer not read, how such an
+    answer is written; for one in another unit, that unit."""
+    if reason == "unit":
+        return f"{words['mark_wrong']}: {words['other_unit'].replace('{unit}', unit)}"
+    if status == "unparseable" and reason:
+        return words[f"unread_{reason}"]
+    return words[f"mark_{status}"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ def student_feedback(grading: Grading) -> list[Feedback]:
                 mark.exercise_id, mark.misconception) if mark.misconception else ""
             rows.append(FeedbackRow(mark.position, item.exercise.title(se.lang),
                                     column_label(bank, mark.column, se.lang), mark.given,
-                                    key, mark.status, mark.points, mark.worth, explanation))
+                                    key, mark.status, mark.points, mark.worth, explanation,
+                                    mark.reason, mark.unit))
         result.append(Feedback(grade, se.lang, tuple(rows)))
     return result

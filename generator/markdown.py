@@ -15,6 +15,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExerc
                         StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
+from .feedback import verdict_text
 from .files import write_text, writing_beside
 from .layouts import (MARKDOWN, answer_form_context, markdown_cell,
                       markdown_label, render, sheet_context, student_context)
@@ -79,7 +80,9 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         return [{"student_id": markdown_cell(m.student_id), "column": answer_name(m.column),
                  "given": markdown_cell(m.given)} for m in found]
 
-    marks = listed(report.problems)
+    marks = [{**row, "given": " — ".join(filter(None, (row["given"], markdown_cell(
+        verdict_text(words, m.status, m.reason, m.unit)) if m.reason else "")))}
+             for row, m in zip(listed(report.problems), report.problems)]
     strays = [{"student_id": markdown_cell(s.student_id), "column": f"`{s.column}`",
                "given": markdown_cell(s.given)} for s in report.stray]
     overridden = [{"student_id": markdown_cell(o.student_id), "column": answer_name(o.column),
@@ -112,14 +115,10 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
     lang = feedback.lang
     words = bank.language(lang).words
     style = bank.language(lang).style
-    results = {"right": words["mark_right"], "alternative": words["mark_alternative"],
-               "wrong": words["mark_wrong"],
-               "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
-               "scored": words["mark_scored"]}
     # Labels are the bank's Markdown; the key's numbers take the minus sign in text.
     rows = [{"position": r.position, "exercise": markdown_cell(r.exercise), "label": markdown_label(r.label),
              "given": markdown_cell(r.given), "key": markdown_cell(r.key.replace("-", "−")),
-             "result": results[r.status],
+             "result": markdown_cell(verdict_text(words, r.status, r.reason, r.unit)),
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
              "explanation": markdown_cell(r.explanation)} for r in feedback.rows]

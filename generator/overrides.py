@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .answers import answer_share
+from .collected import item_columns, points_given
 from .errors import ExgenError
 from .exam import Exam
 from .tables import read_table
@@ -56,8 +58,6 @@ def override_for(overrides: Sequence[Override], student_id: str,
 
 
 def read_overrides(path: Path, exam: Exam) -> tuple[Override, ...]:
-    from .collected import item_columns, points_given
-    from .grade import answer_share
 
     table = read_table(path, "accepted-answers file")
     header = list(table.header)

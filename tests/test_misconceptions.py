@@ -15,9 +15,10 @@ import pytest
 
 from test_oracle import MB, cases, dtype_for, exact, py, tensor
 from generator.bank import load_bank
-from generator.misconceptions import coinciding, distinct_mistakes, mistaken_values, recognise
+from generator.misconceptions import (avoided, coinciding, distinct_mistakes, mistaken_values,
+                                      recognise)
 from generator.numbers import plain
-from generator.solve import Variant, avoided, solve
+from generator.solve import Variant, solve
 
 
 def linear(d_in: int, d_out: int, bias: bool):

@@ -181,7 +181,8 @@ class Export:
                       "options": list(r.answer.letters) or None,
                       "moodle_gaps": list(r.gaps), "qti_responses": list(r.identifiers),
                       "weight": r.weight,
-                      "misconceptions": {m.name: m.printed[0][0] for m in r.mistakes}}
+                      "misconceptions": {m.name: [list(form) for form in m.printed]
+                                         for m in r.mistakes}}
                      for r in q.responses]}
                 for q in self.questions],
             "notes": list(self.notes),

@@ -286,7 +286,7 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
     from .build import write_grades
     from .exam import plan
     from .grade import grade_exam
-    from .overrides import read_overrides
+    from .overrides import read_overrides, unused
 
     bank = _bank(ctx)
     bank.language(lang)
@@ -324,6 +324,7 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
         notes.append(f"{answers_path}: read as {answers.detected}")
     overrides = read_overrides(accept_path, exam) if accept_path else ()
     grading = grade_exam(exam, answers, spec.scale, overrides)
+    notes += unused(overrides, grading.overridden)
     if not grading.present:
         raise ExgenError("every student of the class is absent (no row, an empty row or "
                          "`absent`): nothing to grade", where=str(answers_path))

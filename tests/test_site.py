@@ -487,7 +487,7 @@ def test_a_misconception_s_explanation_shows_as_text_in_the_browser(hostile_site
         const data = JSON.parse(document.getElementById('exgen-data').textContent);
         const code = document.getElementById('question').dataset.code;
         const variant = data.variants.find(v => v.code === code);
-        return variant.answers[0].mistakes.find(m => m.name === 'no_skip').value;
+        return variant.answers[0].mistakes.find(m => m.name === 'no_skip').printed[0][0];
     }""")
     v.page.fill("#answer-0", json.dumps(mistake))
     v.page.click("#check")

@@ -26,6 +26,7 @@ from generator.bank import load_bank
 from generator.cli import main
 from generator.export import plan_export
 from generator.grade import misconception_in
+from generator import reading
 from generator.misconceptions import judged_key
 from generator.spec import default_spec
 
@@ -310,6 +311,30 @@ def test_answers_as_the_key_prints_them_are_right_and_others_wrong(site, visit, 
         assert page.get_attribute("#answer-1", "aria-invalid") == "true"
     for i in range(2, total):
         assert page.inner_text(f"#verdict-{i}") == words["site_wrong"]
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_an_accepted_alternative_is_named_on_the_page(site, visit, bank, lang):
+    """LayerNorm's x̂ with σ rounded to two places first: right, and the verdict says so
+    in words (it once was empty: the word was not shipped to the page)."""
+    words = bank.language(lang).words
+    v = visit(site / lang / "layernorm.html")
+    questions = _questions(bank, lang)
+    for _ in range(VARIANTS):
+        question = questions[v.code]
+        index = next(i for i, r in enumerate(question.responses)
+                     if r.answer.name == "normalized")
+        key = judged_key(question.item.solution, "normalized")
+        text = "[" + "; ".join(f"{x:.2f}" for x in key.alternatives[0]) + "]"
+        if reading.judge(text, key).status == "alternative":
+            break
+        v.page.click("#new-variant")
+    else:
+        pytest.fail("no variant of the page has an alternative apart from the key")
+    v.page.fill(f"#answer-{index}", text)
+    v.page.click("#check")
+    assert v.page.get_attribute(f"#verdict-{index}", "class") == "verdict alternative"
+    assert v.page.inner_text(f"#verdict-{index}") == words["site_alternative"] != ""
 
 
 # Each mistake's value from a numpy oracle of the mistake itself, not from exgen.

@@ -23,6 +23,11 @@ def _bank(ctx: click.Context) -> Bank:
     return ctx.obj["bank"]
 
 
+def _lang(bank: Bank, lang: str | None) -> str:
+    """--lang, or the bank's first language (its first folder templates/<lang>/)."""
+    return bank.language(lang).code if lang else next(iter(bank.languages))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--bank", "bank_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="A bank folder with variants/ and templates/ "
@@ -36,15 +41,17 @@ def cli(ctx: click.Context, bank_dir: Path | None) -> None:
         ctx.obj["bank"] = load_bank(bank_dir)
 
 
-LANG_HELP = "One of the bank's languages (a folder templates/<lang>/)."
+LANG_HELP = ("One of the bank's languages (a folder templates/<lang>/; default: the "
+             "bank's first).")
 
 
 @cli.command("list")
-@click.option("--lang", default="bg", show_default=True, help=LANG_HELP)
+@click.option("--lang", default=None, help=LANG_HELP)
 @click.pass_context
 def list_command(ctx: click.Context, lang: str) -> None:
     """The exercises, their parameters and answers."""
     bank = _bank(ctx)
+    lang = _lang(bank, lang)
     language = bank.language(lang)
     labels = [language.word(key) for key in ("parameters", "answers", "variants")]
     width = max(len(label) for label in labels) + 1
@@ -80,7 +87,7 @@ def variant_from_options(ex, seed: int | None, use_reference: bool,
 
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
-@click.option("--lang", default="bg", show_default=True, help=LANG_HELP)
+@click.option("--lang", default=None, help=LANG_HELP)
 @click.option("--seed", type=int, default=None, help="Draw a variant from this seed.")
 @click.option("--student", default="", help="With --seed: this student id's own draw (the "
               "sheet shows it unless a classmate earlier in the roster drew it first).")
@@ -99,6 +106,7 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
          spec_path):
     """One exercise: its text, solution or JSON data."""
     bank = _bank(ctx)
+    lang = _lang(bank, lang)
     ex = bank.exercise(exercise_id)
     points = parts = None
     if spec_path is not None:
@@ -169,8 +177,9 @@ def _formats(text: str | None) -> tuple[str, ...]:
               help="Students 01 … N (default 30 without --roster).")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV with columns id,name[,lang,group].")
-@click.option("--lang", default="bg", show_default=True,
-              help="Language of the sheets (a roster's lang column overrides it).")
+@click.option("--lang", default=None,
+              help="Language of the sheets (a roster's lang column overrides it; default: "
+                   "the bank's first language).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="An exam spec (TOML): header texts, pools, points.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
@@ -191,7 +200,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     from .exam import plan
 
     bank = _bank(ctx)
-    bank.language(lang)
+    lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)
     if answer_sheet is None:
         answer_sheet = spec_path is not None
@@ -270,7 +279,8 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out):
 @click.option("--accept", "accept_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Accepted answers (CSV or .xlsx: student, column, value or "
                                  "points): the lecturer's overrides of the key.")
-@click.option("--lang", default="bg", show_default=True, help="Language of the report.")
+@click.option("--lang", default=None,
+              help="Language of the report (default: the bank's first language).")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Report formats (default: md,pdf when TeX is installed, else md).")
 @click.option("--out", "--build", "build_dir",
@@ -289,7 +299,7 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
     from .overrides import read_overrides, unused
 
     bank = _bank(ctx)
-    bank.language(lang)
+    lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)
     build_dir = build_dir or exam_folder(seed, spec_path)
     built = read_build(build_dir, seed)
@@ -410,7 +420,8 @@ def export_folder(seed: int, spec_path: Path | None) -> Path:
                                  "one per exercise of the bank).")
 @click.option("--variants", "count", type=int, default=None, metavar="K",
               help="Variants per exercise (default 20; all of them when there are fewer).")
-@click.option("--lang", default="bg", show_default=True, help="Language of the questions.")
+@click.option("--lang", default=None,
+              help="Language of the questions (default: the bank's first language).")
 @click.option("--format", "fmt", default="moodle,qti", show_default=True,
               metavar="moodle,qti", help="Which files besides export.json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -425,7 +436,7 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
     from .writers import chosen, names
 
     bank = _bank(ctx)
-    bank.language(lang)
+    lang = _lang(bank, lang)
     formats = chosen("export", fmt)
     if not formats:
         raise ExgenError(f"--format takes {', '.join(names('export'))} or a list of them "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -294,7 +294,7 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
     """Mark a class's answers against each student's own key."""
     from .collected import read_answers, template_csv
     from .build import write_grades
-    from .exam import plan
+    from .exam import plan, read_build, same_as_built
     from .grade import grade_exam
     from .overrides import read_overrides, unused
 
@@ -358,54 +358,6 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
                f"{f' ({absent} absent)' if absent else ''}, mean "
                f"{sum(totals) / len(totals):.2f} of {grading.maximum:g}: "
                f"{', '.join(written)} in {out}/")
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a build's manifest.json says about its class."""
-
-    students: tuple            # Student, in roster order
-    codes: dict                # student id → variant code
-
-
-def read_build(build_dir: Path, seed: int) -> Built | None:
-    """The class a build was made for (None: no build there)."""
-    from .roster import Student
-
-    path = build_dir / "manifest.json"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        students = tuple(Student(s["id"], s.get("name") or "", s.get("lang"),
-                                 s.get("group") or "") for s in data["students"])
-        codes = {s["id"]: s["variant_code"] for s in data["students"]}
-        built_seed = data["seed"]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise ExgenError("not a manifest written by exgen exams", where=str(path)) from None
-    if built_seed != seed:
-        raise ExgenError(f"the exams in {build_dir} were built with seed {built_seed}, "
-                         f"not {seed}", where=str(path))
-    return Built(students, codes)
-
-
-def same_as_built(exam, built: Built, build_dir: Path) -> None:
-    """Grading draws the keys again from (seed, spec, roster); the printed sheets must be
-    the same, or every key would be wrong. The build's manifest says what was printed."""
-    codes = built.codes
-    unknown = [se.student.id for se in exam.students if se.student.id not in codes]
-    if unknown:
-        raise ExgenError(
-            f"the exams in {build_dir} were not built for student(s) "
-            f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}: they have no "
-            "sheet to grade. Grade with the roster the exams were built with")
-    differ = [se.student.id for se in exam.students if codes[se.student.id] != se.code]
-    if differ:
-        raise ExgenError(
-            f"the sheets in {build_dir} were built from another roster or spec: "
-            f"students {', '.join(differ[:5])}{' …' if len(differ) > 5 else ''} have other "
-            "variants there. Grade with the seed, --spec and --roster the exams were built "
-            "with (a student's variant depends on the classmates before them in the roster)")
 
 
 def export_folder(seed: int, spec_path: Path | None) -> Path:

@@ -267,7 +267,7 @@ def test_the_histogram_is_set_in_the_documents_font(written_class):
     from matplotlib import font_manager, pyplot as plt
 
     from generator.collected import Answers
-    from generator.cli import read_build
+    from generator.exam import read_build
     from generator.exam import plan
     from generator.grade import grade_exam
     from generator.report import histogram_figure

@@ -25,16 +25,6 @@ class FeedbackRow:
     unit: str = ""
 
 
-def verdict_text(words, status: str, reason: str = "", unit: str = "") -> str:
-    """What a mark says in a language: its word; for an answer not read, how such an
-    answer is written; for one in another unit, that unit."""
-    if reason == "unit":
-        return f"{words['mark_wrong']}: {words['other_unit'].replace('{unit}', unit)}"
-    if status == "unparseable" and reason:
-        return words[f"unread_{reason}"]
-    return words[f"mark_{status}"]
-
-
 @dataclass(frozen=True)
 class Feedback:
     grade: StudentGrade

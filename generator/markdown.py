@@ -15,7 +15,6 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExerc
                         StudentDocument, answer_boxes)
 from .spec import Heading
 from .errors import ExgenError
-from .feedback import verdict_text
 from .files import write_text, writing_beside
 from .layouts import (MARKDOWN, answer_form_context, markdown_cell,
                       markdown_label, render, sheet_context, student_context)
@@ -48,6 +47,16 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 def _mistakes(mistakes) -> list:
     return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_cell(m.explanation))
             for m in mistakes]
+
+
+def verdict_text(words, status: str, reason: str = "", unit: str = "") -> str:
+    """What a mark says in a language: its word; for an answer not read, how such an
+    answer is written; for one in another unit, that unit."""
+    if reason == "unit":
+        return f"{words['mark_wrong']}: {words['other_unit'].replace('{unit}', unit)}"
+    if status == "unparseable" and reason:
+        return words[f"unread_{reason}"]
+    return words[f"mark_{status}"]
 
 
 def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:

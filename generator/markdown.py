@@ -14,7 +14,6 @@ from .bank import Bank
 from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExercise,
                         StudentDocument, answer_boxes)
 from .spec import Heading
-from .errors import ExgenError
 from .files import write_text, writing_beside
 from .layouts import (MARKDOWN, answer_form_context, markdown_cell,
                       markdown_label, render, sheet_context, student_context)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from answering import answer_rows, key_text
-from conftest import FULL, QUIZ, ROOT, SPEC_SECTIONS, exgen, read_csv, solved
+from conftest import FULL, QUIZ, SPEC_SECTIONS, exgen, read_csv, solved
 from generator.grade import judge
 
 ROSTER = [("3001", "Петър Николов", "bg", "A"), ("3002", "Мария Иванова", "bg", "B"),

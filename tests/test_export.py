@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import re
 import zipfile
 from fractions import Fraction
@@ -28,7 +27,7 @@ from generator.cli import main
 from generator.export import plan_export
 from generator.answer_keys import accepted
 from generator.grade import judge
-from generator.spec import default_spec, load_spec
+from generator.spec import default_spec
 from test_oracle import ORACLES, problem
 
 SEED = 5

@@ -173,7 +173,6 @@ def test_each_misconception_agrees_with_an_oracle_of_the_mistake(eid):
 
 def test_the_oracles_are_not_the_key():
     """Mutation check: each oracle of a mistake differs from the key somewhere."""
-    bank = load_bank()
     for eid in ORACLES:
         seen = set()
         for _, variant, answers in cases(eid)[:50]:
@@ -194,7 +193,6 @@ def test_explanations_exist_in_every_language_and_differ_by_language():
 
 
 def test_a_right_answer_is_never_labelled_and_a_mistake_is_recognised():
-    bank = load_bank()
     for eid in ORACLES:
         for _, variant, answers in cases(eid)[:80]:
             solution = solve(variant)

@@ -82,6 +82,7 @@ check: $(VENV)/.installed
 
 test: setup
 	@scripts/ensure-web.sh katex chromium
+	$(PYTHON) -m ruff check --quiet --select F generator tests scripts examples
 	$(PYTHON) -m pytest -q -n auto --dist loadfile
 
 bench: setup

@@ -16,20 +16,9 @@ import sympy
 from .bank import LETTERS, Answer
 from .exam import Item
 from .formula import is_matrix
+from .answer_keys import reading_key, tolerance_for
 from .numbers import NumberStyle, Shown, plain, show_value
-
-
-def tolerance_for(answer: Answer, expected) -> float:
-    """The one tolerance rule: the variants file's `tolerance`, otherwise half a unit of
-    the last place the key prints; whole numbers (every entry of a vector or matrix
-    whole) exactly."""
-    if answer.tolerance is not None:
-        return float(answer.tolerance)
-    values = [expected] if not isinstance(expected, (tuple, list)) and not is_matrix(expected) \
-        else list(expected)
-    if all(sympy.sympify(v).is_Integer for v in values):
-        return 0.0
-    return 0.5 * 10 ** -answer.places
+from .reading import Key
 
 
 @dataclass(frozen=True)
@@ -69,8 +58,14 @@ class AskedAnswer:
     @property
     def whole(self) -> bool:
         """A whole-number key: there `1,024` is read as a thousand and twenty-four, and
-        as one and 24 thousandths otherwise (grade.read_number)."""
+        as one and 24 thousandths otherwise (reading.read_number)."""
         return self.kind == "number" and bool(sympy.sympify(self.exact).is_Integer)
+
+    @cached_property
+    def key(self) -> Key:
+        """What a written answer is judged by (reading.judge), without its mistakes
+        (misconceptions.reading_key adds them)."""
+        return reading_key(self.answer, self.exact, self.alternatives)
 
     @cached_property
     def tolerance(self) -> float:
@@ -120,31 +115,9 @@ def asked_answers(item: Item) -> tuple[AskedAnswer, ...]:
     return tuple(result)
 
 
-def accepted(given, answer: Answer, expected, tolerance: float | None = None) -> bool:
-    """A number, or a (nested) list of numbers, within the answer's tolerance of the exact
-    value — the one rule for grading, for `check`'s comparison with the seed and for
-    recognising a misconception (with the key's tolerance)."""
-    if tolerance is None:
-        tolerance = tolerance_for(answer, expected)
-    got, want = _flatten(given), _flatten(plain(expected))
-    return got is not None and want is not None and len(got) == len(want) and all(
-        _close(g, e, tolerance) for g, e in zip(got, want))
-
-
-def _flatten(value) -> list[float] | None:
-    if isinstance(value, list):
-        out = []
-        for v in value:
-            inner = _flatten(v)
-            if inner is None:
-                return None
-            out.extend(inner)
-        return out
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [float(value)]
-    return None
-
-
-def _close(given: float, expected: float, tolerance: float) -> bool:
-    """Within the tolerance; a whole-number answer (tolerance 0) must be exact."""
-    return abs(given - expected) <= tolerance + 1e-9
+def answer_share(item: Item) -> float:
+    """The points of one computed answer: the exercise's points less its written
+    sub-questions', shared equally."""
+    worth = item.points if item.points is not None else 1
+    rest = worth - (item.written or 0) * len(item.written_parts)
+    return rest / len(item.asked) if item.asked else 0.0

@@ -21,6 +21,7 @@ from .formula import Formula, FormulaError, parse, to_value
 from .latex import Typesetting
 from .numbers import NumberStyle
 from .params import Choice, ParamSpace, candidate_values
+from .reading import UNITS
 from .schema import (ANY, BOOL, TABLE, TEXT, TEXT_TABLE, TEXTS, Key, Kind, check, fail,
                      line_of, listing, locator, mapping, number, read_toml, table,
                      whole)
@@ -71,6 +72,7 @@ class Answer:
     # names); their explanations live in templates/<lang>/misconceptions.toml.
     misconceptions: Mapping[str, Formula] = field(default_factory=dict)
     avoid: frozenset[str] = frozenset()   # misconceptions the sampler keeps apart from the key
+    unit: str | None = None               # what the number is counted in (reading.UNITS)
 
     @property
     def is_choice(self) -> bool:
@@ -309,6 +311,8 @@ ANSWER = {
     "alternatives": Key(listing(TEXT, "a list of formulas: alternatives = "
                                       "[\"deviations / round(std, 2)\"]"), []),
     "label": Key(ANY, moved=MOVED_LABEL),
+    # A student may write it after the number (`16 MB`); another size (`16 GB`) is wrong.
+    "unit": Key(Kind(f"one of {', '.join(UNITS)}", lambda v: v in UNITS), None),
 }
 # A misconception written as a table: name = { formula = "…", avoid = true }.
 MISCONCEPTION = {"formula": Key(TEXT), "avoid": Key(BOOL, False)}
@@ -416,7 +420,7 @@ def _load_answer(exercise_id: str, name: str, spec, path: Path,
     common = dict(name=name, part=spec["part"], places=spec["decimals"],
                   tolerance=spec["tolerance"], labels=labels, reference=spec["reference"],
                   intermediate=spec["intermediate"], misconceptions=misconceptions,
-                  avoid=avoid)
+                  avoid=avoid, unit=spec["unit"])
     if spec["formula"] is not None:
         try:
             formula = parse(spec["formula"])

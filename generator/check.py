@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .answer_keys import accepted
 from .answers import asked_answers
 from .bank import Bank, Exercise
 from .errors import ExgenError
@@ -11,12 +12,12 @@ from .exam import Item
 from .export import responses
 from .latex import markdown_to_latex
 from .formula import is_matrix
-from .grade import accepted
 from .numbers import is_whole, plain
 from .printed import missteps
 from .render import (HELPERS, ExerciseTexts, language_environment, template_names,
                      template_problems)
-from .solve import Variant, reference, sample, solve
+from .sampling import sample
+from .solve import Variant, reference, solve
 
 SAMPLES_PER_EXERCISE = 20
 # Worked steps are redone with their printed numbers for every variant of an exercise,
@@ -159,7 +160,7 @@ def misconception_notes(exercise: Exercise) -> list[str]:
     value that grading can tell from the key, unless the variants file asks the sampler
     to avoid the variants where it does not (`avoid = true`)."""
     from .misconceptions import coinciding
-    from .solve import Variant, avoided
+    from .misconceptions import avoided
 
     if not any(a.misconceptions for a in exercise.answers.values()):
         return []

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -15,12 +15,18 @@ import click
 from .bank import Bank, load_bank
 from .errors import ExgenError, from_os_error
 from .numbers import plain
-from .solve import Variant, reference, sample, solve
+from .sampling import sample
+from .solve import Variant, reference, solve
 from .solve import plain_params
 
 
 def _bank(ctx: click.Context) -> Bank:
     return ctx.obj["bank"]
+
+
+def _lang(bank: Bank, lang: str | None) -> str:
+    """--lang, or the bank's first language (its first folder templates/<lang>/)."""
+    return bank.language(lang).code if lang else next(iter(bank.languages))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +42,8 @@ def cli(ctx: click.Context, bank_dir: Path | None) -> None:
         ctx.obj["bank"] = load_bank(bank_dir)
 
 
-LANG_HELP = "One of the bank's languages (a folder templates/<lang>/)."
+LANG_HELP = ("One of the bank's languages (a folder templates/<lang>/; default: the "
+             "bank's first).")
 REPLACE_HELP = ("Replace the --out folder even when another exgen command wrote it, or it "
                 "holds the grades or scans of another exam (they are deleted).")
 
@@ -44,11 +51,12 @@ REPLACE_HELP = ("Replace the --out folder even when another exgen command wrote 
 
 
 @cli.command("list")
-@click.option("--lang", default="bg", show_default=True, help=LANG_HELP)
+@click.option("--lang", default=None, help=LANG_HELP)
 @click.pass_context
 def list_command(ctx: click.Context, lang: str) -> None:
     """The exercises, their parameters and answers."""
     bank = _bank(ctx)
+    lang = _lang(bank, lang)
     language = bank.language(lang)
     labels = [language.word(key) for key in ("parameters", "answers", "variants")]
     width = max(len(label) for label in labels) + 1
@@ -84,7 +92,7 @@ def variant_from_options(ex, seed: int | None, use_reference: bool,
 
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
-@click.option("--lang", default="bg", show_default=True, help=LANG_HELP)
+@click.option("--lang", default=None, help=LANG_HELP)
 @click.option("--seed", type=int, default=None, help="Draw a variant from this seed.")
 @click.option("--student", default="", help="With --seed: this student id's own draw (the "
               "sheet shows it unless a classmate earlier in the roster drew it first).")
@@ -103,6 +111,7 @@ def show(ctx, exercise_id, lang, seed, student, use_reference, settings, fmt, so
          spec_path):
     """One exercise: its text, solution or JSON data."""
     bank = _bank(ctx)
+    lang = _lang(bank, lang)
     ex = bank.exercise(exercise_id)
     points = parts = None
     if spec_path is not None:
@@ -173,8 +182,9 @@ def _formats(text: str | None) -> tuple[str, ...]:
               help="Students 01 … N (default 30 without --roster).")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV with columns id,name[,lang,group].")
-@click.option("--lang", default="bg", show_default=True,
-              help="Language of the sheets (a roster's lang column overrides it).")
+@click.option("--lang", default=None,
+              help="Language of the sheets (a roster's lang column overrides it; default: "
+                   "the bank's first language).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="An exam spec (TOML): header texts, pools, points.")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
@@ -196,7 +206,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     from .exam import plan
 
     bank = _bank(ctx)
-    bank.language(lang)
+    lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)
     if answer_sheet is None:
         answer_sheet = spec_path is not None
@@ -277,7 +287,8 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out, 
 @click.option("--accept", "accept_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Accepted answers (CSV or .xlsx: student, column, value or "
                                  "points): the lecturer's overrides of the key.")
-@click.option("--lang", default="bg", show_default=True, help="Language of the report.")
+@click.option("--lang", default=None,
+              help="Language of the report (default: the bank's first language).")
 @click.option("--format", "fmt", default=None, metavar="md,pdf",
               help="Report formats (default: md,pdf when TeX is installed, else md).")
 @click.option("--out", "--build", "build_dir",
@@ -291,12 +302,12 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
     """Mark a class's answers against each student's own key."""
     from .collected import read_answers, template_csv
     from .build import write_grades
-    from .exam import plan
+    from .exam import plan, read_build, same_as_built
     from .grade import grade_exam
-    from .overrides import read_overrides
+    from .overrides import read_overrides, unused
 
     bank = _bank(ctx)
-    bank.language(lang)
+    lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)
     build_dir = build_dir or exam_folder(seed, spec_path)
     built = read_build(build_dir, seed)
@@ -331,6 +342,7 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
         notes.append(f"{answers_path}: read as {answers.detected}")
     overrides = read_overrides(accept_path, exam) if accept_path else ()
     grading = grade_exam(exam, answers, spec.scale, overrides)
+    notes += unused(overrides, grading.overridden)
     if not grading.present:
         raise ExgenError("every student of the class is absent (no row, an empty row or "
                          "`absent`): nothing to grade", where=str(answers_path))
@@ -360,54 +372,6 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
                f"{', '.join(written)} in {out}/")
 
 
-@dataclass(frozen=True)
-class Built:
-    """What a build's manifest.json says about its class."""
-
-    students: tuple            # Student, in roster order
-    codes: dict                # student id → variant code
-
-
-def read_build(build_dir: Path, seed: int) -> Built | None:
-    """The class a build was made for (None: no build there)."""
-    from .roster import Student
-
-    path = build_dir / "manifest.json"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        students = tuple(Student(s["id"], s.get("name") or "", s.get("lang"),
-                                 s.get("group") or "") for s in data["students"])
-        codes = {s["id"]: s["variant_code"] for s in data["students"]}
-        built_seed = data["seed"]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise ExgenError("not a manifest written by exgen exams", where=str(path)) from None
-    if built_seed != seed:
-        raise ExgenError(f"the exams in {build_dir} were built with seed {built_seed}, "
-                         f"not {seed}", where=str(path))
-    return Built(students, codes)
-
-
-def same_as_built(exam, built: Built, build_dir: Path) -> None:
-    """Grading draws the keys again from (seed, spec, roster); the printed sheets must be
-    the same, or every key would be wrong. The build's manifest says what was printed."""
-    codes = built.codes
-    unknown = [se.student.id for se in exam.students if se.student.id not in codes]
-    if unknown:
-        raise ExgenError(
-            f"the exams in {build_dir} were not built for student(s) "
-            f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}: they have no "
-            "sheet to grade. Grade with the roster the exams were built with")
-    differ = [se.student.id for se in exam.students if codes[se.student.id] != se.code]
-    if differ:
-        raise ExgenError(
-            f"the sheets in {build_dir} were built from another roster or spec: "
-            f"students {', '.join(differ[:5])}{' …' if len(differ) > 5 else ''} have other "
-            "variants there. Grade with the seed, --spec and --roster the exams were built "
-            "with (a student's variant depends on the classmates before them in the roster)")
-
-
 def export_folder(seed: int, spec_path: Path | None) -> Path:
     name = f"seed-{seed}" if spec_path is None else f"{spec_path.stem}-seed-{seed}"
     return Path("build") / "export" / name
@@ -420,7 +384,8 @@ def export_folder(seed: int, spec_path: Path | None) -> Path:
                                  "one per exercise of the bank).")
 @click.option("--variants", "count", type=int, default=None, metavar="K",
               help="Variants per exercise (default 20; all of them when there are fewer).")
-@click.option("--lang", default="bg", show_default=True, help="Language of the questions.")
+@click.option("--lang", default=None,
+              help="Language of the questions (default: the bank's first language).")
 @click.option("--format", "fmt", default="moodle,qti", show_default=True,
               metavar="moodle,qti", help="Which files besides export.json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -436,7 +401,7 @@ def export(ctx, seed, spec_path, count, lang, fmt, out, replace_out):
     from .writers import chosen, names
 
     bank = _bank(ctx)
-    bank.language(lang)
+    lang = _lang(bank, lang)
     formats = chosen("export", fmt)
     if not formats:
         raise ExgenError(f"--format takes {', '.join(names('export'))} or a list of them "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import ExgenError
 from .exam import Exam, Item, StudentExam
+from .reading import read_number
 from .tables import guarded, read_table
 
 # Columns an answers file may carry for the people typing it in; never graded.
@@ -189,9 +190,7 @@ def written_bounds(se: StudentExam) -> dict[str, float]:
 def points_given(text: str, bound: float, where: str) -> float:
     """Points written in a `.points` column (or an override): a number from 0 to the
     sub-question's points."""
-    from .grade import read_number
-
-    value = read_number(text, whole=False)
+    value = read_number(text, whole=False, suffixes=())
     if value is None or not 0 <= value <= bound + 1e-9:
         raise ExgenError(f"`{text}` is not a number of points from 0 to {bound:g}",
                          where=where)

@@ -16,12 +16,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from .bank import Bank, Exercise
+from .errors import ExgenError
 from .roster import Student
 from .params import draws
-from .solve import Solution, Variants, sample
+from .sampling import sample
+from .solve import Solution, Variants
 
 
 @dataclass(frozen=True)
@@ -225,3 +228,50 @@ def _exercise_entry(item: Item) -> dict:
         "params": item.solution.plain_params,
         "answers": item.solution.plain_answers,
     }
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build's manifest.json says about its class."""
+
+    students: tuple            # Student, in roster order
+    codes: dict                # student id → variant code
+
+
+def read_build(build_dir: Path, seed: int) -> Built | None:
+    """The class a build was made for (None: no build there): manifest.json read back
+    (`manifest_json` writes it)."""
+    path = build_dir / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        students = tuple(Student(s["id"], s.get("name") or "", s.get("lang"),
+                                 s.get("group") or "") for s in data["students"])
+        codes = {s["id"]: s["variant_code"] for s in data["students"]}
+        built_seed = data["seed"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ExgenError("not a manifest written by exgen exams", where=str(path)) from None
+    if built_seed != seed:
+        raise ExgenError(f"the exams in {build_dir} were built with seed {built_seed}, "
+                         f"not {seed}", where=str(path))
+    return Built(students, codes)
+
+
+def same_as_built(exam, built: Built, build_dir: Path) -> None:
+    """Grading draws the keys again from (seed, spec, roster); the printed sheets must be
+    the same, or every key would be wrong. The build's manifest says what was printed."""
+    codes = built.codes
+    unknown = [se.student.id for se in exam.students if se.student.id not in codes]
+    if unknown:
+        raise ExgenError(
+            f"the exams in {build_dir} were not built for student(s) "
+            f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}: they have no "
+            "sheet to grade. Grade with the roster the exams were built with")
+    differ = [se.student.id for se in exam.students if codes[se.student.id] != se.code]
+    if differ:
+        raise ExgenError(
+            f"the sheets in {build_dir} were built from another roster or spec: "
+            f"students {', '.join(differ[:5])}{' …' if len(differ) > 5 else ''} have other "
+            "variants there. Grade with the seed, --spec and --roster the exams were built "
+            "with (a student's variant depends on the classmates before them in the roster)")

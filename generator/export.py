@@ -23,10 +23,10 @@ from .documents import TextsByLanguage
 from .errors import ExgenError
 from .exam import Item, Slot
 from .html import markdown_to_html
-from .misconceptions import distinct_mistakes
-from .numbers import plain
+from .misconceptions import avoided, recognisable
 from .params import draws
-from .solve import Variant, avoided, solve
+from .reading import Mistake
+from .solve import Variant, solve
 from .spec import Spec
 
 DEFAULT_VARIANTS = 20
@@ -75,31 +75,34 @@ class Response:
     gaps: tuple[int, ...]            # Moodle's gap numbers (1, 2, … in the question)
     identifiers: tuple[str, ...]     # QTI response identifiers, one per gap
     weight: int                      # each gap's whole-number weight (Moodle) or score
-    # Misconceptions grading can tell from the key: (name, plain value) pairs.
-    mistakes: tuple[tuple[str, object], ...] = ()
+    # Misconceptions grading can tell from the key, each with its printed forms.
+    mistakes: tuple[Mistake, ...] = ()
 
     @property
     def values(self) -> list:
         """The key of each gap, in order."""
         return self.answer.components
 
-    def gap_mistakes(self) -> list[list[tuple[str, object]]]:
-        """For each gap, the misconceptions' values that differ from its key by more
-        than the tolerance (a vector's mistake may leave some entries right), each
-        value once."""
-        result: list[list[tuple[str, object]]] = [[] for _ in self.gaps]
+    def gap_mistakes(self) -> list[list[tuple[str, object, float]]]:
+        """For each gap, the misconceptions' printed forms (name, value, tolerance: the
+        forms grading compares a wrong answer with, reading.printed) whose value differs
+        from the gap's key by more than its tolerance (a vector's mistake may leave some
+        entries right), each value once."""
+        result: list[list[tuple[str, object, float]]] = [[] for _ in self.gaps]
         if self.answer.kind == "choice":
             return result
-        for name, value in self.mistakes:
-            flat = value if self.answer.kind == "number" else (
-                [c for row in value for c in row] if self.answer.kind == "matrix" else value)
-            flat = flat if isinstance(flat, list) else [flat]
-            if len(flat) != len(self.gaps):
-                continue
-            for i, (mistaken, key) in enumerate(zip(flat, self.values)):
-                if abs(mistaken - key) > self.answer.tolerance + 1e-9 * max(1, abs(key)) \
-                        and all(abs(mistaken - v) > 1e-12 for _, v in result[i]):
-                    result[i].append((name, mistaken))
+        for mistake in self.mistakes:
+            for value, tolerance in mistake.printed:
+                flat = value if self.answer.kind == "number" else (
+                    [c for row in value for c in row] if self.answer.kind == "matrix"
+                    else value)
+                flat = flat if isinstance(flat, list) else [flat]
+                if len(flat) != len(self.gaps):
+                    continue
+                for i, (mistaken, key) in enumerate(zip(flat, self.values)):
+                    if abs(mistaken - key) > self.answer.tolerance + 1e-9 * max(1, abs(key)) \
+                            and all(abs(mistaken - v) > 1e-12 for _, v, _ in result[i]):
+                        result[i].append((mistake.name, mistaken, tolerance))
         return result
 
 
@@ -178,7 +181,8 @@ class Export:
                       "options": list(r.answer.letters) or None,
                       "moodle_gaps": list(r.gaps), "qti_responses": list(r.identifiers),
                       "weight": r.weight,
-                      "misconceptions": dict(r.mistakes)}
+                      "misconceptions": {m.name: [list(form) for form in m.printed]
+                                         for m in r.mistakes}}
                      for r in q.responses]}
                 for q in self.questions],
             "notes": list(self.notes),
@@ -255,9 +259,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 code = variant_code(ex_id, variant)
                 rendered = exercise_texts.render(solution, slot.parts)
                 gaps = tuple(
-                    replace(r, mistakes=tuple(
-                        (name, plain(value)) for name, value in
-                        distinct_mistakes(solution, r.answer.name).items()))
+                    replace(r, mistakes=recognisable(solution, r.answer.name))
                     for r in responses(exercise, asked_answers(item), slot.points))
                 question = Question(item, number, code, markdown_to_html(rendered.question),
                                     markdown_to_html(rendered.solution), gaps)

@@ -21,6 +21,8 @@ class FeedbackRow:
     points: float
     worth: float
     explanation: str = ""    # the misconception a wrong answer shows, explained
+    reason: str = ""         # why it was not read, or `unit` (reading.Verdict)
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def student_feedback(grading: Grading) -> list[Feedback]:
                 mark.exercise_id, mark.misconception) if mark.misconception else ""
             rows.append(FeedbackRow(mark.position, item.exercise.title(se.lang),
                                     column_label(bank, mark.column, se.lang), mark.given,
-                                    key, mark.status, mark.points, mark.worth, explanation))
+                                    key, mark.status, mark.points, mark.worth, explanation,
+                                    mark.reason, mark.unit))
         result.append(Feedback(grade, se.lang, tuple(rows)))
     return result

@@ -14,11 +14,14 @@ from .bank import Bank
 from .documents import (AnswerBox, ClassDocuments, KeyRow, Mistake, PrintedExercise,
                         StudentDocument, answer_boxes)
 from .spec import Heading
-from .errors import ExgenError
 from .files import write_text, writing_beside
 from .layouts import (MARKDOWN, answer_form_context, markdown_cell,
                       markdown_label, render, sheet_context, student_context)
 from .numbers import show_scalar
+
+# The word for each kind of odd cell an answers file may hold (xlsx.CellNote.kind).
+CELL_WORDS = {"date": "cell_date", "time": "cell_time", "formula": "cell_formula",
+              "error": "cell_error", "control": "cell_control"}
 
 
 def _render(bank: Bank, layout: str, **context) -> str:
@@ -47,6 +50,16 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 def _mistakes(mistakes) -> list:
     return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_cell(m.explanation))
             for m in mistakes]
+
+
+def verdict_text(words, status: str, reason: str = "", unit: str = "") -> str:
+    """What a mark says in a language: its word; for an answer not read, how such an
+    answer is written; for one in another unit, that unit."""
+    if reason == "unit":
+        return f"{words['mark_wrong']}: {words['other_unit'].replace('{unit}', unit)}"
+    if status == "unparseable" and reason:
+        return words[f"unread_{reason}"]
+    return words[f"mark_{status}"]
 
 
 def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
@@ -79,12 +92,14 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         return [{"student_id": markdown_cell(m.student_id), "column": answer_name(m.column),
                  "given": markdown_cell(m.given)} for m in found]
 
-    marks = listed(report.problems)
+    marks = [{**row, "given": " — ".join(filter(None, (row["given"], markdown_cell(
+        verdict_text(words, m.status, m.reason, m.unit)) if m.reason else "")))}
+             for row, m in zip(listed(report.problems), report.problems)]
     strays = [{"student_id": markdown_cell(s.student_id), "column": f"`{s.column}`",
                "given": markdown_cell(s.given)} for s in report.stray]
     flagged = [{"student_id": markdown_cell(f.student_id), "column": answer_name(f.column),
                 "given": markdown_cell(f.given) or "—",
-                "reason": words[f"cell_{f.note.kind}"]} for f in report.flagged]
+                "reason": words[CELL_WORDS[f.note.kind]]} for f in report.flagged]
     overridden = [{"student_id": markdown_cell(o.student_id), "column": answer_name(o.column),
                    "given": markdown_cell(o.given), "before": number(round(o.before, 2)),
                    "after": number(round(o.after, 2))} for o in report.overridden]
@@ -116,14 +131,10 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
     lang = feedback.lang
     words = bank.language(lang).words
     style = bank.language(lang).style
-    results = {"right": words["mark_right"], "alternative": words["mark_alternative"],
-               "wrong": words["mark_wrong"],
-               "blank": words["mark_blank"], "unparseable": words["mark_unparseable"],
-               "scored": words["mark_scored"]}
     # Labels are the bank's Markdown; the key's numbers take the minus sign in text.
     rows = [{"position": r.position, "exercise": markdown_cell(r.exercise), "label": markdown_label(r.label),
              "given": markdown_cell(r.given), "key": markdown_cell(r.key.replace("-", "−")),
-             "result": results[r.status],
+             "result": markdown_cell(verdict_text(words, r.status, r.reason, r.unit)),
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
              "explanation": markdown_cell(r.explanation)} for r in feedback.rows]

@@ -1,15 +1,18 @@
 """Misconceptions: the named mistakes a variants file declares per answer (the sample
 variance where LayerNorm divides by n, a KV cache without its factor 2 …), evaluated for
-a variant, and recognised in a wrong answer within the key's own tolerance."""
+a variant, and recognised in a wrong answer in each of their printed forms (the rule is
+reading's: `reading.printed`, `reading.mistake_in`)."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from dataclasses import replace
+from typing import Callable, Mapping
 
-from .answers import accepted, tolerance_for
+from .answer_keys import accepted, reading_key, tolerance_for
 from .formula import FormulaError
 from .numbers import plain
-from .solve import Solution
+from .reading import Key, Mistake, mistake_of, printed
+from .solve import Solution, Variant, solve
 
 
 def mistaken_values(solution: Solution, answer_name: str,
@@ -56,25 +59,33 @@ def coinciding(solution: Solution, avoided_only: bool = False) -> list[tuple[str
     return pairs
 
 
-def recognisable(solution: Solution, answer_name: str) -> list[tuple[str, object, float]]:
+def recognisable(solution: Solution, answer_name: str) -> tuple[Mistake, ...]:
     """What a wrong answer is compared with: each misconception grading can tell from
-    the key, its plain value, and the tolerance the key would have if it were that value
-    (a mistaken 67.108864 MB is printed, and typed, as 67.11)."""
+    the key, in its printed forms — its value with the tolerance the key would have were
+    it that value (a mistaken 67.108864 MB is printed, and typed, as 67.11), and its
+    shorter roundings (67.1, 67)."""
     answer = solution.variant.exercise.answers[answer_name]
-    return [(name, plain(value), tolerance_for(answer, value))
-            for name, value in distinct_mistakes(solution, answer_name).items()]
+    key = solution.answers[answer_name]
+    key_tolerance = tolerance_for(answer, key)
+    return tuple(Mistake(name, printed(plain(value), tolerance_for(answer, value),
+                                       answer.places, plain(key), key_tolerance))
+                 for name, value in distinct_mistakes(solution, answer_name).items())
+
+
+def judged_key(solution: Solution, answer_name: str) -> Key:
+    """Everything a written answer of this variant is judged by: the key, its tolerance,
+    alternatives and unit, and the misconceptions a wrong answer is told from."""
+    answer = solution.variant.exercise.answers[answer_name]
+    key = reading_key(answer, solution.answers[answer_name],
+                      solution.alternatives.get(answer_name, ()))
+    return key if answer.is_choice else replace(
+        key, mistakes=recognisable(solution, answer_name))
 
 
 def recognise(solution: Solution, answer_name: str, given) -> str | None:
-    """The misconception a wrong answer matches (plain value, as read from the student),
-    by the grading rule (`recognisable`); None when it matches none, or is right."""
-    answer = solution.variant.exercise.answers[answer_name]
-    if accepted(given, answer, solution.answers[answer_name]):
-        return None
-    for name, value, tolerance in recognisable(solution, answer_name):
-        if accepted(given, answer, value, tolerance):
-            return name
-    return None
+    """The misconception a wrong answer matches (plain value, as read from the student);
+    None when it matches none, or is right."""
+    return mistake_of(given, judged_key(solution, answer_name)) or None
 
 
 def declared(exercise) -> Mapping[str, tuple[str, ...]]:
@@ -84,3 +95,17 @@ def declared(exercise) -> Mapping[str, tuple[str, ...]]:
         for name in answer.misconceptions:
             names.setdefault(name, []).append(answer.name)
     return {name: tuple(answers) for name, answers in names.items()}
+
+
+def avoided(variant: Variant, solver: Callable[[Variant], Solution] | None = None) -> bool:
+    """True for a variant the variants file asks the sampler to skip: one where a
+    misconception marked `avoid` gives the key's own value (a student making that mistake
+    could not be told from one who did not). Uniform over the rest, as rejection is.
+    A build passes its own `solver` (Variants.solution): the answers are computed once."""
+    exercise = variant.exercise
+    if not any(a.avoid for a in exercise.answers.values()):
+        return False
+    cache = exercise.avoided_variants
+    if variant.key not in cache:
+        cache[variant.key] = bool(coinciding((solver or solve)(variant), avoided_only=True))
+    return cache[variant.key]

@@ -28,7 +28,8 @@ _GAP_START = re.compile(r"\{(?=[0-9]*:)")
 
 
 def gap(response: Response, value, mistakes=(), language: Language | None = None) -> str:
-    """A gap; with a misconception's value as a 0 % answer whose feedback explains it."""
+    """A gap; with each printed form of a misconception (value and its own tolerance) as
+    a 0 % answer whose feedback explains it."""
     answer = response.answer
     if answer.kind == "choice":
         options = "~".join(("=" if letter == value else "") + letter
@@ -36,9 +37,9 @@ def gap(response: Response, value, mistakes=(), language: Language | None = None
         return f"{{{response.weight}:MULTICHOICE:{options}}}"
     tolerance = machine_text(answer.tolerance)
     wrong = "".join(
-        f"~%0%{machine_text(mistaken)}:{tolerance}#"
+        f"~%0%{machine_text(mistaken)}:{machine_text(own)}#"
         + _feedback(language.explanation(answer.exercise_id, name))
-        for name, mistaken in mistakes) if language is not None else ""
+        for name, mistaken, own in mistakes) if language is not None else ""
     return f"{{{response.weight}:NUMERICAL:={machine_text(value)}:{tolerance}{wrong}}}"
 
 

@@ -10,7 +10,10 @@ and `value` or `points`:
 
 `student` empty or `*` means everyone. A `value` is read by the same rules as a student's
 answer and compared with the same tolerance; `points` are bounded by what the answer is
-worth. A regrade applies the file again; the report lists every override that applied.
+worth. A value that cannot be read as an answer of its column, or that is already the
+key's answer for everyone it applies to, is refused with its line; an override that
+changed no mark is named after grading (`unused`). A regrade applies the file again; the
+report lists every override that applied.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .answers import answer_share, asked_answers
+from .collected import item_columns, points_given
 from .errors import ExgenError
 from .exam import Exam
+from .reading import first_reading, judge
 from .tables import read_table
 
 EVERYONE = ("", "*")
@@ -56,8 +62,6 @@ def override_for(overrides: Sequence[Override], student_id: str,
 
 
 def read_overrides(path: Path, exam: Exam) -> tuple[Override, ...]:
-    from .collected import item_columns, points_given
-    from .grade import answer_share
 
     table = read_table(path, "accepted-answers file", sheet="accepted")
     header = list(table.header)
@@ -67,11 +71,14 @@ def read_overrides(path: Path, exam: Exam) -> tuple[Override, ...]:
     index = {name: header.index(name) for name in ("student", "column", "value", "points")
              if name in header}
     worth: dict[tuple[str, str], float] = {}
+    keys = {}
     for se in exam.students:
         for item in se.items:
             for column in item_columns(item):
                 worth[(se.student.id, column)] = item.written if column.endswith(
                     ".points") else answer_share(item)
+            for asked in asked_answers(item):
+                keys[(se.student.id, asked.id)] = asked.key
     overrides, seen = [], {}
     for row in table.rows:
         where = table.where(row.line)
@@ -93,6 +100,9 @@ def read_overrides(path: Path, exam: Exam) -> tuple[Override, ...]:
         if value and column.endswith(".points"):
             raise ExgenError("a written sub-question takes points, not a value",
                              where=where)
+        if value:
+            _check_value(value, column, [keys[(sid, column)] for sid in students
+                                         if (sid, column) in keys], where)
         given = points_given(points, min(bounds), where) if points else None
         key = (student if student not in EVERYONE else None, column)
         if key in seen:
@@ -102,3 +112,24 @@ def read_overrides(path: Path, exam: Exam) -> tuple[Override, ...]:
         seen[key] = where
         overrides.append(Override(key[0], column, value or None, given, where))
     return tuple(overrides)
+
+
+def _check_value(value: str, column: str, keys, where: str) -> None:
+    """A value to accept must read as an answer of its column, and be more than the key
+    itself for at least one student it applies to."""
+    verdict = judge(value, keys[0])
+    if any(first_reading(value, key) is None for key in keys):
+        why = f"in {verdict.unit}, another unit than the key's" \
+            if verdict.reason == "unit" else f"not a {keys[0].kind}"
+        raise ExgenError(f"`{value}` cannot be read as an answer of {column} ({why})",
+                         where=where)
+    if all(judge(value, key).status == "right" for key in keys):
+        raise ExgenError(f"`{value}` is already the key's answer of {column} for everyone "
+                         "it applies to: the line changes nothing", where=where)
+
+
+def unused(overrides: Sequence[Override], applied: Sequence[Applied]) -> list[str]:
+    """Notes naming each override that changed no student's mark."""
+    used = {id(a.override) for a in applied}
+    return [f"{o.where}: the override of {o.column} for {o.student or 'everyone'} "
+            "changed no mark" for o in overrides if id(o) not in used]

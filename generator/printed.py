@@ -17,8 +17,7 @@ import sympy
 
 from .bank import Answer
 from .formula import EXACT, elementwise, evaluate_node, is_irrational, is_matrix, is_vector
-from .answers import tolerance_for
-from .grade import accepted
+from .answer_keys import accepted, tolerance_for
 from .numbers import NumberStyle, plain, rounded, show_value
 from .solve import Solution
 

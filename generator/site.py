@@ -3,8 +3,8 @@ answers, checks them at once and asks for a new variant, with no server.
 
 A thin writer over the LMS export's model (`plan_export`): the same `K` variants of each
 exercise, the same rendered question and worked solution, the same keys and
-tolerances. Checking in the page uses `site_assets/reading.js`, a line-for-line copy of
-`grade.py`'s reading rules (tests/reading_cases.json proves that the two agree). Math is
+tolerances. Checking in the page uses `site_assets/reading.js`, the twin of
+`reading.py` (tests/test_reading_twins.py proves that the two agree). Math is
 typeset in the browser by KaTeX, copied in from the system's `libjs-katex`; every page
 allows only its own scripts and styles (Content-Security-Policy), so no bank text can
 run code and nothing is fetched from another host.
@@ -28,8 +28,8 @@ from .errors import ExgenError
 from .export import Export, Question, plan_export
 from .files import write_text
 from .html import inline_markdown_to_html
-from .misconceptions import recognisable
-from .numbers import plain
+from .reading import UNREAD_WORDS
+from .misconceptions import judged_key
 from .spec import Spec
 
 DEFAULT_VARIANTS = 50
@@ -46,7 +46,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'
 # The words the page's script shows; the site needs these and SITE_WORDS in every
 # language's strings.toml.
 PAGE_WORDS = ("site_check", "site_new_variant", "site_show_solution", "site_hide_solution",
-              "site_right", "site_wrong", "site_blank", "site_unparseable", "site_score")
+              "site_right", "site_alternative", "site_wrong", "site_blank",
+              "site_unparseable", "site_score", *UNREAD_WORDS)
 SITE_WORDS = (*PAGE_WORDS, "site_language", "site_title", "site_choose_language",
               "site_intro", "site_numbers", "site_all_exercises", "site_needs_script",
               "variant", "solution", "exercise")
@@ -132,9 +133,9 @@ def _json_in_html(value) -> str:
 
 
 def _exercise_data(questions: Sequence[Question], language: Language) -> dict:
-    """The variants with each answer's key, tolerance and the misconceptions a wrong
-    answer is compared with (as grade recognises them), the explanations of those
-    mistakes and the words the page's script shows, in the page's language."""
+    """The variants with each answer's reading.Key (value, tolerance, alternatives,
+    units and the misconceptions a wrong answer is compared with, as grade judges it),
+    the explanations of those mistakes and the words the page's script shows, in the page's language."""
     ids = [r.answer.id for r in questions[0].responses]
     exercise = questions[0].exercise
     variants, explained = [], {}
@@ -143,15 +144,10 @@ def _exercise_data(questions: Sequence[Question], language: Language) -> dict:
             raise AssertionError(f"the variants of {q.exercise.id} ask different answers")
         answers = []
         for r in q.responses:
-            mistakes = [] if r.answer.kind == "choice" else [
-                {"name": name, "value": value, "tolerance": tolerance}
-                for name, value, tolerance in recognisable(q.item.solution, r.answer.name)]
-            for mistake in mistakes:
-                explained[mistake["name"]] = language.explanation(exercise.id,
-                                                                  mistake["name"])
-            answers.append({"key": r.answer.plain, "tolerance": r.answer.tolerance,
-                            "whole": r.answer.whole, "mistakes": mistakes,
-                            "alternatives": [plain(v) for v in r.answer.alternatives]})
+            key = judged_key(q.item.solution, r.answer.name)
+            for mistake in key.mistakes:
+                explained[mistake.name] = language.explanation(exercise.id, mistake.name)
+            answers.append(key.to_json())
         variants.append({"code": q.code, "question": q.question_html,
                          "solution": q.solution_html, "answers": answers})
     return {"variants": variants, "mistakes": explained,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Mapping
+from typing import Mapping
 
 import sympy
 
@@ -14,7 +14,6 @@ from .errors import ExgenError
 from .formula import FormulaError
 from .formula_latex import Printer, fraction_latex
 from .numbers import NumberStyle, plain, show_value
-from .params import draws
 
 
 @dataclass(frozen=True)
@@ -148,49 +147,6 @@ class Variants:
         if key not in self._solved:
             self._solved[key] = solve(variant)
         return self._solved[key]
-
-
-def sample(exercise: Exercise, seed: int, student: str = "", *,
-           fixed: Mapping[str, object] | None = None,
-           taken: frozenset[int] | set[int] = frozenset(),
-           variants: Variants | None = None) -> tuple[int, Variant]:
-    """The variant of one student: uniform over the valid combinations, drawn from a
-    stream that depends only on (seed, student, exercise). Indices in `taken` are drawn
-    again, so classmates get different variants while the space has room for them.
-    A build passes its `variants`, so that each is made and solved once."""
-    space = exercise.space.fix(fixed) if fixed else exercise.space
-    if len(taken) >= space.size:
-        raise ValueError("every variant is taken")
-    solver = variants.solution if variants is not None else solve
-    skipped: set[int] = set()
-    for index in draws(space.size, "variant", seed, student, exercise.id):
-        if index not in taken and index not in skipped:
-            if variants is not None and not fixed:
-                variant = variants.drawn(exercise, index)
-            else:
-                variant = Variant(exercise, space.variant(index))
-            if not avoided(variant, solver):
-                return index, variant
-            skipped.add(index)
-            if len(skipped | set(taken)) >= space.size:
-                raise ValueError("every variant is taken")
-    raise AssertionError("unreachable: draws() never ends")
-
-
-def avoided(variant: Variant, solver: Callable[[Variant], Solution] | None = None) -> bool:
-    """True for a variant the variants file asks the sampler to skip: one where a
-    misconception marked `avoid` gives the key's own value (a student making that mistake
-    could not be told from one who did not). Uniform over the rest, as rejection is.
-    A build passes its own `solver` (Variants.solution): the answers are computed once."""
-    exercise = variant.exercise
-    if not any(a.avoid for a in exercise.answers.values()):
-        return False
-    cache = exercise.avoided_variants
-    if variant.key not in cache:
-        from .misconceptions import coinciding   # the comparison is grading's own rule
-
-        cache[variant.key] = bool(coinciding((solver or solve)(variant), avoided_only=True))
-    return cache[variant.key]
 
 
 def solve(variant: Variant) -> Solution:

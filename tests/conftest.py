@@ -205,3 +205,24 @@ def full_class(tmp_path_factory):
     assert exgen("exams", "--seed", 5, "--spec", FULL, "--roster", roster, "--format", "md",
                  "--out", out) == 0
     return roster, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (no browser is ever downloaded);
+    under CI=true a missing one fails, elsewhere it skips."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {CHROMIUM} is not installed: run `make test`, which "
+                        "installs it with apt-get")
+        pytest.skip(f"{CHROMIUM} is not installed (make test installs it; under CI=true "
+                    "this fails)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import re
 import zipfile
 from fractions import Fraction
@@ -26,8 +25,9 @@ from conftest import QUIZ, ROOT, SPEC_SECTIONS, tex_required
 from generator.bank import load_bank
 from generator.cli import main
 from generator.export import plan_export
-from generator.grade import accepted, judge
-from generator.spec import default_spec, load_spec
+from generator.answer_keys import accepted
+from generator.grade import judge
+from generator.spec import default_spec
 from test_oracle import ORACLES, problem
 
 SEED = 5
@@ -231,7 +231,8 @@ def test_moodle_questions_match_export_json(default_export):
                 values = [v for row in values for v in row]
             elif response["kind"] != "vector":
                 values = [values]
-            for number, value in zip(response["moodle_gaps"], values, strict=True):
+            for place, (number, value) in enumerate(zip(response["moodle_gaps"], values,
+                                                        strict=True)):
                 gap = gaps[number - 1]
                 assert gap["weight"] == response["weight"], where
                 assert all(a["fraction"] in MOODLE_FRACTIONS for a in gap["answers"])
@@ -245,10 +246,21 @@ def test_moodle_questions_match_export_json(default_export):
                     assert re.fullmatch(r"-?\d+(\.\d+)?", answer["text"].split(":")[0])
                     assert answer["value"] == value, where
                     assert answer["tolerance"] == response["tolerance"], where
-                    for mistake in mistakes:      # a misconception: 0 %, explained
+                    # Each printed form of a misconception (its own rounding and
+                    # tolerance, as grade compares it): 0 %, explained.
+                    forms = {(_flat(v)[place], t) for printed in
+                             response["misconceptions"].values() for v, t in printed}
+                    for mistake in mistakes:
                         assert mistake["fraction"] == 0 and mistake["feedback"], where
                         assert abs(mistake["value"] - value) > response["tolerance"], where
-                        assert mistake["tolerance"] == response["tolerance"], where
+                        assert any(abs(mistake["value"] - v) < 1e-9 and
+                                   mistake["tolerance"] == t for v, t in forms), where
+
+
+def _flat(value) -> list:
+    if isinstance(value, list):
+        return [c for v in value for c in _flat(v)]
+    return [value]
 
 
 def test_moodle_text_is_html_with_mathjax_math_and_the_language_numbers(default_export):

@@ -34,7 +34,7 @@ def test_answers_as_the_key_prints_them_score_full_marks(full_class, bank, run, 
         assert row["total"] == row["max"] == "26", row
         assert row["grade"] == "6"
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "Празни и нечетими отговори" not in report           # nothing blank or unreadable
+    assert "Празни и непрочетени отговори" not in report           # nothing blank or unreadable
 
 
 def test_every_answer_beyond_its_tolerance_scores_zero(full_class, bank, run, tmp_path):

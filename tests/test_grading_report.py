@@ -155,6 +155,8 @@ def test_accepted_answers_and_points_override_the_key_and_are_listed(written_cla
     ("999,ffn_dims.d_ff,1,", "999"),
     ("*,ffn_dims.d_ff,1,1", "one of the two"),
     ("*,ffn_dims.d_ff,,9", "from 0 to"),
+    ("*,ffn_dims.d_ff,abc,", "`abc` cannot be read as an answer of ffn_dims.d_ff"),
+    ("*,ffn_dims.d_ff,[1; 2],", "not a number"),
 ])
 def test_a_bad_override_is_refused_naming_its_line(written_class, bank, run, tmp_path,
                                                    line, message):
@@ -164,6 +166,60 @@ def test_a_bad_override_is_refused_naming_its_line(written_class, bank, run, tmp
     result = grade(run, spec, out, full_rows(bank, data), tmp_path, "--accept", accept)
     assert result.code == 2
     assert f"{accept}, line 2" in result.err and message in result.err
+
+
+def test_feedback_and_report_say_why_an_answer_was_not_read_or_its_unit(written_class, bank,
+                                                                       run, tmp_path):
+    """Not „нечетимо“: how such an answer is written; a megabyte answer in GB is wrong
+    with its unit said; the answer's own unit (`MB`, `МБ`) is read."""
+    spec, out, data = written_class
+    rows = full_rows(bank, data)
+    bg, en = ROSTER[0][0], ROSTER[1][0]                       # 501 is bg, 502 en
+    megabytes = {s["id"]: s["exercises"][1]["answers"]["megabytes"] for s in data["students"]}
+    for row in rows:
+        if row["id"] in (bg, en):
+            row["ffn_dims.d_ff"] = "four thousand"
+            row["flash_attention.megabytes"] = f"{megabytes[row['id']]} GB"
+        else:
+            row["flash_attention.megabytes"] = f"{megabytes[row['id']]} МБ"
+    result = grade(run, spec, out, rows, tmp_path)
+    assert result.code == 0, result.err
+    feedback_bg = (out / "grades" / "feedback" / f"{bg}.md").read_text(encoding="utf-8")
+    assert "не е прочетено: число се пише 1,63" in feedback_bg
+    assert "грешно: в GB, а въпросът пита за друга мерна единица" in feedback_bg
+    assert "нечетимо" not in feedback_bg
+    feedback_en = (out / "grades" / "feedback" / f"{en}.md").read_text(encoding="utf-8")
+    assert "not read: a number is written 1.63" in feedback_en
+    assert "wrong: in GB, another unit than the question asks for" in feedback_en
+    report = (out / "grades" / "report.md").read_text(encoding="utf-8")
+    problems = report.split("## Blank answers and answers not read")[1]
+    assert "four thousand — not read: a number is written" in problems
+    grades = {r["id"]: r for r in read_csv(out / "grades" / "grades.csv")}
+    assert all(grades[s[0]]["ex2"] == "3" for s in ROSTER[2:])     # `… МБ` is right
+
+
+def test_an_override_that_changes_no_mark_is_named(written_class, bank, run, tmp_path):
+    spec, out, data = written_class
+    first = data["students"][0]
+    accept = tmp_path / "accept.csv"
+    accept.write_text(f"student,column,value,points\n{first['id']},ffn_dims.d_ff,7,\n",
+                      encoding="utf-8")
+    result = grade(run, spec, out, full_rows(bank, data), tmp_path, "--accept", accept)
+    assert result.code == 0, result.err
+    assert f"{accept}, line 2: the override of ffn_dims.d_ff for {first['id']} changed no " \
+           "mark" in result.err
+
+
+def test_an_override_of_the_key_itself_is_refused(written_class, bank, run, tmp_path):
+    spec, out, data = written_class
+    first = data["students"][0]
+    key = first["exercises"][0]["answers"]["d_ff"]
+    accept = tmp_path / "accept.csv"
+    accept.write_text(f"student,column,value,points\n{first['id']},ffn_dims.d_ff,{key},\n",
+                      encoding="utf-8")
+    result = grade(run, spec, out, full_rows(bank, data), tmp_path, "--accept", accept)
+    assert result.code == 2 and f"{accept}, line 2" in result.err
+    assert "changes nothing" in result.err
 
 
 # ---------------------------------------------------------------- the report's statistics
@@ -211,7 +267,7 @@ def test_the_histogram_is_set_in_the_documents_font(written_class):
     from matplotlib import font_manager, pyplot as plt
 
     from generator.collected import Answers
-    from generator.cli import read_build
+    from generator.exam import read_build
     from generator.exam import plan
     from generator.grade import grade_exam
     from generator.report import histogram_figure

@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import click
 import pytest
 
-from conftest import EXGEN, QUIZ, ROOT, SPEC_SECTIONS, needs_tex
+from conftest import EXGEN, ROOT, SPEC_SECTIONS, needs_tex
 from generator import latex, pdf, render
 from generator.build import MARKER
 from generator.cli import cli

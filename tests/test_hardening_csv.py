@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import QUIZ, ROOT
+from conftest import QUIZ
 from generator.errors import ExgenError
 
 

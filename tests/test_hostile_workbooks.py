@@ -10,7 +10,6 @@ import contextlib
 import csv
 import io
 import signal
-import sys
 import zipfile
 from pathlib import Path
 

@@ -15,9 +15,10 @@ import pytest
 
 from test_oracle import MB, cases, dtype_for, exact, py, tensor
 from generator.bank import load_bank
-from generator.misconceptions import coinciding, distinct_mistakes, mistaken_values, recognise
+from generator.misconceptions import (avoided, coinciding, distinct_mistakes, mistaken_values,
+                                      recognise)
 from generator.numbers import plain
-from generator.solve import Variant, avoided, solve
+from generator.solve import Variant, solve
 
 
 def linear(d_in: int, d_out: int, bias: bool):
@@ -172,7 +173,6 @@ def test_each_misconception_agrees_with_an_oracle_of_the_mistake(eid):
 
 def test_the_oracles_are_not_the_key():
     """Mutation check: each oracle of a mistake differs from the key somewhere."""
-    bank = load_bank()
     for eid in ORACLES:
         seen = set()
         for _, variant, answers in cases(eid)[:50]:
@@ -193,7 +193,6 @@ def test_explanations_exist_in_every_language_and_differ_by_language():
 
 
 def test_a_right_answer_is_never_labelled_and_a_mistake_is_recognised():
-    bank = load_bank()
     for eid in ORACLES:
         for _, variant, answers in cases(eid)[:80]:
             solution = solve(variant)
@@ -371,3 +370,46 @@ def test_grade_recognises_exactly_the_mistakes_a_class_makes(tmp_path, run):
         assert line.rstrip(" |").endswith(f"{len(who)} / {count}"), line
     feedback = (out / "grades" / "feedback" / f"{manifest['students'][0]['id']}.md")
     assert "Какво се обърка" in feedback.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- each in its own rounding
+
+
+def test_a_mistake_is_recognised_in_its_own_printed_rounding_everywhere(bank):
+    """σ² swapped with σ where the variance is whole (8): √8 is typed as 2,83, which the
+    key's tolerance (0: a whole number) would never match — in grade, on the site (the
+    same Key) and in the Moodle gap (its own tolerance). A megabyte of 10⁶ bytes is
+    recognised as typed to two places, to one (134,2) or none (134)."""
+    from conftest import solved
+    from generator.answers import asked_answers
+    from generator.exam import Item
+    from generator.export import responses
+    from generator.grade import misconception_in
+    from generator.misconceptions import judged_key, recognisable
+    from generator.moodle import gap
+    from dataclasses import replace
+
+    exercise, solution = solved(bank, "layernorm", "x=[2, 2, 8]")
+    assert solution.answers["variance"] == 8
+    item = Item(1, exercise, solution, None, None)
+    for typed in ("2,83", "2.83", "≈2,83", "2,8"):
+        assert misconception_in(typed, item, "variance") == "variance_std_swapped", typed
+    assert misconception_in("2,9", item, "variance") == ""
+    key = judged_key(solution, "variance")
+    assert key.tolerance == 0 and any(
+        abs(v - math.sqrt(8)) < 1e-9 and t == 0.005
+        for m in key.mistakes for v, t in m.printed)
+    response = next(replace(r, mistakes=recognisable(solution, r.answer.name))
+                    for r in responses(exercise, asked_answers(item), 1)
+                    if r.answer.name == "variance")
+    moodle = gap(response, 8, response.gap_mistakes()[0], bank.language("en"))
+    assert moodle.startswith("{3:NUMERICAL:=8:0~") and "~%0%2.8284271247461903:0.005#" in moodle
+
+    exercise, solution = solved(bank, "gqa_kv_cache")
+    item = Item(1, exercise, solution, None, None)
+    megabytes = plain(mistaken_values(solution, "mha_mb")["decimal_megabytes"])
+    assert megabytes == 134.217728 and solution.answers["mha_mb"] == 128
+    for typed in ("134,22", "134.2", "134,2 MB", "134", "≈134,2"):
+        assert misconception_in(typed, item, "mha_mb") == "decimal_megabytes", typed
+    for typed in ("134,3", "135", "128", "130"):
+        assert misconception_in(typed, item, "mha_mb") == "", typed

@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 from generator.bank import load_bank
 from generator.errors import ExgenError
 from generator.numbers import plain
-from generator.solve import Variant, reference, sample, solve
+from generator.sampling import sample
+from generator.solve import Variant, reference, solve
 
 # The command-line contract (README's table of exercises and the manifest): exercises may
 # have more parameters and answers, never fewer.

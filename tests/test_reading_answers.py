@@ -8,7 +8,8 @@ import dataclasses
 import pytest
 
 from conftest import solved
-from generator.grade import judge, number_readings
+from generator.grade import judge
+from generator.reading import number_readings
 from generator.solve import reference, solve
 
 

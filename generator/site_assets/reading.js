@@ -1,18 +1,11 @@
-/* How `exgen grade` reads a written answer (generator/grade.py: number_readings,
- * read_number, _bracketed, list_readings, matrix_readings, readings, judge; the
- * comparison in generator/answers.py: accepted), line for line, so that the practice
- * site checks an answer exactly as the grader marks it; and how grade recognises a
- * misconception in a wrong answer (grade.misconception_in, misconceptions.recognise).
- * tests/reading_cases.json holds the cases both must agree on: a change to one reading
- * rule changes both files and the cases. Python's own parsing (str.strip, splitlines,
- * float, json.loads) is imitated where it differs from JavaScript's.
- *
- * Ported from the grader's reading (tests/test_site.py compares this fingerprint of
- * grade.py's _NUMBER, _UNIT, number_readings, read_number, _bracketed, list_readings,
- * matrix_readings, readings, judge and misconception_in, answers.py's accepted,
- * _flatten and _close, and misconceptions.py's recognise with their source; port a
- * change, add its cases, then update it):
- * grade.py reading 3febcf8d8bc240c7 */
+/* How a written answer is read and judged on the practice site: the twin of
+ * generator/reading.py, function for function and in the same order, on the same data
+ * (a key is the JSON of reading.Key: value, tolerance, whole, alternatives, mistakes,
+ * suffixes, other_units). Python's own text rules (str.strip, str.lower, isalpha,
+ * splitlines, float, json.loads, `\s` and `\d`) are imitated where JavaScript's differ.
+ * tests/test_reading_twins.py runs thousands of generated answers through both files and
+ * requires the same verdict on each; tests/reading_twins.json records the fingerprints of
+ * the two files that run last passed: change one, change the other, run it. */
 (function (root) {
   "use strict";
 
@@ -106,17 +99,14 @@
     }
   }
 
-  var NUMBER = pattern("^[-+\\u2212]?[\\dWS\\u00a0.,']+$");
-  /* A unit after the number: `87,5 %`, `93x`, `93×` (and the Cyrillic `х` that looks alike). */
-  var UNIT = pattern("[WS]*(%|[x\\u00d7\\u0445])$", "i");
+  /* reading.ALWAYS: written after any number. */
+  var ALWAYS = ["times", "\u043f\u044a\u0442\u0438", "%", "\u00d7", "x", "\u0445"];
 
-  function escapeRe(ch) { return ch === "." ? "\\." : ch; }
-
-  /* Python's str.splitlines (the line ends it knows), without the empty last line. */
-  function splitlines(text) {
-    var lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
-    if (lines.length && lines[lines.length - 1] === "") lines.pop();
-    return lines;
+  /* Python's whitespace strip on the right only. */
+  function rstripSpace(text) {
+    var list = Array.from(text), end = list.length;
+    while (end > 0 && SPACE.test(list[end - 1])) end--;
+    return list.slice(0, end).join("");
   }
 
   function rstrip(text, chars) {
@@ -125,16 +115,61 @@
     return list.slice(0, end).join("");
   }
 
-  function numberReadings(given) {
+  /* Python's str.splitlines (the line ends it knows), without the empty last line. */
+  function splitlines(text) {
+    var lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+    if (lines.length && lines[lines.length - 1] === "") lines.pop();
+    return lines;
+  }
+
+  function isAlpha(c) { return /^\p{L}$/u.test(c); }
+
+  /* reading.LOOKALIKE: Cyrillic letters compared as the Latin ones they look like. */
+  var LOOKALIKE = {"\u0430": "a", "\u0432": "b", "\u0435": "e", "\u043a": "k",
+                   "\u043c": "m", "\u043d": "h", "\u043e": "o", "\u0440": "p",
+                   "\u0441": "c", "\u0442": "t", "\u0445": "x", "\u0443": "y",
+                   "\u0456": "i"};
+  /* reading.CYRILLIC_CHOICES: а б в г by place, ц д by the phonetic keys, с е alike. */
+  var CYRILLIC_CHOICES = {"\u0430": "a", "\u0431": "b", "\u0432": "c", "\u0446": "c",
+                          "\u0441": "c", "\u0433": "d", "\u0434": "d", "\u0435": "e"};
+
+  function has(table, name) { return Object.prototype.hasOwnProperty.call(table, name); }
+
+  function lower(text) {
+    return Array.from(text.toLowerCase()).map(function (c) {
+      return has(LOOKALIKE, c) ? LOOKALIKE[c] : c;
+    }).join("");
+  }
+
+  /* reading._cut: the text before a trailing spelling (not glued to a letter). */
+  function cut(text, spellings) {
+    var list = Array.from(text);
+    for (var i = 0; i < spellings.length; i++) {
+      var n = Array.from(spellings[i]).length;
+      var head = list.slice(0, list.length - n), tail = list.slice(list.length - n).join("");
+      if (list.length >= n && lower(tail) === lower(spellings[i]) &&
+          !(head.length && isAlpha(head[head.length - 1]))) {
+        return [rstripSpace(head.join("")), spellings[i]];
+      }
+    }
+    return null;
+  }
+
+  var NUMBER = pattern("^[-+]?[\\dWS.,']+$");
+
+  function escapeRe(ch) { return ch === "." ? "\\." : ch; }
+
+  function numberReadings(given, suffixes) {
     var text = strip(strip(lstrip(strip(given), "\u2248~"))).replace(/\u2212/g, "-");
-    text = text.replace(UNIT, "");
+    var found = cut(text, suffixes === undefined ? ALWAYS : suffixes);
+    if (found !== null) text = found[0];
     if (!text) return [];
     var fraction = pattern("^(-?\\d+)[WS]*/[WS]*(\\d+)$").exec(text);
     if (fraction && Number(asciiNumber(fraction[2])) !== 0) {
       return [Number(asciiNumber(fraction[1])) / Number(asciiNumber(fraction[2]))];
     }
     if (!NUMBER.test(text)) return [];
-    var compact = text.replace(pattern("[WS\\u00a0']", "g"), "");
+    var compact = text.replace(pattern("[WS']", "g"), "");
     var readings = [];
     [[".", ","], [",", "."]].forEach(function (pair) {
       var decimal = pair[0], group = pair[1], candidate = compact;
@@ -157,11 +192,10 @@
                    .sort(function (a, b) { return a - b; });
   }
 
-  /* One reading of a written number: where the key is a whole number, the largest
-   * (`1,024` groups thousands), otherwise the smallest (`1,024` is a decimal). Like
-   * Python's max/min, the first of equals wins. */
-  function readNumber(given, whole) {
-    var readings = numberReadings(given);
+  /* Where the key is a whole number the largest reading (`1,024` groups thousands),
+   * otherwise the smallest; like Python's max/min, the first of equals wins. */
+  function readNumber(given, whole, suffixes) {
+    var readings = numberReadings(given, suffixes);
     if (!readings.length) return null;
     var best = readings[0];
     for (var i = 1; i < readings.length; i++) {
@@ -171,7 +205,15 @@
     return best;
   }
 
-  /* A vector as `[…]`: written in parentheses or without brackets, or over lines. */
+  function otherUnit(given, key) {
+    var text = strip(lstrip(strip(given), "\u2248~"));
+    for (var i = 0; i < key.other_units.length; i++) {
+      var found = cut(text, [key.other_units[i][0]]);
+      if (found !== null && numberReadings(found[0], []).length) return key.other_units[i][1];
+    }
+    return "";
+  }
+
   function bracketed(given) {
     var text = strip(given);
     if (text.charAt(0) === "(" && text.charAt(text.length - 1) === ")") {
@@ -185,7 +227,7 @@
     return lines.length > 1 ? lines.join("; ") : text;
   }
 
-  function listReadings(given) {
+  function listReadings(given, suffixes) {
     var text = bracketed(given);
     var inner = text.slice(1, -1);
     var decimalCommas = pattern(",[^WS]").test(inner) && pattern(",[WS]").test(inner);  /* [1,1, 1,8] */
@@ -197,13 +239,13 @@
     var pieces;
     if (inner.indexOf(";") >= 0) {
       pieces = inner.split(";");
-    } else if (inner.indexOf(",") >= 0) {
-      if (!pattern(",[WS]").test(inner)) return [];
+    } else if (pattern(",[WS]").test(inner)) {
       pieces = inner.split(pattern(",[WS]+"));
     } else {
       pieces = strip(inner).split(pattern("[WS]+"));
     }
-    var parts = pieces.filter(function (p) { return strip(p) !== ""; }).map(numberReadings);
+    var parts = pieces.filter(function (p) { return strip(p) !== ""; })
+                      .map(function (p) { return numberReadings(p, suffixes); });
     if (parts.length && parts.every(function (p) { return p.length === 1; })) {
       return [parts.map(function (p) { return p[0]; })];
     }
@@ -246,14 +288,19 @@
     return matrix.length && matrix.every(function (r) { return r.length; }) ? [matrix] : [];
   }
 
-  /* grade.readings: every sensible reading of a written numeric answer; null for a blank
-   * box, [] for one that cannot be read. `whole`: the key is a whole number. */
-  function readings(given, key, whole) {
-    if (!strip(given)) return null;
-    if (Array.isArray(key)) {
-      return key.length && Array.isArray(key[0]) ? matrixReadings(given) : listReadings(given);
+  function kind(key) {
+    if (typeof key.value === "string") return "choice";
+    if (Array.isArray(key.value)) {
+      return key.value.length && Array.isArray(key.value[0]) ? "matrix" : "vector";
     }
-    var number = readNumber(given, whole);
+    return "number";
+  }
+
+  function readings(given, key) {
+    if (!strip(given)) return null;
+    if (kind(key) === "matrix") return matrixReadings(given);
+    if (kind(key) === "vector") return listReadings(given, key.suffixes);
+    var number = readNumber(given, key.whole, key.suffixes);
     return number === null ? [] : [number];
   }
 
@@ -270,50 +317,63 @@
     return typeof value === "number" ? [value] : null;
   }
 
-  /* answers.accepted and _close: within the tolerance, entry by entry. */
-  function accepted(given, key, tolerance) {
-    var got = flatten(given), want = flatten(key);
+  function accepted(given, expected, tolerance) {
+    var got = flatten(given), want = flatten(expected);
     return got !== null && want !== null && got.length === want.length &&
       got.every(function (g, i) { return Math.abs(g - want[i]) <= tolerance + 1e-9; });
   }
 
-  /* "right", "alternative", "wrong", "blank" or "unparseable": grade.judge for an
-   * answer whose key is `key` (a number, a list, a list of rows, or a choice's letter
-   * as a string), with its tolerance; `whole`: a number key is a whole number;
-   * `alternatives`: further accepted values (another rounding on the way), each with
-   * the key's own tolerance. */
-  function verdict(given, key, tolerance, whole, alternatives) {
-    if (!strip(given)) return "blank";
-    if (typeof key === "string") {
-      var letter = strip(strip(strip(given), "().")).toLowerCase();
-      if (Array.from(letter).length !== 1 || !/^\p{L}$/u.test(letter)) return "unparseable";
-      return letter === key ? "right" : "wrong";
-    }
-    var found = readings(given, key, whole);
-    if (!found.length) return "unparseable";
-    if (found.some(function (r) { return accepted(r, key, tolerance); })) return "right";
-    var others = alternatives || [];
-    return found.some(function (r) {
-      return others.some(function (value) { return accepted(r, value, tolerance); });
-    }) ? "alternative" : "wrong";
+  function choiceLetter(given) {
+    var letter = strip(strip(strip(given), "().")).toLowerCase();
+    if (has(CYRILLIC_CHOICES, letter)) letter = CYRILLIC_CHOICES[letter];
+    return Array.from(letter).length === 1 && isAlpha(letter) ? letter : null;
   }
 
-  /* grade.misconception_in and misconceptions.recognise: the name of the first mistake
-   * (`{name, value, tolerance}`, the tolerance the key would have were it that value)
-   * that a reading of a wrong answer gives, or "". */
-  function mistakeIn(given, key, tolerance, whole, mistakes) {
-    if (typeof key === "string" || !mistakes || !mistakes.length) return "";
-    var found = readings(given, key, whole) || [];
-    for (var i = 0; i < found.length; i++) {
-      if (accepted(found[i], key, tolerance)) continue;
-      for (var j = 0; j < mistakes.length; j++) {
-        if (accepted(found[i], mistakes[j].value, mistakes[j].tolerance)) return mistakes[j].name;
+  /* {status, reason, unit}: reading.judge. */
+  function judge(given, key) {
+    if (!strip(given)) return {status: "blank", reason: "", unit: ""};
+    if (kind(key) === "choice") {
+      var letter = choiceLetter(given);
+      if (letter === null) return {status: "unparseable", reason: "choice", unit: ""};
+      return {status: letter === key.value ? "right" : "wrong", reason: "", unit: ""};
+    }
+    var found = readings(given, key);
+    if (!found.length) {
+      var unit = kind(key) === "number" ? otherUnit(given, key) : "";
+      return unit ? {status: "wrong", reason: "unit", unit: unit}
+                  : {status: "unparseable", reason: kind(key), unit: ""};
+    }
+    if (found.some(function (r) { return accepted(r, key.value, key.tolerance); })) {
+      return {status: "right", reason: "", unit: ""};
+    }
+    var alternative = found.some(function (r) {
+      return key.alternatives.some(function (v) { return accepted(r, v, key.tolerance); });
+    });
+    return {status: alternative ? "alternative" : "wrong", reason: "", unit: ""};
+  }
+
+  function mistakeOf(reading, key) {
+    if (accepted(reading, key.value, key.tolerance)) return "";
+    for (var j = 0; j < key.mistakes.length; j++) {
+      var forms = key.mistakes[j].printed;
+      for (var k = 0; k < forms.length; k++) {
+        if (accepted(reading, forms[k][0], forms[k][1])) return key.mistakes[j].name;
       }
     }
     return "";
   }
 
-  root.exgenReading = {verdict: verdict, mistakeIn: mistakeIn, numberReadings: numberReadings,
+  function mistakeIn(given, key) {
+    if (kind(key) === "choice" || !key.mistakes.length) return "";
+    var found = readings(given, key) || [];
+    for (var i = 0; i < found.length; i++) {
+      var name = mistakeOf(found[i], key);
+      if (name) return name;
+    }
+    return "";
+  }
+
+  root.exgenReading = {judge: judge, mistakeIn: mistakeIn, numberReadings: numberReadings,
                        readNumber: readNumber, listReadings: listReadings,
                        matrixReadings: matrixReadings};
 })(this);

@@ -1,6 +1,6 @@
 /* One exercise page of the practice site: the variants are in the page (a JSON data
- * block written by `exgen site`); answers are checked with reading.js, the grader's
- * own reading rules. The order of the variants is drawn in the browser, so a student
+ * block written by `exgen site`, each answer a reading.Key); answers are checked with
+ * reading.js, the twin of the grader's reading.py. The order of the variants is drawn in the browser, so a student
  * cannot predict the next one; the files themselves stay the same build after build. */
 (function () {
   "use strict";
@@ -83,28 +83,39 @@
   /* A wrong answer that gives a misconception's value (as `exgen grade` recognises it)
    * is told what went wrong, in the verdict's own live region; the bank's text is set
    * as text, never as markup. */
-  function explain(box, given, answer) {
-    var name = exgenReading.mistakeIn(given, answer.key, answer.tolerance, answer.whole,
-                                      answer.mistakes);
-    if (!name || !Object.prototype.hasOwnProperty.call(data.mistakes, name)) return;
-    var note = document.createElement("span");
-    note.className = "mistake";
-    note.textContent = data.mistakes[name];
+  function note(box, className, text) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
     box.appendChild(document.createTextNode(" "));
-    box.appendChild(note);
+    box.appendChild(span);
+  }
+
+  function explain(box, given, key) {
+    var name = exgenReading.mistakeIn(given, key);
+    if (!name || !Object.prototype.hasOwnProperty.call(data.mistakes, name)) return;
+    note(box, "mistake", data.mistakes[name]);
+  }
+
+  /* Why an answer was not read (how such an answer is written), or its other unit. */
+  function reason(box, verdict) {
+    if (verdict.reason === "unit") {
+      note(box, "reason", words.other_unit.replace("{unit}", verdict.unit));
+    } else if (verdict.reason) {
+      note(box, "reason", words["unread_" + verdict.reason]);
+    }
   }
 
   function check(event) {
     event.preventDefault();
     var answers = data.variants[current].answers, right = 0;
     inputs.forEach(function (input, i) {
-      var answer = answers[i];
-      var verdict = exgenReading.verdict(input.value, answer.key, answer.tolerance,
-                                         answer.whole, answer.alternatives);
+      var result = exgenReading.judge(input.value, answers[i]), verdict = result.status;
       var box = document.getElementById("verdict-" + i);
       box.textContent = words["site_" + verdict];
       box.className = "verdict " + verdict;
-      if (verdict === "wrong") explain(box, input.value, answer);
+      reason(box, result);
+      if (verdict === "wrong") explain(box, input.value, answers[i]);
       if (verdict === "right" || verdict === "alternative") {
         right++;
         input.removeAttribute("aria-invalid");

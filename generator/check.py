@@ -12,6 +12,7 @@ from .export import responses
 from .latex import markdown_to_latex
 from .formula import is_matrix
 from .grade import accepted
+from .misconceptions import declared
 from .numbers import is_whole, plain
 from .printed import missteps
 from .render import (HELPERS, ExerciseTexts, language_environment, template_names,
@@ -93,6 +94,13 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
             except ValueError as exc:       # labels are Markdown, set in the PDFs too
                 problems.append(f"{language.exercises_path}: the {lang} label of `{name}` "
                                 f"of {exercise.id}: {exc}")
+        for name in declared(exercise):     # explanations too: Markdown with math
+            try:
+                markdown_to_latex(language.explanation(exercise.id, name),
+                                  language.typesetting)
+            except ValueError as exc:
+                problems.append(f"templates/{lang}/misconceptions.toml: the explanation of "
+                                f"`{name}` of {exercise.id}: {exc}")
         path = exercise.templates[lang]
         used, in_solution = template_names(bank, exercise, lang)
         for name in sorted(used - known):

@@ -160,8 +160,9 @@ def common_mistakes(bank: Bank, lang: str, exercise: Exercise,
             for a in answers:
                 value = mistaken_values(solution, a).get(name)
                 if value is not None:
+                    # Text, not math: the minus sign written as one, not as a hyphen.
                     shown.append(show_value(value, language.style,
-                                            exercise.answers[a].places).text)
+                                            exercise.answers[a].places).text.replace("-", "−"))
             values = "; ".join(shown)
         result.append(Mistake(labels, values, language.explanation(exercise.id, name)))
     return tuple(result)

@@ -45,7 +45,7 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 
 
 def _mistakes(mistakes) -> list:
-    return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_cell(m.explanation))
+    return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_label(m.explanation))
             for m in mistakes]
 
 
@@ -97,7 +97,7 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
                 for v in report.variants]
     language = bank.language(lang)
     mistakes = [{"exercise": title(m.exercise_id),
-                 "explanation": markdown_cell(language.explanation(m.exercise_id, m.name)),
+                 "explanation": markdown_label(language.explanation(m.exercise_id, m.name)),
                  "students": m.students, "given_to": m.given_to}
                 for m in report.misconceptions]
     return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
@@ -122,7 +122,7 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
              "result": results[r.status],
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
-             "explanation": markdown_cell(r.explanation)} for r in feedback.rows]
+             "explanation": markdown_label(r.explanation)} for r in feedback.rows]
     grade = feedback.grade
     return _render(bank, "feedback.md", heading=heading, words=words,
                    student=_student(feedback.student), code=grade.exam.code, rows=rows,

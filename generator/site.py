@@ -147,8 +147,9 @@ def _exercise_data(questions: Sequence[Question], language: Language) -> dict:
                 {"name": name, "value": value, "tolerance": tolerance}
                 for name, value, tolerance in recognisable(q.item.solution, r.answer.name)]
             for mistake in mistakes:
-                explained[mistake["name"]] = language.explanation(exercise.id,
-                                                                  mistake["name"])
+                # Markdown with math, as the labels: HTML whose math KaTeX sets
+                explained[mistake["name"]] = inline_markdown_to_html(
+                    language.explanation(exercise.id, mistake["name"]))
             answers.append({"key": r.answer.plain, "tolerance": r.answer.tolerance,
                             "whole": r.answer.whole, "mistakes": mistakes,
                             "alternatives": [plain(v) for v in r.answer.alternatives]})

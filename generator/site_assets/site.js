@@ -81,17 +81,19 @@
   }
 
   /* A wrong answer that gives a misconception's value (as `exgen grade` recognises it)
-   * is told what went wrong, in the verdict's own live region; the bank's text is set
-   * as text, never as markup. */
+   * is told what went wrong, in the verdict's own live region. The explanation is HTML
+   * from exgen's Markdown renderer, as the question is (raw HTML in the bank shows as
+   * text), with its math set by KaTeX. */
   function explain(box, given, answer) {
     var name = exgenReading.mistakeIn(given, answer.key, answer.tolerance, answer.whole,
                                       answer.mistakes);
     if (!name || !Object.prototype.hasOwnProperty.call(data.mistakes, name)) return;
     var note = document.createElement("span");
     note.className = "mistake";
-    note.textContent = data.mistakes[name];
+    note.innerHTML = data.mistakes[name];
     box.appendChild(document.createTextNode(" "));
     box.appendChild(note);
+    typeset(note);
   }
 
   function check(event) {

@@ -7,7 +7,7 @@ import re
 from .answers import asked_answers
 from .bank import Bank, Exercise
 from .errors import ExgenError
-from .exam import Item
+from .exam import Item, conceptual_parts
 from .export import responses
 from .latex import markdown_to_latex
 from .formula import is_matrix
@@ -83,6 +83,21 @@ def check_boxes(bank: Bank, solution) -> list[str]:
     return problems
 
 
+def check_not_graded(bank: Bank, solution) -> list[str]:
+    """Every conceptual sub-question says, on an exam that gives it no points, that it is
+    not graded: its question calls not_graded(n) once."""
+    exercise = solution.variant.exercise
+    problems = []
+    for lang, language in bank.languages.items():
+        for part in conceptual_parts(exercise):
+            text = ExerciseTexts(bank, lang).render(solution, (part,), ungraded=True).question
+            if text.count(f"({language.word('not_graded')})") != 1:
+                problems.append(f"{exercise.templates[lang]}: sub-question {part} has no "
+                                "answer to compute, and its question does not say when it is "
+                                f"not graded: end it with {{{{ not_graded({part}) }}}}")
+    return problems
+
+
 def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     problems = []
     known = set(exercise.space.names) | set(exercise.answers) | set(HELPERS)
@@ -126,6 +141,7 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
         problems.append(str(exc))
     problems.extend(check_steps(exercise))
     problems.extend(check_boxes(bank, solution))
+    problems.extend(check_not_graded(bank, solution))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:

@@ -135,7 +135,9 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
     exercise_texts = texts.get(se.lang)
     printed = []
     for item in se.items:
-        rendered = exercise_texts.render(item.solution, item.parts)
+        # A conceptual sub-question without written points says it is not graded.
+        rendered = exercise_texts.render(item.solution, item.parts,
+                                         ungraded=not item.written)
         printed.append(PrintedExercise(item.position, item.exercise.number, item.exercise.id,
                                        item.exercise.title(se.lang), rendered.question,
                                        rendered.solution, item.points))

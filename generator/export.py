@@ -253,7 +253,8 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 solution = solve(variant)
                 item = Item(number, exercise, solution, slot.points, slot.parts)
                 code = variant_code(ex_id, variant)
-                rendered = exercise_texts.render(solution, slot.parts)
+                # the platform marks no conceptual sub-question: each says so
+                rendered = exercise_texts.render(solution, slot.parts, ungraded=True)
                 gaps = tuple(
                     replace(r, mistakes=tuple(
                         (name, plain(value)) for name, value in

@@ -268,7 +268,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 seen[question.idnumber] = None
                 questions.append(question)
         titles = ", ".join(bank.exercise(e).title(lang) for e in slot.pool)
-        name = f"{language.word('exercise')} {number}: {titles}"
+        name = f"{language.word('problem')} {number}: {titles}"     # as the sheets say
         if slot.points is not None:
             name += f" ({language.style.points(slot.points)} {language.word('points')})"
         categories.append(Category(number, slot, name, tuple(questions)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -60,7 +61,17 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         return f"{number(round(100 * share))} %"
 
     def title(exercise_id: str) -> str:
-        return markdown_cell(bank.exercise(exercise_id).title(lang))
+        """`3. FFN dimensions`: the number the sheets give it, as the feedback writes it."""
+        number = report.positions.get(exercise_id)
+        title = markdown_cell(bank.exercise(exercise_id).title(lang))
+        return f"{number}. {title}" if number else title
+
+    def fixed(value: float) -> str:
+        """Two decimal places, always: a column of indices reads evenly."""
+        text = f"{value:.2f}".replace("-", "−")
+        return text.replace(".", decimal_sign)
+
+    decimal_sign = style.decimal(Decimal("1.5"), 1)[1]
 
     stats = {**report.summary, **{k: number(report.summary[k])
                                   for k in ("mean", "median", "maximum")}}
@@ -88,9 +99,9 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     groups = [{"group": markdown_cell(g.group) or "—", "students": g.students,
                "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
     items = [{"exercise": title(i.exercise_id), "students": i.students,
-              "right": percent(i.right), "difficulty": number(round(i.difficulty, 2)),
+              "right": percent(i.right), "difficulty": fixed(i.difficulty),
               "discrimination": "—" if i.discrimination is None
-              else number(i.discrimination)} for i in report.items]
+              else fixed(i.discrimination)} for i in report.items]
     variants = [{"exercise": title(v.exercise_id), "variant": markdown_cell(v.variant) or "—",
                  "students": v.students, "share": percent(v.share),
                  "right": percent(v.right)}

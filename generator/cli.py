@@ -396,9 +396,11 @@ def same_as_built(exam, built: Built, build_dir: Path) -> None:
             "with (a student's variant depends on the classmates before them in the roster)")
 
 
-def export_folder(seed: int, spec_path: Path | None) -> Path:
+def export_folder(seed: int, spec_path: Path | None, lang: str) -> Path:
+    """build/export/seed-N-LANG, or build/export/<spec>-seed-N-LANG: an export is in one
+    language, so two languages of one seed never share a folder."""
     name = f"seed-{seed}" if spec_path is None else f"{spec_path.stem}-seed-{seed}"
-    return Path("build") / "export" / name
+    return Path("build") / "export" / f"{name}-{lang}"
 
 
 @cli.command()
@@ -412,8 +414,8 @@ def export_folder(seed: int, spec_path: Path | None) -> Path:
 @click.option("--format", "fmt", default="moodle,qti", show_default=True,
               metavar="moodle,qti", help="Which files besides export.json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default build/export/seed-N/, with a spec "
-                   "build/export/SPEC-seed-N/).")
+              help="Output folder (default build/export/seed-N-LANG/, with a spec "
+                   "build/export/SPEC-seed-N-LANG/).")
 @click.pass_context
 def export(ctx, seed, spec_path, count, lang, fmt, out):
     """The bank (or a spec's pools) as LMS question banks: moodle.xml, qti21.zip and
@@ -431,7 +433,7 @@ def export(ctx, seed, spec_path, count, lang, fmt, out):
     spec = _spec(bank, spec_path)
     spec.require([lang])
     result = plan_export(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, lang)
-    out = out or export_folder(seed, spec_path)
+    out = out or export_folder(seed, spec_path, lang)
     written = write_export(result, bank, out, formats)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

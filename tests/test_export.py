@@ -560,12 +560,18 @@ def test_one_format_alone(tmp_path, run):
                                                                "qti21.zip"]
 
 
-def test_default_folder_names_the_spec_and_seed(tmp_path, run, monkeypatch):
+def test_default_folder_names_the_spec_seed_and_language(tmp_path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run("export", "--seed", "4", "--variants", "1").code == 0
-    assert (tmp_path / "build" / "export" / "seed-4" / "moodle.xml").is_file()
+    assert (tmp_path / "build" / "export" / "seed-4-bg" / "moodle.xml").is_file()
     assert run("export", "--seed", "4", "--variants", "1", "--spec", QUIZ).code == 0
-    assert (tmp_path / "build" / "export" / "lecture5-quiz-seed-4" / "qti21.zip").is_file()
+    assert (tmp_path / "build" / "export" / "lecture5-quiz-seed-4-bg" / "qti21.zip").is_file()
+    # the English export of the same seed goes beside the Bulgarian one, not over it
+    assert run("export", "--seed", "4", "--variants", "1", "--lang", "en").code == 0
+    assert json.loads((tmp_path / "build" / "export" / "seed-4-en" / "export.json")
+                      .read_text(encoding="utf-8"))["lang"] == "en"
+    assert json.loads((tmp_path / "build" / "export" / "seed-4-bg" / "export.json")
+                      .read_text(encoding="utf-8"))["lang"] == "bg"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -20,7 +20,7 @@ from decimal import Decimal
 from .answers import AskedAnswer
 from .bank import Bank
 from .errors import ExgenError
-from .export import Export, Question, Response, number_hint
+from .export import Export, Question, Response
 from .html import inline_markdown_to_text
 from .numbers import machine_text
 
@@ -153,7 +153,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     _copy_html(question.question_html, text)
     _add(body, "p", language.word("answers")).set("class", "answers")
     if any(r.answer.kind != "choice" for r in question.responses):
-        _add(body, "p", number_hint(language, "1.63"))     # QTI's floats: a point
+        _add(body, "p", language.word("export_numbers_point"))   # QTI's floats: a point
     for response in question.responses:
         answer = response.answer
         label = inline_markdown_to_text(answer.label(lang))     # labels are Markdown

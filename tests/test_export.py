@@ -636,6 +636,7 @@ def test_qti_asks_for_a_decimal_point_in_every_language(default_export):
     item = next(c for n, c in package_files(default_export).items()
                 if n.startswith("items/layernorm-")).decode()
     assert "1.63" in item and "1,63" not in item
+    assert "с точка, не със запетая" in item          # said plainly, in Bulgarian
 
 
 def test_every_bank_answer_fits_the_qti_type_it_is_declared(validator):

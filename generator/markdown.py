@@ -134,9 +134,17 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
              "explanation": markdown_label(r.explanation)} for r in feedback.rows]
+    # A mistake is explained once for the answers of an exercise it affects.
+    explained: dict[tuple, list[str]] = {}
+    for r in rows:
+        if r["explanation"]:
+            explained.setdefault((r["position"], r["explanation"]), []).append(r["label"])
     grade = feedback.grade
     return _render(bank, "feedback.md", heading=heading, words=words,
                    student=_student(feedback.student), code=grade.exam.code, rows=rows,
+                   explained=[{"position": position, "labels": ", ".join(labels),
+                               "explanation": explanation}
+                              for (position, explanation), labels in explained.items()],
                    total=style.points(grade.total), maximum=style.points(grade.maximum),
                    grade=grade.grade)
 

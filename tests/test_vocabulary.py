@@ -259,3 +259,19 @@ def test_the_typists_workbook_labels_say_the_exams_word_in_unicode(cycle):
     problems = [label for label in labels
                 if NOT_IN_AN_EXAM["bg"].search(label) or raw_markup(label)]
     assert labels and not problems, problems[:10]
+
+
+def test_a_mistake_is_explained_once_for_the_answers_it_affects(cycle):
+    bank = load_bank()
+    grouped = 0
+    for sid, lang in cycle["langs"].items():
+        text = (cycle["build"] / "grades" / "feedback" / f"{sid}.md").read_text(
+            encoding="utf-8")
+        lines = [line for line in text.splitlines()
+                 if line.startswith(f"- {EXAM_WORD[lang]} ")]
+        explanations = [line.split(": ", 1)[1] for line in lines]
+        assert len(explanations) == len(set(explanations)), lines
+        assert all(e in {m for ex in bank.language(lang).misconceptions.values()
+                         for m in ex.values()} for e in explanations), lines
+        grouped += sum(1 for line in lines if line.split(": ", 1)[0].count(", ") > 1)
+    assert grouped, "no mistake in the cycle affected two answers of one exercise"

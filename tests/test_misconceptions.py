@@ -54,7 +54,7 @@ def mistakes_layernorm(p):
             ("normalized", "sample_variance"): (x - mu) / sample_std,
             ("variance", "variance_std_swapped"): std,
             ("std", "variance_std_swapped"): var,
-            ("normalized", "variance_std_swapped"): (x - mu) / var}
+            ("normalized", "divided_by_variance"): (x - mu) / var}
 
 
 def mistakes_attention_masks(p):

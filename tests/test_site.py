@@ -165,7 +165,7 @@ def test_the_page_explains_each_mistake_in_its_own_language(site, bank):
         language = bank.language(lang)
         assert data["mistakes"] == {       # Markdown with math, as HTML for KaTeX
             name: inline_markdown_to_html(language.explanation("layernorm", name))
-            for name in ("sample_variance", "variance_std_swapped")}
+            for name in ("sample_variance", "variance_std_swapped", "divided_by_variance")}
         assert "\\(n - 1\\)" in data["mistakes"]["sample_variance"]
         assert "$" not in json.dumps(data["mistakes"])
 

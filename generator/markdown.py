@@ -62,16 +62,15 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
 
     def title(exercise_id: str) -> str:
         """`3. FFN dimensions`: the number the sheets give it, as the feedback writes it."""
-        number = report.positions.get(exercise_id)
-        title = markdown_cell(bank.exercise(exercise_id).title(lang))
-        return f"{number}. {title}" if number else title
-
-    def fixed(value: float) -> str:
-        """Two decimal places, always: a column of indices reads evenly."""
-        text = f"{value:.2f}".replace("-", "−")
-        return text.replace(".", decimal_sign)
+        position = report.positions.get(exercise_id)
+        name = markdown_cell(bank.exercise(exercise_id).title(lang))
+        return f"{position}. {name}" if position else name
 
     decimal_sign = style.decimal(Decimal("1.5"), 1)[1]
+
+    def fixed(value: float) -> str:
+        """Two decimal places, always, and a minus sign: a column of indices reads evenly."""
+        return f"{value:.2f}".replace("-", "−").replace(".", decimal_sign)
 
     stats = {**report.summary, **{k: number(report.summary[k])
                                   for k in ("mean", "median", "maximum")}}

@@ -4,11 +4,11 @@ embedded-answers (cloze) question with one gap per number the student types.
 Written for what Moodle's importer really reads (`question/format/xml/format.php`,
 `import_multianswer`, and `qtype_multianswer_extract_question`): it takes a cloze
 question's mark from its gaps' whole-number weights (it ignores `<defaultgrade>` and,
-in the versions checked, `<idnumber>`, so the variant's code is also in the name and in
-a tag), a numerical gap is
-`{weight:NUMERICAL:=number:tolerance}` with a plain number (no digit grouping), and a
-MULTICHOICE gap has two options or more with one marked `=` (fraction 100 %, the others
-0 %, both on Moodle's fixed list).
+in the version a reviewer ran, `<idnumber>`: the variant's code is also in the name and
+a tag), a numerical gap is `{weight:NUMERICAL:=number:tolerance}` with a plain number
+(no digit grouping), a MULTICHOICE gap has two options or more with one marked `=`
+(fraction 100 %, the others 0 %, both on Moodle's fixed list), and a gap's feedback is
+written so that the import's unescaping gives back its HTML (gap_feedback).
 """
 
 from __future__ import annotations

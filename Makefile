@@ -21,10 +21,17 @@ OUT       ?=
 
 all: exams
 
+# exgen and what it runs; the test suite's packages (pytest, hypothesis, lxml and
+# Playwright, 165 MB with its driver) come only with `make test`.
 $(VENV)/.installed: pyproject.toml
 	@scripts/ensure-python.sh
 	@echo "==> Setting up the virtual environment in $(VENV) (exgen and its Python packages)"
 	@python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	@echo "==> Installing the test suite's packages in $(VENV) (pytest, hypothesis, lxml, Playwright)"
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
@@ -80,7 +87,7 @@ site: $(VENV)/.installed web
 check: $(VENV)/.installed
 	$(EXGEN) check
 
-test: setup
+test: setup $(VENV)/.installed-test
 	@scripts/ensure-web.sh katex chromium
 	$(PYTHON) -m ruff check --quiet --select F generator tests scripts examples
 	$(PYTHON) -m pytest -q -n auto --dist loadfile

@@ -1,6 +1,7 @@
 """Make examples/answers.csv: what the class in examples/class.csv might hand back for
 `exams/lecture5-quiz.toml` with seed 2026 — most answers right and written the way each
-student reads numbers, some wrong, some blank. Run from the project root:
+student reads numbers, some wrong, some blank, and the lecturer's points for the
+sub-questions answered in words. Run from the project root:
 
     .venv/bin/python examples/make_answers.py
 """
@@ -26,6 +27,7 @@ def main() -> None:
     exam = plan(bank, SEED, students, "bg", spec.slots)
     columns = answer_columns(exam)
     chance = random.Random(SEED)
+    marking = random.Random(f"{SEED}-written")    # the lecturer's marks of answers in words
     with open("examples/answers.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["id", *columns], lineterminator="\n")
         writer.writeheader()
@@ -41,6 +43,9 @@ def main() -> None:
                     elif roll > skill:
                         text = "1" + text.lstrip("[").split(";")[0].split(",")[0]  # a slip
                     row[f"{item.exercise.id}.{name}"] = re.sub("[\u00a0\u202f]", " ", text)
+                for part in item.written_parts:
+                    row[f"{item.exercise.id}.{part}.points"] = \
+                        f"{item.written * marking.choice((0, 0.5, 1, 1, 1)):g}"
             writer.writerow(row)
 
 

@@ -36,9 +36,13 @@ MD_GOAL_SECONDS = 5.0
 PDF_GOAL_PASSES = 10
 RUNS = 3
 QUIZ = Path("exams/lecture5-quiz.toml")
-R_EXAMS_SECONDS_30 = 51.0   # R/exams, 30 Bulgarian exams + solutions (the issue's measurement)
 EXPORT_VARIANTS = 50
-R_EXAMS_MOODLE = (11.0, 120)  # exams2moodle: seconds for questions (issue 13's measurement)
+# R/exams is not installed here: its figures are quoted, never measured by make bench,
+# and are printed with where and when they were taken.
+R_EXAMS_QUIZ = ("R/exams: about 51 s for 30 Bulgarian exam and solution sheets (60 PDFs), "
+                "quoted in issue 3 (late November 2026; the machine is not stated)")
+R_EXAMS_MOODLE = ("R/exams' exams2moodle: 11 s for 120 questions, quoted in issue 13 (filed "
+                  "by 2026-11-30, on this project's 2-core machine)")
 
 
 def exgen(*args: str) -> float:
@@ -118,9 +122,8 @@ def main() -> None:
                     f"= {seconds / one_pass:5.1f} single passes")
             if students == 30:
                 line += (f"   goal ≤ {PDF_GOAL_PASSES} passes: "
-                         f"{'met' if seconds / one_pass <= PDF_GOAL_PASSES else 'MISSED'}; "
-                         f"{R_EXAMS_SECONDS_30 / seconds:.1f}× faster than R/exams' "
-                         f"{R_EXAMS_SECONDS_30:.0f} s (reported in the issue, not measured here)")
+                         f"{'met' if seconds / one_pass <= PDF_GOAL_PASSES else 'MISSED'}"
+                         f"\n    (not measured here: {R_EXAMS_QUIZ})")
             print(line)
         seconds, total_pages, _ = class_build(work, 30, 1)
         print(f"All {n_ex} exercises, 30 students ({total_pages} sheet pages): {seconds:6.2f} s  "
@@ -130,13 +133,11 @@ def main() -> None:
                           "--format", "moodle,qti", "--out", str(out))
         questions = len(json.loads((out / "export.json").read_text(encoding="utf-8"))
                         ["questions"])
-        r_seconds, r_questions = R_EXAMS_MOODLE
         print(f"Export, all {n_ex} exercises, K = {EXPORT_VARIANTS} ({questions} questions), "
               f"Moodle XML + QTI 2.1: {seconds:6.2f} s  = {seconds / one_pass:5.1f} single "
               f"passes   goal ≤ {PDF_GOAL_PASSES} passes: "
-              f"{'met' if seconds / one_pass <= PDF_GOAL_PASSES else 'MISSED'}; R/exams' "
-              f"exams2moodle: {r_seconds:.0f} s for {r_questions} questions (reported in the "
-              "issue, not measured here)")
+              f"{'met' if seconds / one_pass <= PDF_GOAL_PASSES else 'MISSED'}"
+              f"\n    (not measured here: {R_EXAMS_MOODLE})")
         print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}")
 
 

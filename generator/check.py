@@ -8,10 +8,11 @@ from .answer_keys import accepted
 from .answers import asked_answers
 from .bank import Bank, Exercise
 from .errors import ExgenError
-from .exam import Item
+from .exam import Item, conceptual_parts
 from .export import responses
 from .latex import markdown_to_latex
 from .formula import is_matrix
+from .misconceptions import declared
 from .numbers import is_whole, plain
 from .printed import missteps
 from .render import (HELPERS, ExerciseTexts, language_environment, template_names,
@@ -83,6 +84,21 @@ def check_boxes(bank: Bank, solution) -> list[str]:
     return problems
 
 
+def check_not_graded(bank: Bank, solution) -> list[str]:
+    """Every conceptual sub-question says, on an exam that gives it no points, that it is
+    not graded: its question calls not_graded(n) once."""
+    exercise = solution.variant.exercise
+    problems = []
+    for lang, language in bank.languages.items():
+        for part in conceptual_parts(exercise):
+            text = ExerciseTexts(bank, lang).render(solution, (part,), ungraded=True).question
+            if text.count(f"({language.word('not_graded')})") != 1:
+                problems.append(f"{exercise.templates[lang]}: sub-question {part} has no "
+                                "answer to compute, and its question does not say when it is "
+                                f"not graded: end it with {{{{ not_graded({part}) }}}}")
+    return problems
+
+
 def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
     problems = []
     known = set(exercise.space.names) | set(exercise.answers) | set(HELPERS)
@@ -94,6 +110,13 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
             except ValueError as exc:       # labels are Markdown, set in the PDFs too
                 problems.append(f"{language.exercises_path}: the {lang} label of `{name}` "
                                 f"of {exercise.id}: {exc}")
+        for name in declared(exercise):     # explanations too: Markdown with math
+            try:
+                markdown_to_latex(language.explanation(exercise.id, name),
+                                  language.typesetting)
+            except ValueError as exc:
+                problems.append(f"templates/{lang}/misconceptions.toml: the explanation of "
+                                f"`{name}` of {exercise.id}: {exc}")
         path = exercise.templates[lang]
         used, in_solution = template_names(bank, exercise, lang)
         for name in sorted(used - known):
@@ -119,6 +142,7 @@ def check_exercise(bank: Bank, exercise: Exercise) -> list[str]:
         problems.append(str(exc))
     problems.extend(check_steps(exercise))
     problems.extend(check_boxes(bank, solution))
+    problems.extend(check_not_graded(bank, solution))
     variants = [solution] + [solve(sample(exercise, s, "check")[1])
                              for s in range(SAMPLES_PER_EXERCISE)]
     for lang in bank.languages:

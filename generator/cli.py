@@ -372,9 +372,11 @@ def grade(ctx, seed, spec_path, roster, students, answers_path, template, accept
                f"{', '.join(written)} in {out}/")
 
 
-def export_folder(seed: int, spec_path: Path | None) -> Path:
+def export_folder(seed: int, spec_path: Path | None, lang: str) -> Path:
+    """build/export/seed-N-LANG, or build/export/<spec>-seed-N-LANG: an export is in one
+    language, so two languages of one seed never share a folder."""
     name = f"seed-{seed}" if spec_path is None else f"{spec_path.stem}-seed-{seed}"
-    return Path("build") / "export" / name
+    return Path("build") / "export" / f"{name}-{lang}"
 
 
 @cli.command()
@@ -389,8 +391,8 @@ def export_folder(seed: int, spec_path: Path | None) -> Path:
 @click.option("--format", "fmt", default="moodle,qti", show_default=True,
               metavar="moodle,qti", help="Which files besides export.json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default build/export/seed-N/, with a spec "
-                   "build/export/SPEC-seed-N/).")
+              help="Output folder (default build/export/seed-N-LANG/, with a spec "
+                   "build/export/SPEC-seed-N-LANG/).")
 @click.option("--replace", "replace_out", is_flag=True, help=REPLACE_HELP)
 @click.pass_context
 def export(ctx, seed, spec_path, count, lang, fmt, out, replace_out):
@@ -409,7 +411,7 @@ def export(ctx, seed, spec_path, count, lang, fmt, out, replace_out):
     spec = _spec(bank, spec_path)
     spec.require([lang])
     result = plan_export(bank, spec, seed, DEFAULT_VARIANTS if count is None else count, lang)
-    out = out or export_folder(seed, spec_path)
+    out = out or export_folder(seed, spec_path, lang)
     written = write_export(result, bank, out, formats, replace_out)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

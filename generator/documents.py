@@ -135,7 +135,9 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
     exercise_texts = texts.get(se.lang)
     printed = []
     for item in se.items:
-        rendered = exercise_texts.render(item.solution, item.parts)
+        # A conceptual sub-question without written points says it is not graded.
+        rendered = exercise_texts.render(item.solution, item.parts,
+                                         ungraded=not item.written)
         printed.append(PrintedExercise(item.position, item.exercise.number, item.exercise.id,
                                        item.exercise.title(se.lang), rendered.question,
                                        rendered.solution, item.points))
@@ -160,8 +162,9 @@ def common_mistakes(bank: Bank, lang: str, exercise: Exercise,
             for a in answers:
                 value = mistaken_values(solution, a).get(name)
                 if value is not None:
+                    # Text, not math: the minus sign written as one, not as a hyphen.
                     shown.append(show_value(value, language.style,
-                                            exercise.answers[a].places).text)
+                                            exercise.answers[a].places).text.replace("-", "−"))
             values = "; ".join(shown)
         result.append(Mistake(labels, values, language.explanation(exercise.id, name)))
     return tuple(result)

@@ -257,7 +257,8 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 solution = solve(variant)
                 item = Item(number, exercise, solution, slot.points, slot.parts)
                 code = variant_code(ex_id, variant)
-                rendered = exercise_texts.render(solution, slot.parts)
+                # the platform marks no conceptual sub-question: each says so
+                rendered = exercise_texts.render(solution, slot.parts, ungraded=True)
                 gaps = tuple(
                     replace(r, mistakes=recognisable(solution, r.answer.name))
                     for r in responses(exercise, asked_answers(item), slot.points))
@@ -269,7 +270,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 seen[question.idnumber] = None
                 questions.append(question)
         titles = ", ".join(bank.exercise(e).title(lang) for e in slot.pool)
-        name = f"{language.word('exercise')} {number}: {titles}"
+        name = f"{language.word('problem')} {number}: {titles}"     # as the sheets say
         if slot.points is not None:
             name += f" ({language.style.points(slot.points)} {language.word('points')})"
         categories.append(Category(number, slot, name, tuple(questions)))

@@ -46,6 +46,10 @@ def _parens(text: str) -> str:
     return rf"\left({text}\right)" if r"\frac" in text else f"({text})"
 
 
+# The index a symbolic sum runs over: its vectors print as x_i.
+SUMMED = "i"
+
+
 class Printer:
     """Prints a formula as LaTeX math, either with symbols or with numbers substituted.
 
@@ -56,8 +60,11 @@ class Printer:
 
     def __init__(self, symbols: Mapping[str, str], style: NumberStyle, places: int = 2,
                  env: Mapping[str, object] | None = None,
-                 exact_forms: Mapping[str, Formula] | None = None):
+                 exact_forms: Mapping[str, Formula] | None = None,
+                 vectors: frozenset = frozenset()):
         self.symbols = symbols
+        # Vectors' names: inside a symbolic sum they are indexed (∑ x_i, not ∑ x).
+        self.vectors = vectors
         self.style = style
         self.places = places
         self.env = env
@@ -97,7 +104,10 @@ class Printer:
                 if node.id in self.exact_forms and is_irrational(value):
                     return self._print(self.exact_forms[node.id].tree, index)
                 return self._number(value)
-            return self.symbols.get(node.id) or default_symbol(node.id), _ATOM
+            symbol = self.symbols.get(node.id) or default_symbol(node.id)
+            if index == SUMMED and node.id in self.vectors and "_" not in symbol:
+                symbol += "_i"
+            return symbol, _ATOM
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             text, prec = self._print(node.operand, index)
             return "-" + (text if prec >= 3 else f"({text})"), 3
@@ -155,7 +165,8 @@ class Printer:
             if self.env is not None:
                 return self._number(self._value(node, None))
             return "n", _ATOM
-        inner = [self._print(a, index)[0] for a in args]
+        inner = [self._print(a, SUMMED if name == "sum" and self.env is None else index)[0]
+                 for a in args]
         if name == "sqrt":
             return rf"\sqrt{{{inner[0]}}}", _ATOM
         if name in ("floor", "isqrt"):

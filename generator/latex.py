@@ -456,9 +456,11 @@ class _TokenWriter:
 
     def code_block(self, token: Token) -> None:
         """Verbatim keeps the alignment of attention-mask matrices; commandchars lets
-        characters the font lacks be mapped without breaking it."""
+        characters the font lacks be mapped without breaking it; samepage keeps a mask's
+        grid on one page."""
         code = _escape_code(token.content.expandtabs(4).rstrip("\n"), self.ts, verbatim=True)
-        self.out.append("\\begin{Verbatim}[commandchars=\\\\\\{\\}]\n" + code + "\n\\end{Verbatim}\n\n")
+        self.out.append("\\begin{Verbatim}[commandchars=\\\\\\{\\},samepage=true]\n" + code
+                        + "\n\\end{Verbatim}\n\n")
 
     fence = code_block
 

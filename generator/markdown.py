@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -48,7 +49,7 @@ def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
 
 
 def _mistakes(mistakes) -> list:
-    return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_cell(m.explanation))
+    return [Mistake(markdown_label(m.labels), markdown_cell(m.values), markdown_label(m.explanation))
             for m in mistakes]
 
 
@@ -73,7 +74,16 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         return f"{number(round(100 * share))} %"
 
     def title(exercise_id: str) -> str:
-        return markdown_cell(bank.exercise(exercise_id).title(lang))
+        """`3. FFN dimensions`: the number the sheets give it, as the feedback writes it."""
+        position = report.positions.get(exercise_id)
+        name = markdown_cell(bank.exercise(exercise_id).title(lang))
+        return f"{position}. {name}" if position else name
+
+    decimal_sign = style.decimal(Decimal("1.5"), 1)[1]
+
+    def fixed(value: float) -> str:
+        """Two decimal places, always, and a minus sign: a column of indices reads evenly."""
+        return f"{value:.2f}".replace("-", "−").replace(".", decimal_sign)
 
     stats = {**report.summary, **{k: number(report.summary[k])
                                   for k in ("mean", "median", "maximum")}}
@@ -106,16 +116,16 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
     groups = [{"group": markdown_cell(g.group) or "—", "students": g.students,
                "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
     items = [{"exercise": title(i.exercise_id), "students": i.students,
-              "right": percent(i.right), "difficulty": number(round(i.difficulty, 2)),
+              "right": percent(i.right), "difficulty": fixed(i.difficulty),
               "discrimination": "—" if i.discrimination is None
-              else number(i.discrimination)} for i in report.items]
+              else fixed(i.discrimination)} for i in report.items]
     variants = [{"exercise": title(v.exercise_id), "variant": markdown_cell(v.variant) or "—",
                  "students": v.students, "share": percent(v.share),
                  "right": percent(v.right)}
                 for v in report.variants]
     language = bank.language(lang)
     mistakes = [{"exercise": title(m.exercise_id),
-                 "explanation": markdown_cell(language.explanation(m.exercise_id, m.name)),
+                 "explanation": markdown_label(language.explanation(m.exercise_id, m.name)),
                  "students": m.students, "given_to": m.given_to}
                 for m in report.misconceptions]
     return _render(bank, "report.md", heading=heading, words=words, seed=report.seed,
@@ -137,10 +147,18 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
              "result": markdown_cell(verdict_text(words, r.status, r.reason, r.unit)),
              "points": f"{style.points(round(r.points, 2))}\u00a0/\u00a0"
                        f"{style.points(round(r.worth, 2))}",
-             "explanation": markdown_cell(r.explanation)} for r in feedback.rows]
+             "explanation": markdown_label(r.explanation)} for r in feedback.rows]
+    # A mistake is explained once for the answers of an exercise it affects.
+    explained: dict[tuple, list[str]] = {}
+    for r in rows:
+        if r["explanation"]:
+            explained.setdefault((r["position"], r["explanation"]), []).append(r["label"])
     grade = feedback.grade
     return _render(bank, "feedback.md", heading=heading, words=words,
                    student=_student(feedback.student), code=grade.exam.code, rows=rows,
+                   explained=[{"position": position, "labels": ", ".join(labels),
+                               "explanation": explanation}
+                              for (position, explanation), labels in explained.items()],
                    total=style.points(grade.total), maximum=style.points(grade.maximum),
                    grade=grade.grade)
 

@@ -3,11 +3,12 @@ embedded-answers (cloze) question with one gap per number the student types.
 
 Written for what Moodle's importer really reads (`question/format/xml/format.php`,
 `import_multianswer`, and `qtype_multianswer_extract_question`): it takes a cloze
-question's mark from its gaps' whole-number weights (it ignores `<defaultgrade>` and
-`<idnumber>`, so the variant's code is also in the name), a numerical gap is
-`{weight:NUMERICAL:=number:tolerance}` with a plain number (no digit grouping), and a
-MULTICHOICE gap has two options or more with one marked `=` (fraction 100 %, the others
-0 %, both on Moodle's fixed list).
+question's mark from its gaps' whole-number weights (it ignores `<defaultgrade>`, and
+`<idnumber>`, which is therefore not written: the variant's code is in the name and in a
+tag), a numerical gap is `{weight:NUMERICAL:=number:tolerance}` with a plain number
+(no digit grouping), a MULTICHOICE gap has two options or more with one marked `=`
+(fraction 100 %, the others 0 %, both on Moodle's fixed list), and a gap's feedback is
+written so that the import's unescaping gives back its HTML (gap_feedback).
 """
 
 from __future__ import annotations
@@ -38,16 +39,30 @@ def gap(response: Response, value, mistakes=(), language: Language | None = None
     tolerance = machine_text(answer.tolerance)
     wrong = "".join(
         f"~%0%{machine_text(mistaken)}:{machine_text(own)}#"
-        + _feedback(language.explanation(answer.exercise_id, name))
+        + gap_feedback(inline_markdown_to_html(language.explanation(answer.exercise_id, name)))
         for name, mistaken, own in mistakes) if language is not None else ""
     return f"{{{response.weight}:NUMERICAL:={machine_text(value)}:{tolerance}{wrong}}}"
 
 
-def _feedback(text: str) -> str:
-    """A gap's feedback as HTML, with the characters that end or split a gap (`}`, `~`,
-    `#`) and a gap's start written as character references."""
-    special = {"{": "&#123;", "}": "&#125;", "~": "&#126;", "#": "&#35;"}
-    return "".join(special.get(ch) or escape(ch, quote=False) for ch in text)
+# How a gap's feedback is written so that Moodle's import stores exactly the HTML given.
+# qtype_multianswer_extract_question reads a feedback up to the first `~` or `}` that no
+# `\` precedes, then decodes HTML's character references once (html_entity_decode) and
+# replaces `\}` by `}` and `\#` by `#`. So the signs that end or split a gap (and a
+# gap's start) are character references, `&` is `&amp;` (the HTML's own `&lt;` arrives
+# as `&lt;`, not as a raw `<`), and no raw `\` is left: each is `&#92;`, doubled before
+# a `}` or `#`, whose escape the import then removes.
+_FEEDBACK_SIGNS = {"{": "&#123;", "}": "&#125;", "~": "&#126;", "#": "&#35;",
+                   "&": "&amp;", "\\": "&#92;"}
+
+
+def gap_feedback(html: str) -> str:
+    """A gap's feedback (HTML) as Moodle's cloze import must find it in the gap."""
+    out = []
+    for index, ch in enumerate(html):
+        out.append(_FEEDBACK_SIGNS.get(ch, ch))
+        if ch == "\\" and html[index + 1:index + 2] in ("}", "#"):
+            out.append("&#92;")
+    return "".join(out)
 
 
 def _text(html: str) -> str:
@@ -112,7 +127,8 @@ def moodle_xml(export: Export, bank: Bank) -> bytes:
             _html(element, "generalfeedback", _text(question.solution_html))
             _add(element, "penalty", "0.3333333")
             _add(element, "hidden", "0")
-            _add(element, "idnumber", question.idnumber)
+            # Moodle's cloze import drops an idnumber; a tag arrives (and is searchable).
+            _add(_add(_add(element, "tags"), "tag"), "text", question.idnumber)
     ET.indent(quiz)
     return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
             + ET.tostring(quiz, encoding="utf-8", xml_declaration=False) + b"\n")

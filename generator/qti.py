@@ -3,6 +3,7 @@ variant and an assessmentTest whose sections, one per slot, each select one item
 weight it by the slot's points.
 
 An item asks each number in a textEntryInteraction (integers exactly with `match`,
+whole numbers beyond a 32-bit integer as floats with `equal toleranceMode="exact"`,
 decimals with `equal toleranceMode="absolute"` and the answer model's tolerance) and a
 choice in a choiceInteraction. Its RAW score adds the same whole-number gap weights as
 the Moodle file; SCORE is RAW / MAXSCORE, so an item scores 0 … 1 and the test's
@@ -16,8 +17,10 @@ import xml.etree.ElementTree as ET
 import zipfile
 from decimal import Decimal
 
+from .answers import AskedAnswer
 from .bank import Bank
-from .export import Export, Question, Response, number_hint
+from .errors import ExgenError
+from .export import Export, Question, Response
 from .html import inline_markdown_to_text
 from .numbers import machine_text
 
@@ -78,12 +81,27 @@ def _value(parent: ET.Element, text: str) -> None:
     _add(parent, "value", text)
 
 
-def _base_type(response: Response) -> str:
-    answer = response.answer
+# QTI 2.1 engines hold an `integer` in 32 bits; a `float` is a double, exact for whole
+# numbers up to 2^53.
+INTEGER_LIMIT = 2**31 - 1
+FLOAT_EXACT_LIMIT = 2**53
+
+
+def base_type(answer: AskedAnswer) -> str:
+    """`identifier` for a choice; `integer` for whole keys (exact) that a 32-bit integer
+    holds; `float` otherwise (a whole key beyond 2^31 − 1, such as 16,384,000,000
+    pairs, is compared exactly as a float)."""
     if answer.kind == "choice":
         return "identifier"
-    whole = all(isinstance(v, int) for v in response.values)
-    return "integer" if whole and answer.tolerance == 0 else "float"
+    values = answer.components
+    if all(isinstance(v, int) for v in values) and answer.tolerance == 0:
+        if all(abs(v) <= INTEGER_LIMIT for v in values):
+            return "integer"
+        if any(abs(v) > FLOAT_EXACT_LIMIT for v in values):
+            raise ExgenError(f"answer `{answer.id}` cannot be exported to QTI: "
+                             f"{answer.plain} is larger than a QTI number holds exactly "
+                             f"(2^53)")
+    return "float"
 
 
 def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
@@ -96,7 +114,9 @@ def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
 
 
 def _comparison(identifier: str, response: Response) -> ET.Element:
-    if _base_type(response) == "float":
+    if base_type(response.answer) == "float" and response.answer.tolerance == 0:
+        element = ET.Element(_q("equal"), {"toleranceMode": "exact"})
+    elif base_type(response.answer) == "float":
         tolerance = machine_text(response.answer.tolerance)
         element = ET.Element(_q("equal"), {"toleranceMode": "absolute",
                                            "tolerance": f"{tolerance} {tolerance}"})
@@ -117,14 +137,14 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     for response in question.responses:
         for identifier, value in zip(response.identifiers, response.values):
             declaration = _add(root, "responseDeclaration", identifier=identifier,
-                               cardinality="single", baseType=_base_type(response))
+                               cardinality="single", baseType=base_type(response.answer))
             _value(_add(declaration, "correctResponse"),
                    value if response.answer.kind == "choice" else machine_text(value))
-    for identifier, base_type, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
-                                           ("MAXSCORE", "float", str(question.mark)),
-                                           ("FEEDBACK", "identifier", None)):
+    for identifier, kind, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
+                                      ("MAXSCORE", "float", str(question.mark)),
+                                      ("FEEDBACK", "identifier", None)):
         declaration = _add(root, "outcomeDeclaration", identifier=identifier,
-                           cardinality="single", baseType=base_type)
+                           cardinality="single", baseType=kind)
         if default is not None:
             _value(_add(declaration, "defaultValue"), default)
 
@@ -133,7 +153,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     _copy_html(question.question_html, text)
     _add(body, "p", language.word("answers")).set("class", "answers")
     if any(r.answer.kind != "choice" for r in question.responses):
-        _add(body, "p", number_hint(language, "1.63"))     # QTI's floats: a point
+        _add(body, "p", language.word("export_numbers_point"))   # QTI's floats: a point
     for response in question.responses:
         answer = response.answer
         label = inline_markdown_to_text(answer.label(lang))     # labels are Markdown

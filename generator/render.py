@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
+from .exam import conceptual_parts
 from .files import cache_folder
 from .formula import is_matrix, to_value
 from .latex import MATH_COMMANDS
@@ -33,7 +34,8 @@ from .numbers import NumberStyle, is_whole, show_value
 from .schema import refuse_control_characters
 from .solve import Solution
 
-HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number", "rounding")
+HELPERS = ("step", "calc", "result", "options", "grid", "ask", "number", "rounding",
+           "not_graded")
 BLOCKS = ("question", "solution")
 
 
@@ -203,12 +205,13 @@ class ExerciseTexts:
         self.lang = lang
         self.style = bank.language(lang).style
         self.boxed = boxed
-        self._cache: dict[tuple[str, str], RenderedExercise] = {}
+        self._cache: dict[tuple, RenderedExercise] = {}
 
     def context(self, solution: Solution, parts: tuple[int, ...] | None = None,
-                instructed: set | None = None) -> dict:
+                instructed: set | None = None, ungraded: bool = False) -> dict:
         """The names a template sees; `instructed` collects the answers whose rounding
-        the text states (through rounding())."""
+        the text states (through rounding()); `ungraded`: an exam's or a platform's text,
+        where a conceptual sub-question carries no points (not_graded())."""
         style, boxed = self.style, self.boxed
         exercise = solution.variant.exercise
         language = self.bank.language(self.lang)
@@ -247,6 +250,14 @@ class ExerciseTexts:
             text = rounding_instruction(language, answer, solution.answers[name], style)
             return f" ({text})" if text else ""
 
+        def not_graded(part):
+            """` (not graded)` after a conceptual sub-question ("why …?") that the exam
+            gives no points; nothing in a handout, or where the spec gives it points."""
+            if part not in conceptual_parts(exercise):
+                raise ExgenError(f"not_graded({part}): sub-question {part} of "
+                                 f"{exercise.id} has an answer to compute, it is graded")
+            return f" ({language.word('not_graded')})" if ungraded else ""
+
         def ask(part):
             return parts is None or part in parts
 
@@ -255,17 +266,18 @@ class ExerciseTexts:
             return part if parts is None else sum(1 for p in parts if p <= part)
 
         return {**solution.value_env(), "step": step, "calc": calc, "options": options,
-                "ask": ask, "number": number, "rounding": rounding,
+                "ask": ask, "number": number, "rounding": rounding, "not_graded": not_graded,
                 "grid": grid, "result": result}
 
-    def render(self, solution: Solution,
-               parts: tuple[int, ...] | None = None) -> RenderedExercise:
+    def render(self, solution: Solution, parts: tuple[int, ...] | None = None,
+               ungraded: bool = False) -> RenderedExercise:
         variant = solution.variant
-        key = (variant.exercise.id, variant.key, parts)
+        key = (variant.exercise.id, variant.key, parts, ungraded)
         if key not in self._cache:
             template = load_template(self.bank, variant.exercise, self.lang)
             instructed: set = set()
-            context = template.new_context(self.context(solution, parts, instructed))
+            context = template.new_context(self.context(solution, parts, instructed,
+                                                        ungraded))
             blocks = {}
             for block in BLOCKS:
                 try:

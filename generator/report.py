@@ -89,6 +89,8 @@ class Report:
     misconceptions: list["MisconceptionStat"] = field(default_factory=list)
     alternatives: list[Mark] = field(default_factory=list)  # right by another rounding
     flagged: tuple = ()             # answer cells read with a warning (collected.Flagged)
+    # exercise id → its number on the sheets ("3", or "3/4" in a slot that picks two)
+    positions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,19 @@ def build_report(grading: Grading, lang: str) -> Report:
         group_stats(grading), variant_stats(grading), item_analysis(grading),
         misconception_stats(grading),
         [m for m in grading.marks if m.status == "alternative"],
-        grading.answers.flagged if grading.answers else ())
+        flagged=grading.answers.flagged if grading.answers else (),
+        positions=positions(grading))
+
+
+
+def positions(grading: Grading) -> dict[str, str]:
+    """Where each exercise stands on the sheets: an exam's exercise is named by its
+    number there, as the sheet, the answer form and the feedback name it."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for student in grading.students:
+        for item in student.exam.items:
+            found[item.exercise.id].add(item.position)
+    return {ex: "/".join(str(p) for p in sorted(where)) for ex, where in found.items()}
 
 
 def _written_value(text: str) -> str:

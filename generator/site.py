@@ -146,7 +146,9 @@ def _exercise_data(questions: Sequence[Question], language: Language) -> dict:
         for r in q.responses:
             key = judged_key(q.item.solution, r.answer.name)
             for mistake in key.mistakes:
-                explained[mistake.name] = language.explanation(exercise.id, mistake.name)
+                # Markdown with math, as the labels: HTML whose math KaTeX sets
+                explained[mistake.name] = inline_markdown_to_html(
+                    language.explanation(exercise.id, mistake.name))
             answers.append(key.to_json())
         variants.append({"code": q.code, "question": q.question_html,
                          "solution": q.solution_html, "answers": answers})

@@ -11,7 +11,7 @@ import sympy
 
 from .bank import LETTERS, Exercise
 from .errors import ExgenError
-from .formula import FormulaError
+from .formula import FormulaError, is_vector
 from .formula_latex import Printer, fraction_latex
 from .numbers import NumberStyle, plain, show_value
 
@@ -102,7 +102,8 @@ class Solution:
         if answer.is_choice:
             raise ExgenError(f"`{name}` is a multiple-choice answer and has no worked step")
         symbols = {**exercise.symbols}
-        symbolic = Printer(symbols, style, answer.places).print(answer.formula)
+        vectors = frozenset(n for n, v in self.value_env().items() if is_vector(v))
+        symbolic = Printer(symbols, style, answer.places, vectors=vectors).print(answer.formula)
         exact_forms = {n: a.formula for n, a in exercise.answers.items() if not a.is_choice}
         printer = Printer(symbols, style, answer.places, env=self.value_env(),
                           exact_forms=exact_forms)

@@ -58,7 +58,9 @@ def asked(item: dict) -> list[str]:
 
 
 def answer_rows(bank, manifest_data: dict, fill) -> list[dict[str, str]]:
-    """One CSV row per student: fill(answer, value, lang) → the text written."""
+    """One CSV row per student: fill(answer, value, lang) → the text written; the
+    sub-questions answered in words (`written` in the spec) get the lecturer's points:
+    all of them where the answers are the key's, none otherwise."""
     rows = []
     for student in manifest_data["students"]:
         row = {"id": student["id"]}
@@ -68,6 +70,9 @@ def answer_rows(bank, manifest_data: dict, fill) -> list[dict[str, str]]:
                 row[f"{item['exercise']}.{name}"] = fill(exercise.answers[name],
                                                          item["answers"][name],
                                                          student["lang"])
+            for part, points in (item.get("written") or {}).items():
+                row[f"{item['exercise']}.{part}.points"] = \
+                    f"{points:g}" if fill is key_text else "0"
         rows.append(row)
     return rows
 

@@ -16,9 +16,18 @@ def test_every_student_gets_an_answer_sheet_with_each_answer(class_md, bank):
         text = (out / "answer-sheets" / f"{sid}.md").read_text(encoding="utf-8")
         assert sid in text and student["variant_code"] in text
         rows = [line for line in text.splitlines() if re.match(r"^\| \d+ \|", line)]
-        expected = [(item["position"], bank.exercise(item["exercise"])
-                     .answers[name].labels[lang])
-                    for item in student["exercises"] for name in asked(item)]
+        words = bank.language(lang).words
+        expected = []
+        for item in student["exercises"]:       # in the order of the sub-questions
+            answers = bank.exercise(item["exercise"]).answers
+            entries = [(answers[name].part or 0, answers[name].labels[lang])
+                       for name in asked(item)] + [
+                (int(part), f"{words['written_question']} {part} "
+                            f"({str(points).replace('.', ',') if lang == 'bg' else points} "
+                            f"{words['points']})")
+                for part, points in (item.get("written") or {}).items()]
+            expected += [(item["position"], label) for _, label in sorted(entries,
+                                                                         key=lambda e: e[0])]
         assert len(rows) == len(expected)
         for row, (position, label) in zip(rows, expected):
             cells = [c.strip() for c in row.strip("|").split("|")]

@@ -10,6 +10,7 @@ and export.json against the numpy oracles of test_oracle.py.
 
 from __future__ import annotations
 
+import html.entities
 import importlib.util
 import json
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import sympy
+from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from conftest import QUIZ, ROOT, SPEC_SECTIONS, tex_required
@@ -27,7 +29,15 @@ from generator.cli import main
 from generator.export import plan_export
 from generator.answer_keys import accepted
 from generator.grade import judge
-from generator.spec import default_spec
+from generator.html import inline_markdown_to_html
+from generator.moodle import gap_feedback
+from generator import qti
+from generator.answers import asked_answers
+from generator.exam import Item
+from generator.numbers import machine_text
+from generator.qti import base_type
+from generator.solve import Variant, solve
+from generator.spec import default_spec, load_spec
 from test_oracle import ORACLES, problem
 
 SEED = 5
@@ -141,6 +151,24 @@ MOODLE_FRACTIONS = {1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.
                     0.05, 0.0}
 
 
+def html_entity_decode(text: str) -> str:
+    """PHP's html_entity_decode(…, ENT_QUOTES, 'UTF-8'), once: numeric and named
+    character references that end with `;`."""
+    def one(match: re.Match) -> str:
+        ref = match.group(1)
+        if ref.startswith(("#x", "#X")):
+            return chr(int(ref[2:], 16))
+        if ref.startswith("#"):
+            return chr(int(ref[1:]))
+        return html.entities.html5.get(ref + ";", match.group(0))
+    return re.sub(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", one, text)
+
+
+def moodle_feedback(found: str) -> str:
+    """What qtype_multianswer_extract_question stores of a gap's feedback."""
+    return html_entity_decode(found).replace("\\}", "}").replace("\\#", "#")
+
+
 def moodle_gaps(text: str) -> list[dict]:
     """The subquestions qtype_multianswer_extract_question finds, in order, checked as
     qtype_multianswer_validate_question checks them."""
@@ -157,7 +185,7 @@ def moodle_gaps(text: str) -> list[dict]:
                 0.01 * float(alt.group(2).replace(",", ".")) if alt.group(2) else 0.0)
             answer = {"fraction": fraction, "text": alt.group(3)}
             if alt.group(5):
-                answer["feedback"] = alt.group(5)
+                answer["feedback"] = moodle_feedback(alt.group(5))
             if gap["type"] == "NUMERICAL":
                 number = NUMERICAL.match(alt.group(3))
                 assert number, f"Moodle would not read {alt.group(3)!r} as a number"
@@ -201,7 +229,7 @@ def moodle_questions(folder: Path) -> list[dict]:
         questions.append({
             "category": category,
             "name": element.findtext("name/text"),
-            "idnumber": element.findtext("idnumber"),
+            "idnumber": element.findtext("tags/tag/text"),
             "text": element.findtext("questiontext/text"),
             "feedback": element.findtext("generalfeedback/text"),
             "gaps": moodle_gaps(element.findtext("questiontext/text")),
@@ -210,6 +238,7 @@ def moodle_questions(folder: Path) -> list[dict]:
 
 
 def test_moodle_questions_match_export_json(default_export):
+    bg = load_bank().language("bg")
     exported = data(default_export)
     questions = moodle_questions(default_export)
     assert [q["idnumber"] for q in questions] == [q["idnumber"] for q in exported["questions"]]
@@ -252,6 +281,10 @@ def test_moodle_questions_match_export_json(default_export):
                              response["misconceptions"].values() for v, t in printed}
                     for mistake in mistakes:
                         assert mistake["fraction"] == 0 and mistake["feedback"], where
+                        # what Moodle stores is the explanation's HTML, to the sign
+                        assert mistake["feedback"] in {
+                            inline_markdown_to_html(bg.explanation(want["exercise"], n))
+                            for n in response["misconceptions"]}, where
                         assert abs(mistake["value"] - value) > response["tolerance"], where
                         assert any(abs(mistake["value"] - v) < 1e-9 and
                                    mistake["tolerance"] == t for v, t in forms), where
@@ -287,6 +320,50 @@ def test_a_gap_in_the_exercise_text_is_not_read_as_one(bank_copy, tmp_path, run)
             assert "NUMERICAL:=7}" in question["text"]
 
 
+SIGNS = "\\}{#~&<>;:=%/a1 "
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=SIGNS, max_size=24) | st.sampled_from(
+    ["\\", "a\\", "\\}", "\\#", "\\\\}", "\\\\#", "&lt;", "&amp;lt;", "\\}#"]))
+def test_a_gap_feedback_arrives_in_moodle_as_written(html_text):
+    """Whatever the feedback's HTML holds — a `\\` at its end, `\\}`, `\\#`, `&lt;` —
+    Moodle's import finds the gap, the 0 % answer after it, and stores that HTML."""
+    text = ("before {2:NUMERICAL:=1.5:0.05~%0%2.5:0.05#" + gap_feedback(html_text)
+            + "~%0%3:0.05#x} after {1:MULTICHOICE:=a~b}")
+    gaps = moodle_gaps(text)
+    assert [len(g["answers"]) for g in gaps] == [3, 2]
+    assert gaps[0]["answers"][1].get("feedback", "") == html_text
+    assert gaps[0]["answers"][2]["text"] == "3:0.05"
+
+
+def test_explanations_with_tex_and_html_signs_survive_the_import(bank_copy, tmp_path, run):
+    explanation = "Делено на $n - 1$: $\\{x_i\\}$, a < b & c, 50 % #1, x\\"
+    path = bank_copy / "templates" / "bg" / "misconceptions.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'(?m)^sample_variance = ".*"$',
+                           lambda m: "sample_variance = '" + explanation + "'", text),
+                    encoding="utf-8")
+    result = run("--bank", bank_copy, "export", "--seed", "1", "--variants", "3",
+                 "--out", tmp_path / "x")
+    assert result.code == 0, result.err
+    layernorm = [q for q in moodle_questions(tmp_path / "x")
+                 if q["idnumber"].startswith("layernorm-")]
+    feedback = {a.get("feedback") for q in layernorm for g in q["gaps"]
+                for a in g["answers"]}
+    assert inline_markdown_to_html(explanation) in feedback
+    assert "\\(\\{x_i\\}\\)" in inline_markdown_to_html(explanation)
+    assert "a &lt; b &amp; c" in inline_markdown_to_html(explanation)
+
+
+def test_the_variant_code_arrives_as_a_tag_and_in_the_name(default_export):
+    root = etree.parse(str(default_export / "moodle.xml")).getroot()
+    for element in root.findall("question[@type='cloze']"):
+        code = element.findtext("tags/tag/text")
+        assert element.find("idnumber") is None      # the cloze import would drop it
+        assert code and element.findtext("name/text").endswith(code)
+
+
 def test_gap_weights_share_the_points_as_grade_does(quiz_export):
     exported = data(quiz_export)
     points = {c["slot"]: Fraction(str(c["points"])) for c in exported["categories"]}
@@ -317,7 +394,9 @@ def qti_rules(folder: Path) -> dict[str, dict[str, tuple]]:
             identifier = test.find("q:variable", QTI_NS).get("identifier")
             tag = etree.QName(test).localname
             tolerance = None
-            if tag == "equal":
+            if tag == "equal" and test.get("toleranceMode") == "exact":
+                tolerance = [0.0, 0.0]
+            elif tag == "equal":
                 assert test.get("toleranceMode") == "absolute"
                 tolerance = [float(t) for t in test.get("tolerance").split()]
             item_rules[identifier] = (*correct[identifier], tag, tolerance)
@@ -332,7 +411,7 @@ def qti_right(rule: tuple, given) -> bool:
     if base_type == "identifier":
         return given == value
     if tag == "match":
-        assert base_type == "integer"
+        assert base_type == "integer" and abs(int(value)) <= 2**31 - 1   # 32-bit engines
         return float(given).is_integer() and int(given) == int(value)
     t0, t1 = tolerance if len(tolerance) == 2 else tolerance * 2
     return float(value) - t0 <= given <= float(value) + t1
@@ -493,12 +572,18 @@ def test_one_format_alone(tmp_path, run):
                                                                "qti21.zip"]
 
 
-def test_default_folder_names_the_spec_and_seed(tmp_path, run, monkeypatch):
+def test_default_folder_names_the_spec_seed_and_language(tmp_path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run("export", "--seed", "4", "--variants", "1").code == 0
-    assert (tmp_path / "build" / "export" / "seed-4" / "moodle.xml").is_file()
+    assert (tmp_path / "build" / "export" / "seed-4-bg" / "moodle.xml").is_file()
     assert run("export", "--seed", "4", "--variants", "1", "--spec", QUIZ).code == 0
-    assert (tmp_path / "build" / "export" / "lecture5-quiz-seed-4" / "qti21.zip").is_file()
+    assert (tmp_path / "build" / "export" / "lecture5-quiz-seed-4-bg" / "qti21.zip").is_file()
+    # the English export of the same seed goes beside the Bulgarian one, not over it
+    assert run("export", "--seed", "4", "--variants", "1", "--lang", "en").code == 0
+    assert json.loads((tmp_path / "build" / "export" / "seed-4-en" / "export.json")
+                      .read_text(encoding="utf-8"))["lang"] == "en"
+    assert json.loads((tmp_path / "build" / "export" / "seed-4-bg" / "export.json")
+                      .read_text(encoding="utf-8"))["lang"] == "bg"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -563,3 +648,34 @@ def test_qti_asks_for_a_decimal_point_in_every_language(default_export):
     item = next(c for n, c in package_files(default_export).items()
                 if n.startswith("items/layernorm-")).decode()
     assert "1.63" in item and "1,63" not in item
+    assert "с точка, не със запетая" in item          # said plainly, in Bulgarian
+
+
+def test_every_bank_answer_fits_the_qti_type_it_is_declared(validator):
+    """Over many variants of every exercise (up to 400, spread over its whole space), each
+    answer's QTI base type holds its key exactly: an `integer` within 32 bits, a `float`
+    that reads back as the same number; sliding window's n² pairs (up to 128,000²) are
+    floats. An item with such a key validates."""
+    bank = load_bank()
+    declared, problems = {}, []
+    for exercise in bank.exercises.values():
+        size = exercise.space.size
+        for index in sorted({*range(0, size, max(1, size // 400)), size - 1}):
+            variant = Variant(exercise, exercise.space.variant(index))
+            item = Item(1, exercise, solve(variant))
+            for answer in asked_answers(item):
+                kind = base_type(answer)
+                declared.setdefault(answer.id, set()).add(kind)
+                for value in answer.components if kind != "identifier" else ():
+                    if kind == "integer" and abs(value) > 2**31 - 1:
+                        problems.append(f"{answer.id} = {value}: beyond a 32-bit integer")
+                    if kind == "float" and float(machine_text(value)) != value:
+                        problems.append(f"{answer.id} = {value}: not exact as a float")
+    assert not problems, problems[:10]
+    assert declared["sliding_window.full_pairs"] == {"integer", "float"}
+    big = next(q for q in plan_export(bank, load_spec(QUIZ, bank), SEED, 51, "en").questions
+               if q.exercise.id == "sliding_window" and q.item.solution.plain_params["seq_len"]
+               == 128000)
+    item = qti.item_xml(big, bank, "en")
+    assert b'baseType="float"' in item and b'toleranceMode="exact"' in item
+    assert validator(f"items/{big.idnumber}.xml", item) is None

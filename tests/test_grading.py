@@ -159,7 +159,9 @@ def test_template_lists_every_answer_column_and_every_student(class_md, bank, ru
     assert header[:2] == ["id", "name"]            # the name helps whoever types it in
     assert len(header) == len(set(header))
     needed = {f"{e['exercise']}.{name}" for s in data["students"] for e in s["exercises"]
-              for name in asked(e)}
+              for name in asked(e)} | {   # and the points of the answers in words
+        f"{e['exercise']}.{part}.points" for s in data["students"]
+        for e in s["exercises"] for part in e.get("written") or {}}
     assert set(header[2:]) == needed
     pooled = {ex_id for slot in load_spec(QUIZ, bank).slots for ex_id in slot.pool}
     assert {c.split(".")[0] for c in header[2:]} <= pooled

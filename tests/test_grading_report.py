@@ -239,7 +239,7 @@ def test_report_counts_shared_wrong_values_groups_and_item_analysis(written_clas
     keys = {s["id"]: s["exercises"][0]["answers"]["d_ff"] for s in data["students"]}
     wrong_count = sum(1 for s in data["students"][:4] if keys[s["id"]] != 4096)
     row = next(line for line in report.splitlines()
-               if line.startswith("| FFN dimensions | Hidden size |"))
+               if line.startswith("| 1. FFN dimensions | Hidden size |"))   # numbered as on the sheet
     assert f"4 096 ×{wrong_count}" in row or f"4096 ×{wrong_count}" in row
     # per group: A has students 501-503, B 504-506
     grades = {r["id"]: float(r["total"]) for r in read_csv(out / "grades" / "grades.csv")}
@@ -255,9 +255,11 @@ def test_report_counts_shared_wrong_values_groups_and_item_analysis(written_clas
     difficulty = ex1.sum() / (4 * len(ex1))
     discrimination = np.corrcoef(ex1, rest)[0, 1]
     line = next(line for line in report.split("## Item analysis")[1].splitlines()
-                if line.startswith("| FFN dimensions |"))
+                if line.startswith("| 1. FFN dimensions |"))
     all_right = round(100 * (ex1 == 4).sum() / len(ex1))
-    assert f"| 6 | {all_right} % | {difficulty:.2f} | {discrimination:.2f} |" in line, line
+    # two decimals each, a minus sign for a negative index
+    assert f"| 6 | {all_right} % | {difficulty:.2f} | {discrimination:.2f} |".replace(
+        "-", "−") in line, line
 
 
 def test_the_histogram_is_set_in_the_documents_font(written_class):
@@ -311,7 +313,7 @@ def test_each_student_gets_feedback_in_their_language(written_class, bank, run, 
         bg = student["lang"] == "bg"
         assert ("Вашите резултати" if bg else "Your results") in text
         body = [line for line in text.splitlines() if line.startswith("| ") and
-                not line.startswith("| Упражнение") and not line.startswith("| Exercise")]
+                not line.startswith("| Задача") and not line.startswith("| Exercise")]
         boxes = sum(len(e["asked"]) + len(e["written"]) for e in student["exercises"])
         assert len(body) == boxes, text
         total = grades[student["id"]]["total"]
@@ -371,7 +373,7 @@ def test_variants_several_students_had_are_compared(bank, run, tmp_path):
     assert 2 <= len(same) < 8                         # two variants, both given out
     section = (out / "grades" / "report.md").read_text(encoding="utf-8") \
         .split("## By exercise and variant")[1]
-    lines = [line for line in section.splitlines() if line.startswith("| Pre-Norm")]
+    lines = [line for line in section.splitlines() if line.startswith("| 1. Pre-Norm")]
     assert len(lines) == 2, section
     share = round(100 * (2 * len(same) - 1) / (2 * len(same)))
     right = round(100 * (len(same) - 1) / len(same))

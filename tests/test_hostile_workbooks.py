@@ -250,7 +250,8 @@ def test_roster_names_never_become_live_formulas(tmp_path, run):
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(rows[0])
         for row in rows[1:]:
-            writer.writerow([*row[:2], *["4096"] * (len(row) - 2)])
+            writer.writerow([*row[:2], *["0" if column.endswith(".points") else "4096"
+                                         for column in rows[0][2:]]])
     result = run("grade", "--seed", 3, "--spec", spec, "--build", out, "--answers", answers,
                  "--format", "md")
     assert result.code == 0, result.err

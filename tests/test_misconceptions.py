@@ -55,7 +55,7 @@ def mistakes_layernorm(p):
             ("normalized", "sample_variance"): (x - mu) / sample_std,
             ("variance", "variance_std_swapped"): std,
             ("std", "variance_std_swapped"): var,
-            ("normalized", "variance_std_swapped"): (x - mu) / var}
+            ("normalized", "divided_by_variance"): (x - mu) / var}
 
 
 def mistakes_attention_masks(p):
@@ -267,7 +267,7 @@ def test_instructor_editions_show_common_mistakes_and_student_documents_never(tm
                "--out", handout).code == 0
     text = (handout / "handout-bg.md").read_text(encoding="utf-8")
     # The seed's LayerNorm with n − 1: variance 8/2 = 4, σ = 2, x̂ = [−1, 0, 1].
-    assert "4; 2; \\[-1; 0; 1\\] — Делено е на n − 1" in text
+    assert "4; 2; \\[−1; 0; 1\\] — Делено е на $n - 1$" in text   # minus sign; math
 
 
 # ---------------------------------------------------------------- a class that errs

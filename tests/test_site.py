@@ -98,10 +98,11 @@ def test_the_page_explains_each_mistake_in_its_own_language(site, bank):
         page = (site / lang / "layernorm.html").read_text(encoding="utf-8")
         data = json.loads(re.search(r'id="exgen-data">(.*?)</script>', page, re.S)[1])
         language = bank.language(lang)
-        assert data["mistakes"] == {
-            name: language.explanation("layernorm", name)
-            for name in ("sample_variance", "variance_std_swapped")}
-        assert "n − 1" in data["mistakes"]["sample_variance"]
+        assert data["mistakes"] == {       # Markdown with math, as HTML for KaTeX
+            name: inline_markdown_to_html(language.explanation("layernorm", name))
+            for name in ("sample_variance", "variance_std_swapped", "divided_by_variance")}
+        assert "\\(n - 1\\)" in data["mistakes"]["sample_variance"]
+        assert "$" not in json.dumps(data["mistakes"])
 
 
 def test_both_languages_practise_the_same_variants(site, bank):
@@ -374,7 +375,11 @@ def test_a_wrong_answer_that_is_a_known_mistake_is_explained(site, visit, bank, 
     assert page.get_attribute(verdict, "aria-live") == "polite"
     assert page.get_attribute(verdict, "class") == "verdict wrong"
     explanation = language.explanation(exercise, mistake)
-    assert explanation and page.inner_text(f"{verdict} .mistake") == explanation
+    # Its words as written, its math set by KaTeX (no `$` left in the page's text).
+    shown = page.inner_text(f"{verdict} .mistake")
+    words, math = explanation.split("$")[::2], explanation.split("$")[1::2]
+    assert explanation and all(w.strip() in shown for w in words) and "$" not in shown
+    assert page.locator(f"{verdict} .mistake .katex").count() == len(math) > 0
     assert page.inner_text(verdict).startswith(language.word("site_wrong"))
 
     response = question.responses[index]

@@ -84,9 +84,10 @@ def test_each_distinct_variant_is_rendered_once_per_language_and_parts_asked(ban
     rendered = Counter()
     real = generator.render.ExerciseTexts.context
 
-    def counting(self, solution, parts=None, instructed=None):
-        rendered[(self.lang, solution.variant.exercise.id, solution.variant.key, parts)] += 1
-        return real(self, solution, parts, instructed)
+    def counting(self, solution, parts=None, instructed=None, ungraded=False):
+        rendered[(self.lang, solution.variant.exercise.id, solution.variant.key, parts,
+                  ungraded)] += 1
+        return real(self, solution, parts, instructed, ungraded)
 
     monkeypatch.setattr(generator.render.ExerciseTexts, "context", counting)
     spec = load_spec(ROOT / "exams" / "lecture5-full.toml", bank)

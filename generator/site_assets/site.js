@@ -81,8 +81,9 @@
   }
 
   /* A wrong answer that gives a misconception's value (as `exgen grade` recognises it)
-   * is told what went wrong, in the verdict's own live region; the bank's text is set
-   * as text, never as markup. */
+   * is told what went wrong, in the verdict's own live region. The explanation is HTML
+   * from exgen's Markdown renderer, as the question is (raw HTML in the bank shows as
+   * text), with its math set by KaTeX; the reading's own words are set as text. */
   function note(box, className, text) {
     var span = document.createElement("span");
     span.className = className;
@@ -94,7 +95,12 @@
   function explain(box, given, key) {
     var name = exgenReading.mistakeIn(given, key);
     if (!name || !Object.prototype.hasOwnProperty.call(data.mistakes, name)) return;
-    note(box, "mistake", data.mistakes[name]);
+    var span = document.createElement("span");
+    span.className = "mistake";
+    span.innerHTML = data.mistakes[name];
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(span);
+    typeset(span);
   }
 
   /* Why an answer was not read (how such an answer is written), or its other unit. */

@@ -15,7 +15,7 @@ import sympy
 
 from .bank import LETTERS, Answer
 from .exam import Item
-from .formula import is_matrix
+from .kinds import Kind, kind_of
 from .answer_keys import reading_key, tolerance_for
 from .numbers import NumberStyle, Shown, plain, show_value
 from .reading import Key
@@ -48,12 +48,9 @@ class AskedAnswer:
         return plain(self.exact)
 
     @property
-    def kind(self) -> str:
-        if self.answer.is_choice:
-            return "choice"
-        if is_matrix(self.exact):
-            return "matrix"
-        return "vector" if isinstance(self.exact, tuple) else "number"
+    def kind(self) -> Kind:
+        """number, vector, matrix or choice (kinds.py): what its consumers ask of it."""
+        return kind_of(self.answer.is_choice, self.exact)
 
     @property
     def whole(self) -> bool:
@@ -80,17 +77,12 @@ class AskedAnswer:
     def components(self) -> list:
         """What a student writes, one per box or gap: a number, a vector's entries, a
         matrix's cells row by row, or a choice's letter."""
-        value = self.plain
-        if self.kind == "matrix":
-            return [cell for row in value for cell in row]
-        return list(value) if self.kind == "vector" else [value]
+        return self.kind.components(self.plain)
 
     @property
     def shape(self) -> tuple[int, ...]:
         """() for a number, (n,) for a vector, (rows, columns) for a matrix."""
-        if self.kind == "matrix":
-            return (len(self.plain), len(self.plain[0]) if self.plain else 0)
-        return (len(self.plain),) if self.kind == "vector" else ()
+        return self.kind.shape(self.plain)
 
     def label(self, lang: str) -> str:
         return self.answer.labels.get(lang, self.name)

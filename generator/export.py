@@ -89,15 +89,11 @@ class Response:
         from the gap's key by more than its tolerance (a vector's mistake may leave some
         entries right), each value once."""
         result: list[list[tuple[str, object, float]]] = [[] for _ in self.gaps]
-        if self.answer.kind == "choice":
-            return result
         for mistake in self.mistakes:
             for value, tolerance in mistake.printed:
-                flat = value if self.answer.kind == "number" else (
-                    [c for row in value for c in row] if self.answer.kind == "matrix"
-                    else value)
-                flat = flat if isinstance(flat, list) else [flat]
-                if len(flat) != len(self.gaps):
+                flat = self.answer.kind.components(value)
+                if len(flat) != len(self.gaps) or not all(
+                        isinstance(v, (int, float)) for v in flat):
                     continue
                 for i, (mistaken, key) in enumerate(zip(flat, self.values)):
                     if abs(mistaken - key) > self.answer.tolerance + 1e-9 * max(1, abs(key)) \
@@ -200,7 +196,7 @@ def responses(exercise: Exercise, asked: Sequence[AskedAnswer],
     share = Fraction(str(points)) if points else Fraction(1)
     counts = []
     for answer in asked:
-        if answer.kind == "choice":
+        if not answer.kind.gaps_per_number:
             if len(answer.order) < 2:
                 raise ExgenError(f"answer `{answer.name}` of `{exercise.id}` cannot be "
                                  "exported: a multiple-choice answer needs two options or "
@@ -217,22 +213,13 @@ def responses(exercise: Exercise, asked: Sequence[AskedAnswer],
     factor = math.lcm(*(w.denominator for w in per_gap))
     responses, gap = [], 1
     for answer, count, weight in zip(asked, counts, per_gap):
-        suffixes = _suffixes(answer) if answer.kind != "choice" else [""]
+        suffixes = answer.kind.suffixes(answer.plain)
         responses.append(Response(
             answer, tuple(range(gap, gap + count)),
             tuple(f"RESPONSE_{answer.name}{s}" for s in suffixes),
             int(weight * factor)))
         gap += count
     return tuple(responses)
-
-
-def _suffixes(answer: AskedAnswer) -> list[str]:
-    shape = answer.shape
-    if shape == ():
-        return [""]
-    if len(shape) == 1:
-        return [f"_{i}" for i in range(1, shape[0] + 1)]
-    return [f"_{r}_{c}" for r in range(1, shape[0] + 1) for c in range(1, shape[1] + 1)]
 
 
 def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Export:

@@ -140,12 +140,12 @@ def grade_exam(exam: Exam, answers: Answers,
             for entry in asked_answers(item):
                 name, column = entry.name, entry.id
                 given = row.get(column, "")
-                key = judged_key(item.solution, name)
+                key = entry.key                 # its mistakes only for a wrong answer
                 verdict = reading.judge(given, key)
                 status = verdict.status
                 mark = Mark(sid, item.position, item.exercise.id, name, given, status,
                             share if status in ("right", "alternative") else 0.0, share,
-                            reading.mistake_in(given, key) if status == "wrong" else "",
+                            misconception_in(given, item, name) if status == "wrong" else "",
                             verdict.reason, verdict.unit)
                 rule, before = override_for(overrides, sid, column), mark
                 if rule is not None:

@@ -7,7 +7,10 @@ whole numbers beyond a 32-bit integer as floats with `equal toleranceMode="exact
 decimals with `equal toleranceMode="absolute"` and the answer model's tolerance) and a
 choice in a choiceInteraction. Its RAW score adds the same whole-number gap weights as
 the Moodle file; SCORE is RAW / MAXSCORE, so an item scores 0 … 1 and the test's
-weights turn that into the slot's points. The worked solution is a modal feedback.
+weights turn that into the slot's points. The worked solution is a modal feedback, and
+so is each misconception a wrong answer shows: a gap that is not right but equals one of
+a mistake's printed forms (its own tolerance, as grade and the Moodle gaps compare it)
+adds the mistake to FEEDBACK.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .answers import AskedAnswer
 from .bank import Bank
 from .errors import ExgenError
 from .export import Export, Question, Response
-from .html import inline_markdown_to_text
+from .html import inline_markdown_to_html, inline_markdown_to_text
 from .numbers import machine_text
 
 FILENAME = "qti21.zip"
@@ -127,6 +130,41 @@ def _comparison(identifier: str, response: Response) -> ET.Element:
     return element
 
 
+def _feedback(parent: ET.Element, identifier: str) -> None:
+    """FEEDBACK gains `identifier` (a modal feedback to show)."""
+    added = _add(_add(parent, "setOutcomeValue", identifier="FEEDBACK"), "multiple")
+    _add(added, "variable", identifier="FEEDBACK")
+    _add(added, "baseValue", identifier, baseType="identifier")
+
+
+def _mistake_id(name: str) -> str:
+    return f"MISTAKE_{name}"
+
+
+def _mistake_rules(parent: ET.Element, question: Question) -> list[str]:
+    """For each gap, each printed form of a misconception: a gap that is not right but
+    equals the form (within its own tolerance) shows the mistake's feedback. The names
+    of the mistakes that can show, in order."""
+    names: dict[str, None] = {}
+    for response in question.responses:
+        for identifier, forms in zip(response.identifiers, response.gap_mistakes()):
+            for name, value, tolerance in forms:
+                condition = ET.Element(_q("and"))
+                ET.SubElement(condition, _q("not")).append(
+                    _comparison(identifier, response))
+                shown = machine_text(tolerance)
+                equal = ET.SubElement(condition, _q("equal"), {
+                    "toleranceMode": "absolute", "tolerance": f"{shown} {shown}"})
+                ET.SubElement(equal, _q("variable"), {"identifier": identifier})
+                ET.SubElement(equal, _q("baseValue"), {"baseType": "float"}).text = \
+                    machine_text(value)
+                rule = _add(_add(parent, "responseCondition"), "responseIf")
+                rule.append(condition)
+                _feedback(rule, _mistake_id(name))
+                names[name] = None
+    return list(names)
+
+
 def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     language = bank.language(lang)
     root = ET.Element(_q("assessmentItem"), {
@@ -144,7 +182,8 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
                                       ("MAXSCORE", "float", str(question.mark)),
                                       ("FEEDBACK", "identifier", None)):
         declaration = _add(root, "outcomeDeclaration", identifier=identifier,
-                           cardinality="single", baseType=kind)
+                           cardinality="multiple" if identifier == "FEEDBACK" else "single",
+                           baseType=kind)
         if default is not None:
             _value(_add(declaration, "defaultValue"), default)
 
@@ -179,15 +218,21 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     for response in question.responses:
         for identifier in response.identifiers:
             _score(processing, _comparison(identifier, response), response.weight)
+    mistakes = _mistake_rules(processing, question)
     total = _add(_add(processing, "setOutcomeValue", identifier="SCORE"), "divide")
     _add(total, "variable", identifier="RAW")
     _add(total, "variable", identifier="MAXSCORE")
-    feedback = _add(processing, "setOutcomeValue", identifier="FEEDBACK")
-    _add(feedback, "baseValue", "SOLUTION", baseType="identifier")
+    _feedback(processing, "SOLUTION")
 
     solution = _add(root, "modalFeedback", outcomeIdentifier="FEEDBACK", showHide="show",
                     identifier="SOLUTION", title=language.word("solution"))
     _copy_html(question.solution_html, _add(solution, "div"))
+    for name in mistakes:      # Markdown with math, as the question's HTML has it
+        explained = inline_markdown_to_html(language.explanation(question.exercise.id, name))
+        _copy_html(f"<p>{explained}</p>", _add(root, "modalFeedback",
+                                               outcomeIdentifier="FEEDBACK", showHide="show",
+                                               identifier=_mistake_id(name),
+                                               title=language.word("what_went_wrong")))
     return _serialize(root, QTI, indent=False)
 
 

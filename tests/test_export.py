@@ -391,6 +391,8 @@ def qti_rules(folder: Path) -> dict[str, dict[str, tuple]]:
         item_rules = {}
         for condition in item.findall(".//q:responseIf", QTI_NS):
             test = condition[0]
+            if test.find("q:variable", QTI_NS) is None:
+                continue            # a misconception's feedback (and(not …, equal …))
             identifier = test.find("q:variable", QTI_NS).get("identifier")
             tag = etree.QName(test).localname
             tolerance = None
@@ -679,3 +681,51 @@ def test_every_bank_answer_fits_the_qti_type_it_is_declared(validator):
     item = qti.item_xml(big, bank, "en")
     assert b'baseType="float"' in item and b'toleranceMode="exact"' in item
     assert validator(f"items/{big.idnumber}.xml", item) is None
+
+
+
+
+def qti_mistakes(folder: Path) -> dict[str, dict[str, list[tuple]]]:
+    """Per item, per response identifier: (mistake, value, tolerance) of each rule that
+    shows a misconception's feedback, and the item's modal feedbacks."""
+    found = {}
+    for name, content in package_files(folder).items():
+        if not name.startswith("items/"):
+            continue
+        item = etree.fromstring(content)
+        shown = {f.get("identifier") for f in item.findall("q:modalFeedback", QTI_NS)}
+        rules: dict[str, list[tuple]] = {}
+        for condition in item.findall(".//q:responseIf", QTI_NS):
+            if etree.QName(condition[0]).localname != "and":
+                continue
+            equal = condition[0].find("q:equal", QTI_NS)
+            mistake = condition.find("q:setOutcomeValue/q:multiple/q:baseValue", QTI_NS).text
+            assert mistake in shown
+            rules.setdefault(equal.find("q:variable", QTI_NS).get("identifier"), []).append(
+                (mistake.removeprefix("MISTAKE_"), float(equal.find("q:baseValue", QTI_NS).text),
+                 float(equal.get("tolerance").split()[0])))
+        found[item.get("identifier")] = rules
+    return found
+
+
+def test_qti_shows_the_same_misconceptions_as_the_moodle_gaps(default_export):
+    """Each gap's misconceptions, in their printed forms with their own tolerances: the
+    same (value, tolerance) pairs in QTI's response processing as in Moodle's 0 %
+    answers, and a modal feedback for each."""
+    qti = qti_mistakes(default_export)
+    moodle = {q["idnumber"]: q["gaps"] for q in moodle_questions(default_export)}
+    compared = 0
+    for question in data(default_export)["questions"]:
+        qid = question["idnumber"]
+        for response in question["responses"]:
+            for number, identifier in zip(response["moodle_gaps"], response["qti_responses"]):
+                gap = moodle[qid][number - 1]
+                wrong = [] if gap["type"] == "MULTICHOICE" else sorted(
+                    (a["value"], a["tolerance"]) for a in gap["answers"][1:])
+                assert sorted((v, t) for _, v, t in qti[qid].get(identifier, [])) == \
+                    wrong, (qid, identifier)
+                compared += len(wrong)
+    assert compared > 100
+    layernorm = next(rules for qid, rules in qti.items() if qid.startswith("layernorm-"))
+    assert {m for rules in layernorm.values() for m, _, _ in rules} == {
+        "sample_variance", "variance_std_swapped", "divided_by_variance"}

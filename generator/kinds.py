@@ -1,0 +1,71 @@
+"""The kinds of answer a student gives — a number, a vector, a matrix, a choice — each a
+class owning what its consumers ask of it: the boxes a student fills (one per number, or
+one letter), the shape, the names of its LMS responses and whether a key of it can be a
+whole number. A kind is also its name (`kind == "matrix"` still holds, and JSON prints
+it as the name); the reading rules read it by that name (reading.Key.kind), so a new
+kind is one class here plus its reader in reading.py and its twin reading.js."""
+
+from __future__ import annotations
+
+from .formula import is_matrix
+
+
+class Kind(str):
+    """An answer's kind; its methods take the answer's plain (JSON) value."""
+
+    gaps_per_number = True          # one box or LMS gap per number of the value
+
+    def components(self, value) -> list:
+        """What a student writes, one per box or gap."""
+        return [value]
+
+    def shape(self, value) -> tuple[int, ...]:
+        return ()
+
+    def suffixes(self, value) -> list[str]:
+        """The endings of its LMS response identifiers, one per gap."""
+        return [""]
+
+
+class Number(Kind):
+    pass
+
+
+class Vector(Kind):
+    def components(self, value) -> list:
+        return list(value)
+
+    def shape(self, value) -> tuple[int, ...]:
+        return (len(value),)
+
+    def suffixes(self, value) -> list[str]:
+        return [f"_{i}" for i in range(1, len(value) + 1)]
+
+
+class Matrix(Kind):
+    def components(self, value) -> list:
+        return [cell for row in value for cell in row]
+
+    def shape(self, value) -> tuple[int, ...]:
+        return (len(value), len(value[0]) if value else 0)
+
+    def suffixes(self, value) -> list[str]:
+        rows, columns = self.shape(value)
+        return [f"_{r}_{c}" for r in range(1, rows + 1) for c in range(1, columns + 1)]
+
+
+class Choice(Kind):
+    gaps_per_number = False         # one letter, one drop-down
+
+
+NUMBER, VECTOR, MATRIX, CHOICE = Number("number"), Vector("vector"), Matrix("matrix"), \
+    Choice("choice")
+
+
+def kind_of(is_choice: bool, exact) -> Kind:
+    """The kind of an answer's exact value (sympy: a number, a tuple, a matrix)."""
+    if is_choice:
+        return CHOICE
+    if is_matrix(exact):
+        return MATRIX
+    return VECTOR if isinstance(exact, tuple) else NUMBER

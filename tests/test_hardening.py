@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXGEN, ROOT, SPEC_SECTIONS, needs_tex
-from generator import latex, pdf, render
+from generator import latex, render, tex
 from generator.build import MARKER
 from generator.cli import cli
 from generator.errors import ExgenError
@@ -222,13 +222,13 @@ def test_tex_itself_can_read_no_file_outside_its_folder(tmp_path):
     source = ("\\documentclass{article}\\begin{document}\n"
               f"\\input{{{secret}}}\n\\end{{document}}\n")
     with pytest.raises(ExgenError) as failure:
-        pdf.compile_tex(source, tmp_path / "work", "leak")
+        tex.compile_tex(source, tmp_path / "work", "leak")
     assert "TOP-SECRET-LINE" not in str(failure.value)
     writer = ("\\documentclass{article}\\begin{document}\n"
               f"\\newwrite\\f\\immediate\\openout\\f={tmp_path}/written.txt\n"
               "\\immediate\\write\\f{x}\\immediate\\closeout\\f x\n\\end{document}\n")
     try:
-        pdf.compile_tex(writer, tmp_path / "work2", "write")
+        tex.compile_tex(writer, tmp_path / "work2", "write")
     except ExgenError:
         pass
     assert not (tmp_path / "written.txt").exists()
@@ -247,7 +247,7 @@ def test_a_tex_loop_stops_in_time_naming_student_and_exercise(bank_copy, run, tm
     # Past the whitelist (which would refuse \def), TeX's own time limit must hold.
     monkeypatch.setattr(render, "template_problems", lambda env, path: [])
     monkeypatch.setattr(latex, "unsafe_math", lambda math: None)
-    monkeypatch.setattr(pdf, "TEX_TIME_FLOOR", 4.0)
+    monkeypatch.setattr(tex, "TEX_TIME_FLOOR", 4.0)
     _poison(bank_copy, "bg", "$\\def\\x{\\x}\\x$", exercise="rope")
     started = time.monotonic()
     result = run("--bank", bank_copy, "exams", "--seed", 1, "--students", 2, "--format",
@@ -260,7 +260,7 @@ def test_a_tex_loop_stops_in_time_naming_student_and_exercise(bank_copy, run, tm
 
 
 def test_the_time_limit_grows_with_the_document():
-    assert pdf.tex_time_limit("x" * 10_000_000) > pdf.tex_time_limit("x") >= 60
+    assert tex.tex_time_limit("x" * 10_000_000) > tex.tex_time_limit("x") >= 60
 
 
 # -------------------------------------------- 5, 6. --set keeps its kind

@@ -36,10 +36,10 @@ def test_one_pass_makes_the_pdf_a_second_pass_would(tmp_path, bank):
     widest cell, in one pass; a second pass that reads both back from the .aux file the
     first one wrote (as exgen used to need) changes no byte."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
 
     source = pdf.class_document(bank, bank.language("en"), _entries(bank))
-    once = pdf.compile_tex(source, tmp_path, "doc")
+    once = tex.compile_tex(source, tmp_path, "doc")
     assert once.passes == 1
     pages = once.entry_pages
     assert pages[0] == 1 and pages[1] >= 6 and pages[2] == 1
@@ -48,7 +48,7 @@ def test_one_pass_makes_the_pdf_a_second_pass_would(tmp_path, bank):
     assert f"Page 1 of {pages[1]}" in text and f"Page {pages[1]} of {pages[1]}" in text
     assert "??" not in text
 
-    again = pdf.compile_tex(source, tmp_path, "doc")     # reads doc.aux of the first
+    again = tex.compile_tex(source, tmp_path, "doc")     # reads doc.aux of the first
     assert again.entry_pages == pages
     assert again.pdf.read_bytes() == first
 
@@ -58,12 +58,12 @@ def test_a_document_too_long_to_hold_is_typeset_in_two_passes(tmp_path, bank,
     """An entry longer than ONE_PASS_LIMIT is typeset as LaTeX does by itself (a draft
     pass, then the real one), and the PDF is the same."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
 
-    once = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), _entries(bank)),
+    once = tex.compile_tex(pdf.class_document(bank, bank.language("en"), _entries(bank)),
                            tmp_path / "one", "doc")
     monkeypatch.setattr(pdf, "ONE_PASS_LIMIT", 1000)
-    twice = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), _entries(bank)),
+    twice = tex.compile_tex(pdf.class_document(bank, bank.language("en"), _entries(bank)),
                             tmp_path / "two", "doc")
     assert (once.passes, twice.passes) == (1, 2)
     assert twice.entry_pages == once.entry_pages
@@ -74,11 +74,11 @@ def test_an_entry_of_over_a_hundred_pages_in_one_pass(tmp_path, bank):
     """TeX stops a document whose output routine runs a hundred times without shipping a
     page; holding a page counts as shipping it."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
 
     entry = [("the long entry", pdf.in_language(pdf.to_latex(
         _long_entry(5600), bank.language("en"), "the long entry"), "en", bank))]
-    compiled = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), entry),
+    compiled = tex.compile_tex(pdf.class_document(bank, bank.language("en"), entry),
                                tmp_path, "doc")
     (last,) = compiled.entry_pages
     assert compiled.passes == 1 and last > 100
@@ -90,7 +90,7 @@ def test_a_document_that_runs_out_of_memory_in_one_pass_gets_two(tmp_path, bank,
     """Held pages live in TeX's memory; a document that exhausts it in one pass is
     typeset again in two, instead of failing."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
 
     monkeypatch.setattr(pdf, "ONE_PASS_LIMIT", 10**9)
     lines = ["| " + " | ".join(f"H{c}" for c in range(6)) + " |", "|" + "---|" * 6]
@@ -98,7 +98,7 @@ def test_a_document_that_runs_out_of_memory_in_one_pass_gets_two(tmp_path, bank,
               for i in range(3000)]                    # about a hundred pages of table
     entry = [("the long entry", pdf.in_language(pdf.to_latex(
         "\n".join(lines) + "\n", bank.language("en"), "the long entry"), "en", bank))]
-    compiled = pdf.compile_tex(pdf.class_document(bank, bank.language("en"), entry),
+    compiled = tex.compile_tex(pdf.class_document(bank, bank.language("en"), entry),
                                tmp_path, "doc")
     assert compiled.passes == 2
     (last,) = compiled.entry_pages
@@ -110,11 +110,11 @@ def test_a_reference_ahead_gets_a_second_pass(tmp_path, bank):
     """A layout of a bank's own may refer to a label further on: pdflatex says so in its
     log, and exgen runs it again."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
 
     body = (pdf.in_language(r"See page \pageref{later}.\newpage Here\label{later}.", "en",
                             bank))
-    compiled = pdf.compile_tex(pdf.class_document(bank, bank.language("en"),
+    compiled = tex.compile_tex(pdf.class_document(bank, bank.language("en"),
                                                   [("the entry", body)]), tmp_path, "doc")
     assert compiled.passes == 2
     assert "See page 2." in pdf_text(compiled.pdf)
@@ -124,18 +124,18 @@ def test_a_page_style_of_the_moment_is_kept_while_its_page_is_held(tmp_path, ban
     """A layout may style a page of its own (\\thispagestyle, \\pagestyle): a held page
     is shipped with the head and foot it had when it was made."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
 
     body = pdf.in_language(r"\thispagestyle{empty}One.\newpage Two.\newpage"
                            r"\pagestyle{empty}Three.", "en", bank)
     source = pdf.class_document(bank, bank.language("en"), [("the entry", body)])
-    once = pdf.compile_tex(source, tmp_path, "doc")
+    once = tex.compile_tex(source, tmp_path, "doc")
     pages = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(once.pdf), "-"],
                             capture_output=True, text=True, check=True).stdout
              for n in (1, 2, 3)]
     assert "Page" not in pages[0] and "Page 2 of 3" in pages[1] and "Page" not in pages[2]
     first = once.pdf.read_bytes()
-    assert pdf.compile_tex(source, tmp_path, "doc").pdf.read_bytes() == first
+    assert tex.compile_tex(source, tmp_path, "doc").pdf.read_bytes() == first
 
 
 def test_background_work_reports_a_users_error_as_one(tmp_path):

@@ -157,7 +157,7 @@ def test_handout_pdfs_in_both_languages(tmp_path, run):
 def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
     """No line of any sheet or key is wider than the text block (pdfTeX's overfull boxes)."""
     needs_tex()
-    from generator import pdf
+    from generator import pdf, tex
     from generator.documents import TextsByLanguage, student_documents
     from generator.spec import default_heading
     from generator.exam import plan
@@ -171,7 +171,7 @@ def test_nothing_runs_into_the_margins(tmp_path, bank, lang):
         for doc in student_documents(se, headings, texts):
             entries.append((se.student.id, pdf.in_language(pdf.sheet_latex(doc, bank), lang,
                                                            bank)))
-    pdf.compile_tex(pdf.class_document(bank, bank.language(lang), entries), tmp_path, "all")
+    tex.compile_tex(pdf.class_document(bank, bank.language(lang), entries), tmp_path, "all")
     log = (tmp_path / "all.log").read_text(errors="replace")
     widths = [float(w) for w in re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)]
     assert [w for w in widths if w > 2.0] == []
@@ -181,10 +181,10 @@ def test_caches_change_no_byte(tmp_path, run, monkeypatch):
     """With the cached pdfTeX format and compiled templates, or without them (the cache
     is not writable), the same files."""
     needs_tex()
-    from generator import layouts, pdf, render
+    from generator import layouts, render, tex
 
     def forget():
-        for cached in (pdf._preamble_format, render.environment, layouts._environment):
+        for cached in (tex._preamble_format, render.environment, layouts._environment):
             cached.cache_clear()
 
     assert run("exams", "--seed", 6, "--students", 2, "--format", "md,pdf",

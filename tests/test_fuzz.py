@@ -9,6 +9,8 @@ import contextlib
 import io
 import shutil
 import tempfile
+import zipfile
+from xml.etree import ElementTree
 from pathlib import Path
 
 import pytest
@@ -143,6 +145,18 @@ def test_mutated_files_of_a_language_end_cleanly(data, path):
         exercise = path.stem if path.suffix == ".md" else "residual"
         code, err = exgen("--bank", root / "bank", "check", exercise, cwd=root)
         assert_clean_ending(code, err, path.name)
+        # The LMS files too: whatever a language file holds, moodle.xml and every file
+        # of the QTI package are well-formed XML, or the export says what is wrong.
+        before = files_under(root)
+        code, err = exgen("--bank", root / "bank", "export", "--seed", 1, "--variants", 1,
+                          "--lang", path.parent.name, "--out", root / "lms", cwd=root)
+        assert_clean_ending(code, err, path.name)
+        assert_wrote_only_into(root, root / "lms", before, files_under(root))
+        if code == 0:
+            ElementTree.parse(root / "lms" / "moodle.xml")
+            with zipfile.ZipFile(root / "lms" / "qti21.zip") as package:
+                for name in package.namelist():
+                    ElementTree.fromstring(package.read(name))
 
 
 @FUZZ

@@ -32,9 +32,6 @@ MAX_COLUMNS = 1_000
 MAX_CELLS = 500_000
 MAX_PART = 200 * 1024 * 1024          # bytes of one XML part, uncompressed
 
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -105,10 +102,10 @@ class _Workbook:
         self.sheets: list[tuple[str, str]] = []
         self.date1904 = False
         for element in self._elements(main, "workbook"):
-            if element.tag == MAIN + "sheet":
-                target = rels.get(element.get(DOC_REL + "id", ""), ("", ""))[1]
+            if element.tag == "sheet":
+                target = rels.get(_relation_id(element), ("", ""))[1]
                 self.sheets.append((element.get("name") or "", target))
-            elif element.tag == MAIN + "workbookPr":
+            elif element.tag == "workbookPr":
                 self.date1904 = element.get("date1904", "0").lower() in ("1", "true")
         if not self.sheets:
             raise ExgenError(f"the {what} is a workbook without a sheet", where=str(path))
@@ -135,6 +132,9 @@ class _Workbook:
             with self.book.open(name) as stream:
                 for event, element in iterparse(_Limited(stream, self._where(name)),
                                                 events=events):
+                    # Tags by their local names: transitional and strict OOXML alike.
+                    if "}" in element.tag:
+                        element.tag = element.tag.rsplit("}", 1)[1]
                     yield element if events == ("end",) else (event, element)
         except ExgenError as exc:
             if exc.where is None:
@@ -160,7 +160,7 @@ class _Workbook:
         base = posixpath.dirname(source)
         found = {}
         for element in self._elements(rels_part, "the workbook's relations"):
-            if element.tag != PKG_REL + "Relationship":
+            if element.tag != "Relationship":
                 continue
             target = element.get("Target") or ""
             target = target.lstrip("/") if target.startswith("/") else \
@@ -174,7 +174,7 @@ class _Workbook:
             return []
         strings: list[str] = []
         for element in self._elements(part, "the shared strings"):
-            if element.tag == MAIN + "si":
+            if element.tag == "si":
                 strings.append(_text_of(element))
                 element.clear()
                 if len(strings) > MAX_CELLS:
@@ -192,14 +192,14 @@ class _Workbook:
         kinds: list[str] = []
         in_xfs = False
         for event, element in self._elements(part, "the styles", events=("start", "end")):
-            if element.tag == MAIN + "cellXfs":
+            if element.tag == "cellXfs":
                 in_xfs = event == "start"
-            elif event == "end" and element.tag == MAIN + "numFmt":
+            elif event == "end" and element.tag == "numFmt":
                 try:
                     custom[int(element.get("numFmtId", "-1"))] = element.get("formatCode") or ""
                 except ValueError:
                     pass
-            elif event == "end" and in_xfs and element.tag == MAIN + "xf":
+            elif event == "end" and in_xfs and element.tag == "xf":
                 try:
                     number = int(element.get("numFmtId", "0"))
                 except ValueError:
@@ -267,11 +267,11 @@ class _Workbook:
         for event, element in self._elements(part, label, events=("start", "end")):
             tag = element.tag
             if event == "start":
-                if tag == MAIN + "row":
+                if tag == "row":
                     row_number = _index(element.get("r"), row_number + 1, label)
                     column_number = 0
                 continue
-            if tag == MAIN + "c":
+            if tag == "c":
                 ref = element.get("r")
                 if ref:
                     row_number, column_number = _position(ref, label)
@@ -280,16 +280,16 @@ class _Workbook:
                 text, note = self._value(element, _ref(row_number, column_number), label)
                 element.clear()
                 yield row_number, column_number, text, note
-            elif tag == MAIN + "row":
+            elif tag == "row":
                 element.clear()
 
     def _value(self, cell, ref: str, label: str) -> tuple[str, CellNote | None]:
         kind = cell.get("t", "n")
-        value = cell.find(MAIN + "v")
+        value = cell.find("v")
         raw = value.text if value is not None and value.text is not None else None
-        formula = cell.find(MAIN + "f") is not None
+        formula = cell.find("f") is not None
         if kind == "inlineStr":
-            box = cell.find(MAIN + "is")
+            box = cell.find("is")
             return (_text_of(box) if box is not None else ""), None
         if raw is None:
             if formula:
@@ -351,13 +351,20 @@ def _as_date(number: float, kind: str, date1904: bool) -> tuple[str, CellNote | 
                           "(such as `3,5` or `3.5`) into a date")
 
 
+def _relation_id(element) -> str:
+    """A sheet's `r:id`, whatever namespace the relationships have (transitional or
+    strict OOXML)."""
+    return next((value for key, value in element.attrib.items()
+                 if key.endswith("}id")), "")
+
+
 def _text_of(element) -> str:
     """The text of a string item: its `t`, or its runs' `t` (not phonetic guides)."""
-    direct = element.find(MAIN + "t")
+    direct = element.find("t")
     if direct is not None:
         return direct.text or ""
-    return "".join(t.text or "" for run in element.findall(MAIN + "r")
-                   for t in run.findall(MAIN + "t"))
+    return "".join(t.text or "" for run in element.findall("r")
+                   for t in run.findall("t"))
 
 
 def _index(text: str | None, default: int, label: str) -> int:

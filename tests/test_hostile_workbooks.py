@@ -30,10 +30,11 @@ def cell_xml(ref: str, value, style: int | None = None) -> str:
     return f'<c r="{ref}"{s}><v>{value}</v></c>'
 
 
-def sheet_xml(rows: list[tuple[int, list[str]]], dimension: str = "", prolog: str = "") -> str:
+def sheet_xml(rows: list[tuple[int, list[str]]], dimension: str = "", prolog: str = "",
+              main: str = MAIN) -> str:
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in rows)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{MAIN}">'
+    return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{main}">'
             f'{dim}<sheetData>{body}</sheetData></worksheet>')
 
 
@@ -41,21 +42,24 @@ STYLES = (f'<?xml version="1.0"?><styleSheet xmlns="{MAIN}"><cellXfs count="3">'
           '<xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="20"/></cellXfs></styleSheet>')
 
 
-def workbook(path: Path, sheets: dict[str, str], styles: str = STYLES) -> Path:
+def workbook(path: Path, sheets: dict[str, str], styles: str = STYLES, main: str = MAIN,
+             rel: str = REL) -> Path:
     """An .xlsx zipped by hand: each sheet's XML as given."""
+    if main != MAIN:
+        styles = styles.replace(MAIN, main)
     entries = "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
                       for i, name in enumerate(sheets, start=1))
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{REL}/worksheet" '
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" '
                    f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
-    rels += f'<Relationship Id="rIdS" Type="{REL}/styles" Target="styles.xml"/>'
+    rels += f'<Relationship Id="rIdS" Type="{rel}/styles" Target="styles.xml"/>'
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://'
                    'schemas.openxmlformats.org/package/2006/content-types"/>')
         z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{PKG}">'
-                   f'<Relationship Id="r1" Type="{REL}/officeDocument" '
+                   f'<Relationship Id="r1" Type="{rel}/officeDocument" '
                    'Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{MAIN}" '
-                   f'xmlns:r="{REL}"><sheets>{entries}</sheets></workbook>')
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" '
+                   f'xmlns:r="{rel}"><sheets>{entries}</sheets></workbook>')
         z.writestr("xl/_rels/workbook.xml.rels",
                    f'<?xml version="1.0"?><Relationships xmlns="{PKG}">{rels}</Relationships>')
         z.writestr("xl/styles.xml", styles)
@@ -109,6 +113,18 @@ def test_a_declared_size_one_row_short_loses_no_student(build, tmp_path, run):
     assert "absent" not in result.out + result.err
     rows = list(csv.DictReader(io.StringIO((build / "grades" / "grades.csv").read_text())))
     assert [r["grade"] != "absent" for r in rows] == [True, True]
+
+
+def test_a_strict_open_xml_workbook_is_read(build, tmp_path, run):
+    """Excel's "Strict Open XML" save option: other namespaces, the same cells."""
+    strict, strict_rel = ("http://purl.oclc.org/ooxml/spreadsheetml/main",
+                          "http://purl.oclc.org/ooxml/officeDocument/relationships")
+    path = workbook(tmp_path / "strict.xlsx", {"answers": sheet_xml(
+        answer_rows(("01", cell_xml("B2", 7)), ("02", cell_xml("B3", 9))), main=strict)},
+        main=strict, rel=strict_rel)
+    result = grade(run, build, path)
+    assert result.code == 0, result.err
+    assert "absent" not in result.err
 
 
 def test_a_sheet_declaring_a_million_rows_for_one_far_cell_ends_at_once(build, tmp_path, run):

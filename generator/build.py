@@ -148,7 +148,8 @@ def sorted_for_print(exam: Exam):
 
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
-                answer_sheets: bool = False, with_mistakes: bool = False) -> ExamBuild:
+                answer_sheets: bool = False, with_mistakes: bool = False,
+                form: str = "write") -> ExamBuild:
     """Everything of a class build. What needs only the exam (the manifest, the answers
     workbook) is written by a process of its own from the start, which yields the cores
     to the rest; a background writer (the PDFs) starts as soon as the documents are made,
@@ -171,7 +172,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
             (ex.title(lang), found) for ex in _exercises_of(exam)
             if (found := common_mistakes(bank, lang, ex)))
         build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
-                               answer_sheets, mistakes)
+                               answer_sheets, mistakes, form)
         writers = [WRITERS[name] for name in formats]
         for writer in writers:
             if writer.background:

@@ -177,14 +177,18 @@ def _formats(text: str | None) -> tuple[str, ...]:
 @click.option("--answer-sheet/--no-answer-sheet", default=None,
               help="Also an answer form per student, a box per answer "
                    "(default: with --spec).")
+@click.option("--form", "form", type=click.Choice(["write", "scan"]), default=None,
+              help="The answer form: `write` (typed into answers-template.xlsx, the "
+                   "default) or `scan` (bubbles that `exgen scan` reads; needs PDF). "
+                   "Default: the spec's `form`, else write.")
 @click.option("--with-misconceptions", "with_mistakes", is_flag=True,
               help="The instructor's key lists each exercise's common mistakes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default build/exams/seed-N/, with a spec "
                    "build/exams/SPEC-seed-N/).")
 @click.pass_context
-def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_mistakes,
-          out):
+def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
+          with_mistakes, out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
     from .build import progress_bar, write_exams
     from .exam import plan
@@ -192,12 +196,17 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     bank = _bank(ctx)
     bank.language(lang)
     spec = _spec(bank, spec_path)
+    form = form or spec.form or "write"
     if answer_sheet is None:
-        answer_sheet = spec_path is not None
+        answer_sheet = spec_path is not None or form == "scan"
+    if form == "scan" and not answer_sheet:
+        raise ExgenError("--form scan prints answer forms: drop --no-answer-sheet")
     roster_notes: list[str] = []
     people = _students(bank, students, roster, roster_notes)
     spec.require([lang] + [p.lang for p in people if p.lang])
     formats = _formats(fmt)
+    if form == "scan" and "pdf" not in formats:
+        raise ExgenError("--form scan prints its forms as PDF: use --format pdf or md,pdf")
     out = out or exam_folder(seed, spec_path)
     with progress_bar(len(people), "drawing variants") as update:
         exam = plan(bank, seed, people, lang, spec.slots, progress=update)
@@ -206,7 +215,8 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     label = "writing " + " and ".join(WRITERS[f].label for f in formats)
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
-                            answer_sheets=answer_sheet, with_mistakes=with_mistakes)
+                            answer_sheets=answer_sheet, with_mistakes=with_mistakes,
+                            form=form)
     for note in (*roster_notes, *exam.notes):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "

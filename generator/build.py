@@ -277,7 +277,7 @@ def write_site(site, bank: Bank, out: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, label: str) -> Iterator:
+def progress_bar(total: int, label: str, unit: str = " students") -> Iterator:
     """A tqdm bar on a terminal (nothing otherwise); yields its update function."""
     if not sys.stderr.isatty():        # no bar: tqdm is not even imported
         yield lambda n=1: None
@@ -285,5 +285,5 @@ def progress_bar(total: int, label: str) -> Iterator:
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0          # no monitor thread: a build forks (background.py)
-    with tqdm(total=total, desc=label, unit=" students", leave=False) as bar:
+    with tqdm(total=total, desc=label, unit=unit, leave=False) as bar:
         yield bar.update

@@ -486,6 +486,29 @@ def site(ctx, spec_path, seed, count, out):
 
 
 @cli.command()
+@click.option("--build", "build", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="The exam build whose scan forms were printed "
+                                  "(`exgen exams … --form scan`).")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def scan(build, files):
+    """Read copier scans (PDF, PNG, JPEG, TIFF, or folders of them) of the build's scan
+    forms into BUILD/scans/: answers.xlsx, review.html and scan.json."""
+    try:
+        import cv2  # noqa: F401
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        raise ExgenError("reading scans needs OpenCV and pypdfium2: run `make scan …` "
+                         "(it installs them) or `pip install -e '.[scan]'`") from None
+    from .scan import run_scan
+
+    counts = run_scan(build, files)
+    click.echo(f"{counts['pages']} pages: {counts['read']} read, {counts['blank']} blank, "
+               f"{counts['unplaced']} not placed; {counts['students']} students in "
+               f"{build}/scans/answers.xlsx, {counts['review']} answer(s) to decide in "
+               f"{build}/scans/review.html")
+
+
+@cli.command()
 @click.pass_context
 def check(ctx):
     """Validate the whole bank."""

@@ -398,7 +398,7 @@ def student_pages(se: StudentExam, latex_label, words, decimal: str) -> list[For
 MACROS = (r"\long\gdef\exgenat#1#2#3{\rlap{\kern\dimexpr#1bp-1in-\hoffset-\oddsidemargin\relax"
           r"\raise\dimexpr1in+\voffset+\topmargin+\headheight+\headsep+\topskip-#2bp\relax"
           r"\hbox{#3}}}" "\n")
-GREY_TEXT, GREY_LINE = "0.68", "0.45"
+GREY_TEXT, GREY_LINE, GREY_SQUARE = "0.68", "0.45", "0.8"
 
 
 def _circle(r: float) -> str:
@@ -455,6 +455,7 @@ def page_latex(page: FormPage, exam_key: str, header: Sequence[Text]) -> str:
     out.append(_qr(qr_text(exam_key, page.page, page.of, page.student)))
     out += [_text(t) for t in header]
     circle = _circle(RADIUS)
+    square = f"{-SQUARE / 2:.2f} {-SQUARE / 2:.2f} {SQUARE:.2f} {SQUARE:.2f} re"
     for block in page.blocks:
         for box in block.boxes:
             out.append(_at(box.x, box.y, _literal(
@@ -463,7 +464,8 @@ def page_latex(page: FormPage, exam_key: str, header: Sequence[Text]) -> str:
         for b in block.bubbles:
             label = (rf"\makebox[0pt]{{\pdfliteral{{{GREY_TEXT} g}}\tiny {b.label}"
                      r"\pdfliteral{0 g}}") if b.label else ""
-            out.append(_at(b.x, b.y, _literal(f"0.5 w {GREY_LINE} G {circle} S")))
+            out.append(_at(b.x, b.y, _literal(f"0.5 w {GREY_LINE} G {circle} S "
+                                              f"0.3 w {GREY_SQUARE} G {square} S")))
             if label:
                 out.append(_at(b.x, b.y + 2.1, label))
     out.append(r"}\ht0=0pt \dp0=0pt \noindent\box0\par" + "\n")

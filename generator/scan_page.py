@@ -136,7 +136,7 @@ def _mark_centre(image: np.ndarray, guess: np.ndarray, size_px: float) -> np.nda
     mark's area in a window around it."""
     import cv2
 
-    half = int(size_px * 1.6)
+    half = int(size_px * 2.5)
     x0, y0 = int(guess[0]) - half, int(guess[1]) - half
     if x0 < 0 or y0 < 0 or x0 + 2 * half > image.shape[1] or y0 + 2 * half > image.shape[0]:
         x0, y0 = max(0, x0), max(0, y0)
@@ -154,7 +154,7 @@ def _mark_centre(image: np.ndarray, guess: np.ndarray, size_px: float) -> np.nda
             continue
         centre = centres[k] + (x0, y0)
         distance = float(np.hypot(*(centre - guess)))
-        if distance < size_px * 1.2 and (best is None or distance < best_distance):
+        if distance < size_px * 2.2 and (best is None or distance < best_distance):
             best, best_distance = centre, distance
     return best
 
@@ -168,9 +168,13 @@ def straighten(image: np.ndarray, layout_page: dict, qr_corners: np.ndarray):
     source = np.float32([[q["x"], q["y"]], [q["x"] + q["size"], q["y"]],
                          [q["x"] + q["size"], q["y"] + q["size"]],
                          [q["x"], q["y"] + q["size"]]])
-    rough = cv2.getPerspectiveTransform(source, np.float32(qr_corners))
+    # A similarity (turn, scale, shift) from four close points extrapolates far better
+    # than a perspective fitted to them.
+    rough, _ = cv2.estimateAffinePartial2D(source, np.float32(qr_corners))
+    if rough is None:
+        return None, "the QR code's corners do not fit a page"
     marks = np.float32(layout_page["marks"])
-    guessed = cv2.perspectiveTransform(marks.reshape(-1, 1, 2), rough).reshape(-1, 2)
+    guessed = cv2.transform(marks.reshape(-1, 1, 2), rough).reshape(-1, 2)
     pixels_per_point = float(np.linalg.norm(qr_corners[1] - qr_corners[0])) / q["size"]
     found = []
     for guess in guessed:

@@ -109,7 +109,7 @@ test: setup $(VENV)/.test-installed
 	@scripts/ensure-web.sh katex chromium
 	$(PYTHON) -m pytest -q
 
-bench: setup
+bench: setup scan-deps
 	$(PYTHON) -m generator.bench
 
 clean:

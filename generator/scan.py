@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 from .errors import ExgenError
 from .scan_page import Page, kind_of, page_count, read_page
+from .scan_page import png as as_png
 
 SCANS = "scans"
 QUESTION = "?"
@@ -256,7 +257,7 @@ def run_scan(build: Path, files: Sequence[Path], lang: str | None = None) -> dic
         write_text(staging / "scan.json", scan_json(layout, outcome))
         for name, png in sorted(outcome.crops.items()):
             (staging / "crops").mkdir(exist_ok=True)
-            (staging / "crops" / name).write_bytes(png)
+            (staging / "crops" / name).write_bytes(as_png(png))
         write_text(staging / "review.html", review_html(layout, outcome))
     return {"pages": len(new), "read": sum(p.status == "read" for p in new),
             "students": students, "review": len(outcome.decisions),

@@ -39,7 +39,7 @@ class Page:
     student: str = ""
     page: int = 0
     columns: dict = field(default_factory=dict)    # column → {"value", "reason"}
-    crops: dict = field(default_factory=dict)      # column → PNG bytes
+    crops: dict = field(default_factory=dict)      # column → image (numpy)
     thumbnail: bytes = b""
 
     def json(self) -> dict:
@@ -110,24 +110,39 @@ def load_page(path: Path, kind: str, index: int) -> np.ndarray | None:
 # ---------------------------------------------------------------- finding the page
 
 def find_qr(image: np.ndarray) -> tuple[str, np.ndarray] | None:
-    """The QR code's text and its corners in the image (its own top-left first), tried
-    at the image's size and at others: a detector that misses a code at one scale
-    often finds it at another."""
+    """The QR code's text and its corners in the image (its own top-left first). Looked
+    for first where a form puts it, near the top-right corner (the bottom-left one for a
+    page upside down): a small region is read many times faster than the page. Then the
+    whole page at several sizes: a detector that misses a code at one scale often finds
+    it at another."""
     import cv2
 
     detector = cv2.QRCodeDetector()
-    height = image.shape[0]
+    h, w = image.shape
+    regions = [(0, w // 2, h // 4, w), (3 * h // 4, 0, h, w // 2)]
+    for top, left, bottom, right in regions:
+        found = _decoded(detector, image[top:bottom, left:right], 1.0)
+        if found is not None:
+            return found[0], found[1] + (left, top)
     for target in (None, 2400, 1700, 3300):
-        scale = 1.0 if target is None else target / height
-        scaled = image if target is None else cv2.resize(
-            image, None, fx=scale, fy=scale,
-            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-        try:
-            text, points, _ = detector.detectAndDecode(scaled)
-        except cv2.error:
-            continue
-        if text and points is not None:
-            return text, points.reshape(4, 2) / scale
+        found = _decoded(detector, image, 1.0 if target is None else target / h)
+        if found is not None:
+            return found
+    return None
+
+
+def _decoded(detector, image: np.ndarray, scale: float):
+    import cv2
+
+    scaled = image if scale == 1.0 else cv2.resize(
+        image, None, fx=scale, fy=scale,
+        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    try:
+        text, points, _ = detector.detectAndDecode(scaled)
+    except cv2.error:
+        return None
+    if text and points is not None:
+        return text, points.reshape(4, 2).astype(np.float64) / scale
     return None
 
 
@@ -313,14 +328,22 @@ def crop_box(layout_page: dict, column: str) -> tuple[float, float, float, float
     return min(xs), min(ys) - LABEL_HEIGHT, max(xs), max(ys)
 
 
-def _png(image: np.ndarray, box, scale: float) -> bytes:
+def _crop(image: np.ndarray, box, scale: float) -> np.ndarray:
+    """A part of the straightened page, at `scale` pixels per point (encoded as PNG
+    only if review.html shows it: most never are)."""
     import cv2
 
     x0, y0, x1, y1 = (int(max(0, v * SCALE)) for v in box)
-    part = image[y0:y1, x0:x1]
-    part = cv2.resize(part, None, fx=scale / SCALE, fy=scale / SCALE,
+    return cv2.resize(image[y0:y1, x0:x1], None, fx=scale / SCALE, fy=scale / SCALE,
                       interpolation=cv2.INTER_AREA)
-    return cv2.imencode(".png", part, [cv2.IMWRITE_PNG_COMPRESSION, 9])[1].tobytes()
+
+
+def png(image: np.ndarray | bytes) -> bytes:
+    import cv2
+
+    if isinstance(image, bytes):
+        return image
+    return cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 9])[1].tobytes()
 
 
 def _thumbnail(image: np.ndarray) -> bytes:
@@ -374,5 +397,5 @@ def read_page(task: tuple[str, str, int], layout: dict) -> Page:
     columns, crops = {}, {}
     for column, pairs in by_column.items():
         columns[column] = read_column([b for b, _ in pairs], [s for _, s in pairs])
-        crops[column] = _png(page, crop_box(layout_page, column), CROP_SCALE)
+        crops[column] = _crop(page, crop_box(layout_page, column), CROP_SCALE)
     return Page(name, index, "read", "", exam, student, number, columns, crops)

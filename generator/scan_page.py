@@ -325,7 +325,7 @@ def crop_box(layout_page: dict, column: str) -> tuple[float, float, float, float
         if box["column"] == column:
             xs += [box["x"] - 4, box["x"] + box["w"] + 4]
             ys += [box["y"] - 4, box["y"] + box["h"] + 4]
-    return min(xs), min(ys) - LABEL_HEIGHT, max(xs), max(ys)
+    return min(xs), min(ys) - LABEL_HEIGHT - 4, max(xs), max(ys)
 
 
 def _crop(image: np.ndarray, box, scale: float) -> np.ndarray:

@@ -493,12 +493,11 @@ def site(ctx, spec_path, seed, count, out):
 def scan(build, files):
     """Read copier scans (PDF, PNG, JPEG, TIFF, or folders of them) of the build's scan
     forms into BUILD/scans/: answers.xlsx, review.html and scan.json."""
-    try:
-        import cv2  # noqa: F401
-        import pypdfium2  # noqa: F401
-    except ImportError:
+    from importlib.util import find_spec
+
+    if find_spec("cv2") is None or find_spec("pypdfium2") is None:
         raise ExgenError("reading scans needs OpenCV and pypdfium2: run `make scan …` "
-                         "(it installs them) or `pip install -e '.[scan]'`") from None
+                         "(it installs them) or `pip install -e '.[scan]'`")
     from .scan import run_scan
 
     counts = run_scan(build, files)

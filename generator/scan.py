@@ -238,7 +238,7 @@ def refuse_nothing_placed(new: Sequence[Page], layout: dict) -> None:
                      f"({new[0].file}: {new[0].reason}). Nothing was written")
 
 
-def run_scan(build: Path, files: Sequence[Path], lang: str | None = None) -> dict:
+def run_scan(build: Path, files: Sequence[Path]) -> dict:
     """The whole command; returns counts for its summary line."""
     from .build import progress_bar, replacing
     from .files import write_text

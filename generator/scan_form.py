@@ -23,7 +23,7 @@ from typing import Sequence
 from .answers import AskedAnswer, asked_answers
 from .bank import Exercise
 from .collected import written_column
-from .exam import Exam, Item, StudentExam
+from .exam import Exam, Item
 from .formula import EXACT, FAST
 
 FORMAT = "exgen-scan-layout/1"
@@ -291,7 +291,7 @@ def points_value(points: float) -> str:
     return f"{points:g}"
 
 
-def item_blocks(item: Item, lang: str, words, decimal: str, latex_label) -> list[Block]:
+def item_blocks(item: Item, words, decimal: str, latex_label) -> list[Block]:
     """Every block of one exercise on the form, in the order of its sub-questions."""
     entries = [(a.answer.part or 0, a) for a in asked_answers(item)] + \
         [(part, part) for part in item.written_parts]
@@ -382,12 +382,6 @@ def layout_json(exam_key: str, pages: Sequence[tuple[FormPage, int]]) -> str:
             "boxes": [b.json() for b in page.boxes]})
     return json.dumps({"format": FORMAT, "exam": exam_key, "pages": out},
                       ensure_ascii=False, indent=1) + "\n"
-
-
-def student_pages(se: StudentExam, latex_label, words, decimal: str) -> list[FormPage]:
-    blocks = [b for item in se.items for b in item_blocks(item, se.lang, words, decimal,
-                                                          latex_label)]
-    return lay_out(se.student.id, blocks)
 
 
 # ---------------------------------------------------------------- LaTeX
@@ -511,7 +505,7 @@ def student_form(bank, doc, exam_key: str) -> tuple[str, list[FormPage]]:
             labels[asked.id] = fmt.label(asked.label(doc.lang), f"the label of {asked.id}")
     decimal = get_decimal_symbol(language.style.locale)
     blocks = [b for item in doc.student_exam.items
-              for b in item_blocks(item, doc.lang, words, decimal,
+              for b in item_blocks(item, words, decimal,
                                    lambda asked: labels[asked.id])]
     pages = lay_out(doc.student.id, blocks)
     student = context["student"]

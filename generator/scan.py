@@ -134,6 +134,10 @@ def merge(new: Sequence[Page], earlier: Sequence[dict], earlier_crops: dict) -> 
     """This run's pages with those of earlier runs: per student and column the value, or
     `?` where a page says so or two readings of one page disagree."""
     crops: dict[str, bytes] = {}
+    # A file read again replaces what it gave before (the same scan, or a new scan
+    # saved under the same name); pages of other files stay.
+    again = {(p.file, p.index) for p in new}
+    earlier = [p for p in earlier if (p["file"], p["index"]) not in again]
     pages = [p for p in earlier if p["status"] == "read"]
     unplaced = [p for p in earlier if p["status"] != "read"]
     for page in new:

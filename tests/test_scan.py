@@ -217,6 +217,15 @@ def filled_pages(build: Path, rng, dpi: int):
 
 # ---------------------------------------------------------------- tests
 
+def test_scan_forms_need_pdf_and_answer_forms(tmp_path, run):
+    for extra, words in ((("--format", "md"), "prints its forms as PDF"),
+                         (("--no-answer-sheet",), "drop --no-answer-sheet")):
+        result = run("exams", "--seed", "1", "--students", "2", "--form", "scan", *extra,
+                     "--out", tmp_path / "out")
+        assert result.code == 2 and words in result.err, result.err
+        assert not (tmp_path / "out").exists()
+
+
 def test_layout_json_is_where_the_pdf_prints_each_bubble(forms):
     """Each bubble's outline is found at its layout radius around its layout centre, and
     each corner mark's ink is centred on its layout point (within a fraction of a point)."""

@@ -191,13 +191,15 @@ def straighten(image: np.ndarray, layout_page: dict, qr_corners: np.ndarray):
     marks = np.float32(layout_page["marks"])
     guessed = cv2.transform(marks.reshape(-1, 1, 2), rough).reshape(-1, 2)
     pixels_per_point = float(np.linalg.norm(qr_corners[1] - qr_corners[0])) / q["size"]
-    found = []
-    for guess in guessed:
-        centre = _mark_centre(image, guess, MARK_SIZE * pixels_per_point)
-        if centre is None:
-            return None, "a corner mark is missing or covered"
-        found.append(centre)
-    exact = cv2.getPerspectiveTransform(marks, np.float32(found))
+    found = [_mark_centre(image, guess, MARK_SIZE * pixels_per_point) for guess in guessed]
+    seen = [k for k, centre in enumerate(found) if centre is not None]
+    if len(seen) == 4:
+        exact = cv2.getPerspectiveTransform(marks, np.float32(found))
+    elif len(seen) == 3:            # a staple or a thumb over one: three fix an affine map
+        affine = cv2.getAffineTransform(marks[seen], np.float32([found[k] for k in seen]))
+        exact = np.vstack([affine, [0.0, 0.0, 1.0]])
+    else:
+        return None, "two or more corner marks are missing or covered"
     size = (int(round(layout_page["width"] * SCALE)), int(round(layout_page["height"] * SCALE)))
     to_image = exact @ np.diag([1 / SCALE, 1 / SCALE, 1.0])
     warped = cv2.warpPerspective(image, to_image, size,
@@ -209,12 +211,13 @@ def straighten(image: np.ndarray, layout_page: dict, qr_corners: np.ndarray):
 # ---------------------------------------------------------------- bubbles
 
 def _levels(page: np.ndarray, layout_page: dict) -> tuple[float, float]:
-    """The page's paper and ink: the median of the page, the inside of its marks."""
+    """The page's paper and ink: the median of the page, the inside of its marks (the
+    darkest of them)."""
     inner = MARK_SIZE * 0.3 * SCALE
     ink = [np.median(page[int(y * SCALE - inner):int(y * SCALE + inner),
                           int(x * SCALE - inner):int(x * SCALE + inner)])
            for x, y in layout_page["marks"]]
-    return float(np.median(page)), float(np.median(ink))
+    return float(np.median(page)), float(np.min(ink))     # a covered mark is not ink
 
 
 def _stencils():

@@ -381,6 +381,9 @@ def test_unclear_marks_are_sent_to_review_never_guessed(forms, tmp_path, run):
     if options:
         for b in columns[options[0]][:2]:                      # two options
             pen(image, b["x"], b["y"], b["r"], dpi / 72, rng, grey=30)
+    x, y = page["marks"][3]                                    # a sticker on one mark
+    cv2.rectangle(image, (int((x - 14) * s), int((y - 14) * s)),
+                  (int((x + 14) * s), int((y + 14) * s)), 250, -1)
     path = tmp_path / "page.png"
     cv2.imwrite(str(path), copier(image, rng, jpeg=False))
     result = run("scan", "--build", build, path)

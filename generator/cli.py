@@ -490,7 +490,8 @@ def site(ctx, spec_path, seed, count, out):
               required=True, help="The exam build whose scan forms were printed "
                                   "(`exgen exams … --form scan`).")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def scan(build, files):
+@click.pass_context
+def scan(ctx, build, files):
     """Read copier scans (PDF, PNG, JPEG, TIFF, or folders of them) of the build's scan
     forms into BUILD/scans/: answers.xlsx, review.html and scan.json."""
     from importlib.util import find_spec
@@ -500,7 +501,7 @@ def scan(build, files):
                          "(it installs them) or `pip install -e '.[scan]'`")
     from .scan import run_scan
 
-    counts = run_scan(build, files)
+    counts = run_scan(build, files, _bank(ctx))
     click.echo(f"{counts['pages']} pages: {counts['read']} read, {counts['blank']} blank, "
                f"{counts['unplaced']} not placed; {counts['students']} students in "
                f"{build}/scans/answers.xlsx, {counts['review']} answer(s) to decide in "

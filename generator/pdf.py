@@ -357,7 +357,7 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
     if scanned:
         (staging / "answer-sheets").mkdir(parents=True, exist_ok=True)
         (staging / "answer-sheets" / "layout.json").write_text(
-            layout_json(exam_key, form_pages), encoding="utf-8")
+            layout_json(exam_key, lang, form_pages), encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries], Path(tmp),
                 {doc.lang for doc, _ in ordered}, [target for _, _, target in entries],

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .errors import ExgenError
-from .scan_page import Page, kind_of, page_count, read_page
+from .scan_page import Page, explain, kind_of, page_count, read_page
 from .scan_page import png as as_png
 
 SCANS = "scans"
@@ -164,11 +164,9 @@ def merge(new: Sequence[Page], earlier: Sequence[dict], earlier_crops: dict) -> 
             if any(s["value"] == QUESTION for s in seen):
                 reason = next(s["reason"] for s in seen if s["value"] == QUESTION)
             elif len({s["value"] for s in seen}) > 1:
-                reason = ("the page was read twice with different marks: "
-                          + " / ".join(repr(s["value"]) if s["value"] else "blank"
-                                       for s in seen)
-                          + " (" + ", ".join(f"{r['file']} page {r['index'] + 1}"
-                                             for r in readings) + ")")
+                reason = ("read_twice:" + " / ".join(s["value"] or "—" for s in seen)
+                          + " — " + ", ".join(f"{Path(r['file']).name} #{r['index'] + 1}"
+                                              for r in readings)).replace(";", ",")
             else:
                 values.setdefault(student, {})[column] = seen[0]["value"]
                 continue
@@ -194,7 +192,8 @@ def earlier_run(folder: Path) -> tuple[list[dict], dict]:
     return pages, crops
 
 
-def fill_workbook(build: Path, values: dict, decisions: Sequence[Decision], target: Path) -> int:
+def fill_workbook(build: Path, values: dict, decisions: Sequence[Decision], words,
+                  target: Path) -> int:
     """answers-template.xlsx with the values read; a `?` cell carries a comment saying
     why. Returns how many students have a row with answers."""
     from openpyxl import load_workbook
@@ -216,7 +215,8 @@ def fill_workbook(build: Path, values: dict, decisions: Sequence[Decision], targ
             if column in values[sid] and values[sid][column]:
                 cell.value = values[sid][column]
                 if cell.value == QUESTION:
-                    cell.comment = Comment(f"exgen scan: {why[(sid, column)]}", "exgen scan",
+                    cell.comment = Comment(f"exgen scan: {explain(why[(sid, column)], words)}",
+                                           "exgen scan",
                                            height=90, width=260)
     save_workbook(book, target)
     return filled
@@ -233,22 +233,27 @@ def refuse_nothing_placed(new: Sequence[Page], layout: dict) -> None:
     scans, the wrong folder): refused, and nothing is written."""
     if any(p.status == "read" for p in new):
         return
-    foreign = [p for p in new if p.status == "foreign"]
-    if foreign:
-        raise ExgenError(f"none of the pages belongs to this build: {foreign[0].file} "
-                         f"page {foreign[0].index + 1} is {foreign[0].reason}. Nothing was "
-                         "written")
-    raise ExgenError(f"no page of a scan form was found in the {len(new)} page(s) given "
-                     f"({new[0].file}: {new[0].reason}). Nothing was written")
+    other = next((p for p in new if p.exam and p.exam != layout["exam"]), None)
+    if other is not None:
+        raise ExgenError(f"none of the pages belongs to this build: {other.file} page "
+                         f"{other.index + 1} is a page of another exam build ({other.exam}; "
+                         f"this build is {layout['exam']}). Nothing was written")
+    raise ExgenError(f"no page of the {len(new)} given could be read as a scan form of "
+                     f"this build (blank, without a form's QR code, or with its corner marks "
+                     f"covered; the first: {new[0].file}). Nothing was written")
 
 
-def run_scan(build: Path, files: Sequence[Path]) -> dict:
-    """The whole command; returns counts for its summary line."""
+def run_scan(build: Path, files: Sequence[Path], bank) -> dict:
+    """The whole command; returns counts for its summary line. Its words (review.html,
+    the cells' comments) are in the build's language."""
     from .build import progress_bar, replacing
     from .files import write_text
     from .scan_review import review_html
 
     layout = layout_of(build)
+    lang = layout.get("lang") if layout.get("lang") in bank.languages else next(
+        iter(bank.languages))
+    words = bank.language(lang).words
     tasks = scan_tasks(files)
     with progress_bar(len(tasks), "reading scans", " pages") as update:
         new = read_pages(tasks, layout, update)
@@ -256,13 +261,13 @@ def run_scan(build: Path, files: Sequence[Path]) -> dict:
     earlier, earlier_crops = earlier_run(build / SCANS)
     outcome = merge(new, earlier, earlier_crops)
     with replacing(build / SCANS, "scan") as staging:
-        students = fill_workbook(build, outcome.values, outcome.decisions,
+        students = fill_workbook(build, outcome.values, outcome.decisions, words,
                                  staging / "answers.xlsx")
         write_text(staging / "scan.json", scan_json(layout, outcome))
         for name, png in sorted(outcome.crops.items()):
             (staging / "crops").mkdir(exist_ok=True)
             (staging / "crops" / name).write_bytes(as_png(png))
-        write_text(staging / "review.html", review_html(layout, outcome))
+        write_text(staging / "review.html", review_html(layout, outcome, lang, words))
     return {"pages": len(new), "read": sum(p.status == "read" for p in new),
             "students": students, "review": len(outcome.decisions),
             "unplaced": sum(p.status in ("foreign", "unreadable") for p in new),

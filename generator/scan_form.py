@@ -368,8 +368,9 @@ def qr_modules(text: str) -> list[list[int]]:
 
 # ---------------------------------------------------------------- layout.json
 
-def layout_json(exam_key: str, pages: Sequence[tuple[FormPage, int]]) -> str:
-    """layout.json: every page of every form, `index` its page in the student's PDF."""
+def layout_json(exam_key: str, lang: str, pages: Sequence[tuple[FormPage, int]]) -> str:
+    """layout.json: every page of every form, `index` its page in the student's PDF;
+    `lang`, beyond the contract's keys, is the build's language (review.html's)."""
     out = []
     for page, index in pages:
         out.append({
@@ -380,7 +381,7 @@ def layout_json(exam_key: str, pages: Sequence[tuple[FormPage, int]]) -> str:
             "qr": {"x": QR_X, "y": QR_Y, "size": QR_SIZE},
             "bubbles": [b.json() for b in page.bubbles],
             "boxes": [b.json() for b in page.boxes]})
-    return json.dumps({"format": FORMAT, "exam": exam_key, "pages": out},
+    return json.dumps({"format": FORMAT, "exam": exam_key, "lang": lang, "pages": out},
                       ensure_ascii=False, indent=1) + "\n"
 
 

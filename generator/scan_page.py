@@ -187,7 +187,7 @@ def straighten(image: np.ndarray, layout_page: dict, qr_corners: np.ndarray):
     # than a perspective fitted to them.
     rough, _ = cv2.estimateAffinePartial2D(source, np.float32(qr_corners))
     if rough is None:
-        return None, "the QR code's corners do not fit a page"
+        return None, "marks_missing"
     marks = np.float32(layout_page["marks"])
     guessed = cv2.transform(marks.reshape(-1, 1, 2), rough).reshape(-1, 2)
     pixels_per_point = float(np.linalg.norm(qr_corners[1] - qr_corners[0])) / q["size"]
@@ -199,7 +199,7 @@ def straighten(image: np.ndarray, layout_page: dict, qr_corners: np.ndarray):
         affine = cv2.getAffineTransform(marks[seen], np.float32([found[k] for k in seen]))
         exact = np.vstack([affine, [0.0, 0.0, 1.0]])
     else:
-        return None, "two or more corner marks are missing or covered"
+        return None, "marks_missing"
     size = (int(round(layout_page["width"] * SCALE)), int(round(layout_page["height"] * SCALE)))
     to_image = exact @ np.diag([1 / SCALE, 1 / SCALE, 1.0])
     warped = cv2.warpPerspective(image, to_image, size,
@@ -235,7 +235,7 @@ def bubble_states(page: np.ndarray, layout_page: dict) -> list[tuple[str, str]]:
     """Per bubble of the layout: (state, why) with state marked, empty or doubt."""
     paper, ink = _levels(page, layout_page)
     if paper - ink < 40:
-        return [("doubt", "the page has no contrast")] * len(layout_page["bubbles"])
+        return [("doubt", "no_contrast")] * len(layout_page["bubbles"])
     ink_share = np.clip((paper - page.astype(np.float32)) / (paper - ink), 0, 1) >= DARK
     half, inside, corners = _stencils()
     states = []
@@ -246,13 +246,13 @@ def bubble_states(page: np.ndarray, layout_page: dict) -> list[tuple[str, str]]:
         if cancelled >= CANCELLED:
             states.append(("empty", ""))
         elif cancelled >= 0.2 and filled > EMPTY:
-            states.append(("doubt", "a mark half cancelled (its square partly blacked out)"))
+            states.append(("doubt", "half_cancelled"))
         elif filled >= FULL:
             states.append(("marked", ""))
         elif filled <= EMPTY:
             states.append(("empty", ""))
         else:
-            states.append(("doubt", "a mark between empty and full"))
+            states.append(("doubt", "half"))
     return states
 
 
@@ -270,21 +270,31 @@ def _number_text(digits: dict, places: int) -> str:
     return "-" + text if negative and units else text
 
 
+def explain(reason: str, words) -> str:
+    """A reason code (`two_marks:2 + 7`, several joined by `;`) in a language's words."""
+    texts = []
+    for part in filter(None, reason.split(";")):
+        code, _, details = part.partition(":")
+        texts.append(words[f"scan_{code}"].replace("{details}", details))
+    return "; ".join(texts)
+
+
 def read_column(bubbles: list[dict], states: list[tuple[str, str]]) -> dict:
-    """One answer column from its bubbles: {"value": text, "reason": why it is "?"}.
+    """One answer column from its bubbles: {"value": text, "reason": the code of why
+    it is "?" (`explain` puts it in words)}.
     Rules of ../shared/DESIGN.md: an empty digit column reads 0, an answer without any
     mark is blank, two marks in a column or a half mark are never guessed."""
     places = {b["place"] for b in bubbles}
     doubts = sorted({why for (state, why) in states if state == "doubt"})
     if doubts:
-        return {"value": "?", "reason": "; ".join(doubts)}
+        return {"value": "?", "reason": ";".join(doubts)}
     marked = [b for b, (state, _) in zip(bubbles, states) if state == "marked"]
     if not marked:
         return {"value": "", "reason": ""}
     if places & {"option", "points"}:
         if len(marked) > 1:
-            return {"value": "?", "reason": "two marks where one is read: "
-                    + ", ".join(b["value"] for b in marked)}
+            return {"value": "?", "reason": "two_choices:"
+                    + " + ".join(b["value"] for b in marked)}
         return {"value": marked[0]["value"], "reason": ""}
     components = sorted({b["component"] for b in bubbles})
     if "sign" not in places:                  # a 0/1 mask: a bubble per cell
@@ -305,13 +315,12 @@ def read_column(bubbles: list[dict], states: list[tuple[str, str]]) -> dict:
             if b["place"] == "sign":
                 digits["sign"] = True
             elif b["place"] in digits:
-                return {"value": "?", "reason": f"two marks in one column "
-                        f"({digits[b['place']]} and {b['value']}"
-                        + (f", component {component + 1})" if len(components) > 1 else ")")}
+                return {"value": "?", "reason": f"two_marks:{digits[b['place']]} + "
+                        f"{b['value']}"}
             else:
                 digits[b["place"]] = b["value"]
         if digits.get("sign") and len(digits) == 1:
-            return {"value": "?", "reason": "a minus sign without digits"}
+            return {"value": "?", "reason": "sign_only"}
         texts.append(_number_text(digits, decimals))
     value = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
     return {"value": value, "reason": ""}
@@ -368,26 +377,25 @@ def read_page(task: tuple[str, str, int], layout: dict) -> Page:
     name, kind, index = task
     image = load_page(Path(name), kind, index)
     if image is None:
-        return Page(name, index, "unreadable", "the image cannot be decoded")
+        return Page(name, index, "unreadable", "undecodable")
     found = find_qr(image)
     if found is None:
         if _blank(image):
-            return Page(name, index, "blank", "a blank page")
-        return Page(name, index, "unreadable", "no QR code found (not a page of a scan "
-                    "form, or too damaged to read)", thumbnail=_thumbnail(image))
+            return Page(name, index, "blank", "blank")
+        return Page(name, index, "unreadable", "no_qr", thumbnail=_thumbnail(image))
     text, corners = found
     named = parse_qr(text)
     if named is None:
-        return Page(name, index, "foreign", f"a QR code of something else: `{text[:60]}`",
+        return Page(name, index, "foreign", "other_qr:" + text[:60].replace(";", ","),
                     thumbnail=_thumbnail(image))
     exam, number, _, student = named
     if exam != layout["exam"]:
-        return Page(name, index, "foreign", f"a page of another exam build ({exam}; this "
-                    f"build is {layout['exam']})", exam=exam, thumbnail=_thumbnail(image))
+        return Page(name, index, "foreign", f"other_build:{exam}", exam=exam,
+                    thumbnail=_thumbnail(image))
     pages = {(p["student"], p["page"]): p for p in layout["pages"]}
     if (student, number) not in pages:
-        return Page(name, index, "foreign", f"student {student}'s page {number} is not in "
-                    "this build's layout", thumbnail=_thumbnail(image))
+        return Page(name, index, "foreign", f"not_in_layout:{student} #{number}",
+                    thumbnail=_thumbnail(image))
     layout_page = pages[(student, number)]
     page, why = straighten(image, layout_page, corners)
     if page is None:

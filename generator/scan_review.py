@@ -13,38 +13,44 @@ section h3{margin:.2em 0;font-size:1em}.why{color:#a40}img{border:1px solid #ddd
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}"""
 
 
-def review_html(layout: dict, outcome) -> str:
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<title>Scan review: {escape(layout['exam'])}</title><style>{STYLE}</style>"
-             "</head><body>",
-             f"<h1>Scan review — exam {escape(layout['exam'])}</h1>",
-             f"<p>{len(outcome.pages)} page(s) read; {len(outcome.decisions)} answer(s) to "
-             "decide; {} page(s) not placed.</p>".format(
-                 sum(p["status"] != "blank" for p in outcome.unplaced)),
-             "<p>Type each value below into its <code>?</code> cell of "
-             "<code>answers.xlsx</code> (the cell's comment says the same), then run "
-             "<code>exgen grade … --answers …/scans/answers.xlsx</code>.</p>"]
-    parts.append("<h2>Answers to decide</h2>")
+def review_html(layout: dict, outcome, lang: str, words) -> str:
+    """The page, in the build's language `lang` with its `words`."""
+    from .scan_page import explain
+
+    unplaced = [p for p in outcome.unplaced if p["status"] != "blank"]
+    blank = [p for p in outcome.unplaced if p["status"] == "blank"]
+    summary = (words["scan_summary"].replace("{read}", str(len(outcome.pages)))
+               .replace("{decide}", str(len(outcome.decisions)))
+               .replace("{unplaced}", str(len(unplaced))))
+    title = f"{words['scan_review']} — {layout['exam']}"
+    parts = [f"<!DOCTYPE html>\n<html lang=\"{escape(lang)}\"><head><meta charset=\"utf-8\">"
+             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
+             f"<h1>{escape(title)}</h1>", f"<p>{escape(summary)}</p>",
+             f"<p>{escape(words['scan_how'])}</p>",
+             f"<h2>{escape(words['scan_decide'])}</h2>"]
     if not outcome.decisions:
-        parts.append("<p>None: every mark was read.</p>")
+        parts.append(f"<p>{escape(words['scan_none'])}</p>")
     for d in outcome.decisions:
-        images = "".join(f'<img src="crops/{escape(name)}" alt="the scanned answer">'
+        images = "".join(f'<img src="crops/{escape(name)}" alt="{escape(d.column)}">'
                          for name in d.crops)
         parts.append(f"<section id=\"{escape(d.student)}-{escape(d.column)}\">"
-                     f"<h3>Student {escape(d.student)} — <code>{escape(d.column)}</code></h3>"
-                     f"<p class=\"why\">{escape(d.reason)}</p>{images}</section>")
-    placed_not = [p for p in outcome.unplaced if p["status"] != "blank"]
-    parts.append("<h2>Pages that could not be placed</h2>")
-    if not placed_not:
-        parts.append("<p>None.</p>")
-    for p in placed_not:
-        image = (f'<img src="crops/{escape(p["thumbnail"])}" alt="the page">'
+                     f"<h3>{escape(words['student'])} {escape(d.student)} — "
+                     f"<code>{escape(d.column)}</code></h3>"
+                     f"<p class=\"why\">{escape(explain(d.reason, words))}</p>{images}"
+                     "</section>")
+    parts.append(f"<h2>{escape(words['scan_unplaced'])}</h2>")
+    if not unplaced:
+        parts.append(f"<p>{escape(words['scan_none'])}</p>")
+    for p in unplaced:
+        image = (f'<img src="crops/{escape(p["thumbnail"])}" alt="{escape(p["file"])}">'
                  if p.get("thumbnail") else "")
-        parts.append(f"<section><h3>{escape(p['file'])}, page {p['index'] + 1}</h3>"
-                     f"<p class=\"why\">{escape(p.get('reason', ''))}</p>{image}</section>")
-    blank = [p for p in outcome.unplaced if p["status"] == "blank"]
-    parts.append("<h2>Blank pages (backs of sheets)</h2>")
-    parts.append("<p>None.</p>" if not blank else "<table><tr><th>File</th><th>Page</th></tr>"
+        parts.append(f"<section><h3>{escape(p['file'])}, {escape(words['page'])} "
+                     f"{p['index'] + 1}</h3><p class=\"why\">"
+                     f"{escape(explain(p.get('reason', ''), words))}</p>{image}</section>")
+    parts.append(f"<h2>{escape(words['scan_blanks'])}</h2>")
+    parts.append(f"<p>{escape(words['scan_none'])}</p>" if not blank else
+                 f"<table><tr><th>{escape(words['scan_file'])}</th>"
+                 f"<th>{escape(words['page'])}</th></tr>"
                  + "".join(f"<tr><td>{escape(p['file'])}</td><td>{p['index'] + 1}</td></tr>"
                            for p in blank) + "</table>")
     parts.append("</body></html>\n")

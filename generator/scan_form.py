@@ -390,9 +390,6 @@ def layout_json(exam_key: str, lang: str, pages: Sequence[tuple[FormPage, int]])
 # Material at an absolute point of the page, (x, y) in points from its top-left corner:
 # the page's first line is a box of no height at the top-left of the text area, whose
 # baseline lies \topskip below the text's top; every mark is placed from there.
-MACROS = (r"\long\gdef\exgenat#1#2#3{\rlap{\kern\dimexpr#1bp-1in-\hoffset-\oddsidemargin\relax"
-          r"\raise\dimexpr1in+\voffset+\topmargin+\headheight+\headsep+\topskip-#2bp\relax"
-          r"\hbox{#3}}}" "\n")
 GREY_TEXT, GREY_LINE, GREY_SQUARE = "0.68", "0.45", "0.8"
 
 
@@ -402,6 +399,23 @@ def _circle(r: float) -> str:
             f"{-k:.2f} {r:.2f} {-r:.2f} {k:.2f} {-r:.2f} 0 c "
             f"{-r:.2f} {-k:.2f} {-k:.2f} {-r:.2f} 0 {-r:.2f} c "
             f"{k:.2f} {-r:.2f} {r:.2f} {-k:.2f} {r:.2f} 0 c")
+
+
+_HALF = SQUARE / 2
+# A bubble (its circle and the light square around it) is drawn once per document as a
+# form XObject, centred on its reference point, and placed by \exgenbubble{x}{y}{label
+# y}{label}: a form of hundreds of bubbles stays short in TeX and in the PDF.
+MACROS = (r"\long\gdef\exgenat#1#2#3{\rlap{\kern\dimexpr#1bp-1in-\hoffset-\oddsidemargin\relax"
+          r"\raise\dimexpr1in+\voffset+\topmargin+\headheight+\headsep+\topskip-#2bp\relax"
+          r"\hbox{#3}}}"
+          r"\ifdefined\exgenbubbleform\else\setbox0\hbox to " f"{SQUARE:.2f}bp"
+          r"{\vrule height " f"{_HALF:.2f}bp depth {_HALF:.2f}bp width 0pt\\kern {_HALF:.2f}bp"
+          r"\pdfliteral{q " f"0.5 w {GREY_LINE} G {_circle(RADIUS)} S 0.3 w {GREY_SQUARE} G "
+          f"{-_HALF:.2f} {-_HALF:.2f} {SQUARE:.2f} {SQUARE:.2f} re S" r" Q}\hss}"
+          r"\immediate\pdfxform0 \xdef\exgenbubbleform{\the\pdflastxform}\fi"
+          r"\gdef\exgenbubble#1#2#3#4{\exgenat{#1}{#2}{\kern-" f"{_HALF:.2f}bp"
+          r"\pdfrefxform\exgenbubbleform}\exgenat{#1}{#3}{\makebox[0pt]{\pdfliteral{"
+          f"{GREY_TEXT} g" r"}\tiny #4\pdfliteral{0 g}}}}" "\n")
 
 
 def _at(x: float, y: float, material: str) -> str:
@@ -449,20 +463,13 @@ def page_latex(page: FormPage, exam_key: str, header: Sequence[Text]) -> str:
                                       f"{MARK_SIZE:.2f} re f")))
     out.append(_qr(qr_text(exam_key, page.page, page.of, page.student)))
     out += [_text(t) for t in header]
-    circle = _circle(RADIUS)
-    square = f"{-SQUARE / 2:.2f} {-SQUARE / 2:.2f} {SQUARE:.2f} {SQUARE:.2f} re"
     for block in page.blocks:
         for box in block.boxes:
             out.append(_at(box.x, box.y, _literal(
                 f"0.6 w 0 G 0 {-box.h:.2f} {box.w:.2f} {box.h:.2f} re S")))
         out += [_text(t) for t in block.texts]
-        for b in block.bubbles:
-            label = (rf"\makebox[0pt]{{\pdfliteral{{{GREY_TEXT} g}}\tiny {b.label}"
-                     r"\pdfliteral{0 g}}") if b.label else ""
-            out.append(_at(b.x, b.y, _literal(f"0.5 w {GREY_LINE} G {circle} S "
-                                              f"0.3 w {GREY_SQUARE} G {square} S")))
-            if label:
-                out.append(_at(b.x, b.y + 2.1, label))
+        out += [rf"\exgenbubble{{{b.x:.2f}}}{{{b.y:.2f}}}{{{b.y + 2.1:.2f}}}{{{b.label}}}%"
+                "\n" for b in block.bubbles]
     out.append(r"}\ht0=0pt \dp0=0pt \noindent\box0\par" + "\n")
     return "".join(out)
 

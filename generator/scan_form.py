@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -145,11 +146,40 @@ _SHAPES: dict[tuple[str, str, str], NumberShape] = {}
 def number_shape(exercise: Exercise, name: str) -> NumberShape:
     """Columns for answer `name` of `exercise` over its whole variant space: the places
     the key prints (none when every value is whole) and the digits of the largest
-    magnitude, rounded as printed."""
+    magnitude, rounded as printed. A space of 100,000 variants takes seconds: the result
+    is kept in exgen's cache, keyed by the variants file's text."""
     key = (str(exercise.path), exercise.id, name)
     if key not in _SHAPES:
-        _SHAPES[key] = _shape_over_space(exercise, name)
+        _SHAPES[key] = _cached_shape(exercise, name)
     return _SHAPES[key]
+
+
+SHAPE_VERSION = "1"        # the rule of _shape_over_space: a new one, a new cache key
+
+
+def _cached_shape(exercise: Exercise, name: str) -> NumberShape:
+    from .files import cache_folder
+
+    try:
+        text = exercise.path.read_bytes()
+    except OSError:
+        return _shape_over_space(exercise, name)
+    digest = hashlib.sha256(SHAPE_VERSION.encode() + b"|" + name.encode() + b"|"
+                            + text).hexdigest()[:24]
+    path = cache_folder("scan-shapes") / f"{exercise.id}-{digest}.json"
+    try:
+        return NumberShape(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
+    shape = _shape_over_space(exercise, name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_suffix(f".{os.getpid()}.tmp")
+        staged.write_text(json.dumps(shape.__dict__), encoding="utf-8")
+        os.replace(staged, path)
+    except OSError:
+        pass                   # no cache to write to: computed again next time
+    return shape
 
 
 def _floats(value) -> list[float]:

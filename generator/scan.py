@@ -18,7 +18,6 @@ from typing import Callable, Sequence
 
 from .errors import ExgenError
 from .scan_page import Page, explain, kind_of, page_count, read_page
-from .scan_page import png as as_png
 
 SCANS = "scans"
 QUESTION = "?"
@@ -95,6 +94,9 @@ _LAYOUT: dict = {}
 
 
 def _init(layout: dict) -> None:
+    import cv2
+
+    cv2.setNumThreads(1)       # a process per core already: no threads on top
     _LAYOUT.update(layout)
 
 
@@ -102,17 +104,25 @@ def _read(task) -> Page:
     return read_page(task, _LAYOUT)
 
 
+PARALLEL_FROM = 6           # fewer pages are read sooner than two processes start
+
+
 def read_pages(tasks, layout: dict, progress: Callable[[int], None]) -> list[Page]:
-    """Every page, by both cores when there are several pages."""
+    """Every page, by both cores when there are several pages. The processes are
+    spawned, not forked: a child forked from a process whose OpenCV has run its
+    thread pool may hang in it."""
+    import multiprocessing
+
     workers = min(os.cpu_count() or 1, 2, len(tasks))
-    if workers < 2:
+    if workers < 2 or len(tasks) < PARALLEL_FROM:
         pages = []
         for task in tasks:
             pages.append(read_page(task, layout))
             progress(1)
         return pages
     pages = []
-    with ProcessPoolExecutor(workers, initializer=_init, initargs=(layout,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init, initargs=(layout,)) as pool:
         for page in pool.map(_read, tasks, chunksize=2):
             pages.append(page)
             progress(1)
@@ -266,7 +276,7 @@ def run_scan(build: Path, files: Sequence[Path], bank) -> dict:
         write_text(staging / "scan.json", scan_json(layout, outcome))
         for name, png in sorted(outcome.crops.items()):
             (staging / "crops").mkdir(exist_ok=True)
-            (staging / "crops" / name).write_bytes(as_png(png))
+            (staging / "crops" / name).write_bytes(png)
         write_text(staging / "review.html", review_html(layout, outcome, lang, words))
     return {"pages": len(new), "read": sum(p.status == "read" for p in new),
             "students": students, "review": len(outcome.decisions),

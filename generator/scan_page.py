@@ -39,7 +39,7 @@ class Page:
     student: str = ""
     page: int = 0
     columns: dict = field(default_factory=dict)    # column → {"value", "reason"}
-    crops: dict = field(default_factory=dict)      # column → image (numpy)
+    crops: dict = field(default_factory=dict)      # column → PNG bytes
     thumbnail: bytes = b""
 
     def json(self) -> dict:
@@ -340,22 +340,15 @@ def crop_box(layout_page: dict, column: str) -> tuple[float, float, float, float
     return min(xs), min(ys) - LABEL_HEIGHT - 4, max(xs), max(ys)
 
 
-def _crop(image: np.ndarray, box, scale: float) -> np.ndarray:
-    """A part of the straightened page, at `scale` pixels per point (encoded as PNG
-    only if review.html shows it: most never are)."""
+def _crop(image: np.ndarray, box, scale: float) -> bytes:
+    """A part of the straightened page, at `scale` pixels per point, as PNG (a quick
+    compression: a page's ten crops take milliseconds, and a class's fit in memory)."""
     import cv2
 
     x0, y0, x1, y1 = (int(max(0, v * SCALE)) for v in box)
-    return cv2.resize(image[y0:y1, x0:x1], None, fx=scale / SCALE, fy=scale / SCALE,
+    part = cv2.resize(image[y0:y1, x0:x1], None, fx=scale / SCALE, fy=scale / SCALE,
                       interpolation=cv2.INTER_AREA)
-
-
-def png(image: np.ndarray | bytes) -> bytes:
-    import cv2
-
-    if isinstance(image, bytes):
-        return image
-    return cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 9])[1].tobytes()
+    return cv2.imencode(".png", part, [cv2.IMWRITE_PNG_COMPRESSION, 3])[1].tobytes()
 
 
 def _thumbnail(image: np.ndarray) -> bytes:

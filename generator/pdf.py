@@ -332,7 +332,8 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
     sheets, keys = [], []                     # (origin, latex, the entry's own file)
     scanned = build.answer_sheets and build.form == "scan"
     if scanned:
-        from .scan_form import exam_id, layout_json, student_form
+        from .scan_form import exam_id, layout_json
+        from .scan_tex import student_form
 
         exam_key, form_pages = exam_id(exam), []
     for sheet, key in ordered:

@@ -29,7 +29,7 @@ HEAVY = ("pikepdf", "pylatex", "markdown_it", "openpyxl", "matplotlib", "playwri
          "generator.export", "generator.moodle", "generator.qti", "generator.site",
          # the scan forms' QR codes and the scan reader
          "segno", "cv2", "pypdfium2", "generator.scan", "generator.scan_page",
-         "generator.scan_form")
+         "generator.scan_form", "generator.scan_shape", "generator.scan_tex")
 
 LOADED = """
 import sys

@@ -140,9 +140,11 @@ def _crop_name(page: dict | Page, column: str) -> str:
     return f"{column}.{digest}.png"
 
 
-def merge(new: Sequence[Page], earlier: Sequence[dict], earlier_crops: dict) -> Outcome:
+def merge(new: Sequence[Page], earlier: Sequence[dict], earlier_crops: dict,
+          layout: dict) -> Outcome:
     """This run's pages with those of earlier runs: per student and column the value, or
-    `?` where a page says so or two readings of one page disagree."""
+    `?` where a page says so, two readings of one page disagree, or a page of a student
+    whose other pages were scanned is missing."""
     crops: dict[str, bytes] = {}
     # A file read again replaces what it gave before (the same scan, or a new scan
     # saved under the same name); pages of other files stay.
@@ -182,6 +184,13 @@ def merge(new: Sequence[Page], earlier: Sequence[dict], earlier_crops: dict) -> 
                 continue
             values.setdefault(student, {})[column] = QUESTION
             decisions.append(Decision(student, column, reason, shots[:3]))
+    for page in layout["pages"]:
+        student = page["student"]
+        if student in values and (student, page["page"]) not in by_page:
+            for column in dict.fromkeys(b["column"] for b in page["bubbles"]):
+                values[student][column] = QUESTION
+                decisions.append(Decision(student, column,
+                                          f"missing_page:{page['page']}/{page['of']}"))
     keep = {name for d in decisions for name in d.crops} | {
         p["thumbnail"] for p in unplaced if p.get("thumbnail")}
     return Outcome(values, decisions, pages, unplaced,
@@ -269,7 +278,7 @@ def run_scan(build: Path, files: Sequence[Path], bank) -> dict:
         new = read_pages(tasks, layout, update)
     refuse_nothing_placed(new, layout)
     earlier, earlier_crops = earlier_run(build / SCANS)
-    outcome = merge(new, earlier, earlier_crops)
+    outcome = merge(new, earlier, earlier_crops, layout)
     with replacing(build / SCANS, "scan") as staging:
         students = fill_workbook(build, outcome.values, outcome.decisions, words,
                                  staging / "answers.xlsx")

@@ -397,6 +397,12 @@ def test_unclear_marks_are_sent_to_review_never_guessed(forms, tmp_path, run, ba
     assert value == 7 or value == [7] + [0] * (len(value) - 1), row[cancelled]
     if options:
         assert row[options[0]][0] == "?"
+    # The student's other page was not scanned: its answers are `?`, not blanks.
+    other = next(p for p in layout_of(build)["pages"]
+                 if p["student"] == page["student"] and p["page"] != page["page"])
+    missing = other["bubbles"][0]["column"]
+    assert row[missing][0] == "?"
+    assert words["scan_missing_page"].split("{")[0] in row[missing][1]
     review = (build / "scans" / "review.html").read_text(encoding="utf-8")
     assert f"<code>{two}</code>" in review and "crops/" in review
     crop = next((build / "scans" / "crops").glob(f"{two}.*.png"))

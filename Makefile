@@ -12,12 +12,14 @@ SPEC      ?=
 ANSWERS   ?=
 ACCEPT    ?=
 ANSWER_SHEET ?=
+FORM      ?=
+SCANS     ?=
 EXAM_LANG ?= bg
 FORMAT    ?=
 VARIANTS  ?=
 OUT       ?=
 
-.PHONY: all setup tex web exams handouts grade export site check test bench clean
+.PHONY: all setup tex web exams handouts grade export site check test bench clean scan scan-deps
 
 all: exams
 
@@ -30,8 +32,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
+# The tests' packages, the scan reader's among them (the [test] extra pulls in [scan]).
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	@echo "==> Installing the test suite's packages in $(VENV) (pytest, hypothesis, lxml, Playwright)"
+	@echo "==> Installing the test suite's packages in $(VENV) (pytest, hypothesis, lxml, Playwright, ruff, the scan reader's)"
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
@@ -48,6 +51,7 @@ tex:
 
 EXAMS_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS)) \
 	--lang $(EXAM_LANG) $(if $(SPEC),--spec $(SPEC)) $(if $(ANSWER_SHEET),--answer-sheet) \
+	$(if $(FORM),--form $(FORM)) \
 	$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
 # grade takes the class from the build (found by SEED, SPEC and OUT); a ROSTER is checked.
 GRADE_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER)) \
@@ -56,8 +60,24 @@ GRADE_ARGS = --seed $(SEED) $(if $(ROSTER),--roster $(ROSTER)) \
 	$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
 
 exams: setup
-	@if [ -z "$(SEED)" ]; then echo "usage: make exams SEED=N [STUDENTS=N | ROSTER=file.csv] [SPEC=exams/x.toml] [EXAM_LANG=bg|en] [ANSWER_SHEET=1] [FORMAT=md,pdf] [OUT=dir]"; exit 2; fi
+	@if [ -z "$(SEED)" ]; then echo "usage: make exams SEED=N [STUDENTS=N | ROSTER=file.csv] [SPEC=exams/x.toml] [EXAM_LANG=bg|en] [ANSWER_SHEET=1] [FORM=write|scan] [FORMAT=md,pdf] [OUT=dir]"; exit 2; fi
 	$(EXGEN) exams $(strip $(EXAMS_ARGS))
+
+# The scan reader's packages (OpenCV, pypdfium2: the [scan] extra), installed only here
+# and for the tests: `make exams` does not need them.
+$(VENV)/.scan-installed: $(VENV)/.installed
+	@echo "==> Installing the scan reader's packages (OpenCV, pypdfium2) into $(VENV)"
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[scan]'
+	@touch $@
+
+scan-deps: $(VENV)/.scan-installed
+
+# The build is found as `make exams` and `make grade` find it: by SEED, SPEC and OUT.
+SCAN_BUILD = $(if $(OUT),$(OUT),build/exams/$(if $(SPEC),$(basename $(notdir $(SPEC)))-)seed-$(SEED))
+
+scan: scan-deps
+	@if [ -z "$(SEED)" ] || [ -z "$(SCANS)" ]; then echo "usage: make scan SEED=N SCANS='scans.pdf more/*.jpg' [SPEC=exams/x.toml] [OUT=build dir]"; exit 2; fi
+	$(EXGEN) scan --build $(SCAN_BUILD) $(SCANS)
 
 grade: setup
 	@if [ -z "$(SEED)" ] || [ -z "$(ANSWERS)" ]; then echo "usage: make grade SEED=N ANSWERS=answers.csv|.xlsx [SPEC=exams/x.toml] [OUT=build dir] [ROSTER=file.csv] [ACCEPT=accepted.csv] [EXAM_LANG=bg|en]"; exit 2; fi
@@ -92,7 +112,7 @@ test: setup $(VENV)/.installed-test
 	$(PYTHON) -m ruff check --quiet --select F generator tests scripts examples
 	$(PYTHON) -m pytest -q -n auto --dist loadfile
 
-bench: setup
+bench: setup scan-deps
 	$(PYTHON) -m generator.bench
 
 clean:

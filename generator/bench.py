@@ -8,7 +8,9 @@ Every figure is measured here, in this run, end to end through the `exgen` comma
   PDFs) and Markdown, with the manifest (goal: at most 10 such passes), the cost per
   student for 30, 100 and 300 students, and the whole 12-exercise bank for 30;
 - `exgen export` of every exercise with K = 50 variants, Moodle XML and QTI 2.1 (goal:
-  at most 10 such passes).
+  at most 10 such passes);
+- `exgen scan` of a class's scan forms rendered at 200 dpi, in seconds per page counted
+  in such passes (goal: at most 1).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from .roster import numbered
 from .spec import load_spec
 from .writers import tex_available
 
+SCAN_STUDENTS = 20
+SCAN_DPI = 200
+SCAN_GOAL_PASSES = 1.0
 MD_STUDENTS = 1000
 MD_GOAL_SECONDS = 5.0
 PDF_GOAL_PASSES = 10
@@ -86,6 +91,26 @@ def class_build(work: Path, students: int, runs: int, *spec: str) -> tuple[float
     return seconds, page_count(out / "print-all.pdf"), len(list(out.rglob("*.pdf")))
 
 
+def scan_seconds(work: Path) -> tuple[float, int]:
+    """`exgen scan` of the quiz's scan forms of a class, every form page rendered at
+    200 dpi into one multi-page TIFF (as a copier's document feeder gives them)."""
+    import cv2
+    import numpy as np
+    import pypdfium2
+
+    out = work / "scan-forms"
+    exgen("exams", "--seed", "1", "--students", str(SCAN_STUDENTS), "--spec", str(QUIZ),
+          "--form", "scan", "--out", str(out))
+    images = []
+    for form in sorted((out / "answer-sheets").glob("*.pdf")):
+        document = pypdfium2.PdfDocument(str(form))
+        images += [np.array(page.render(scale=SCAN_DPI / 72, grayscale=True).to_numpy())
+                   for page in document]
+        document.close()
+    cv2.imwritemulti(str(work / "scans.tiff"), images)
+    return exgen("scan", "--build", str(out), str(work / "scans.tiff")), len(images)
+
+
 def page_count(path: Path) -> int:
     with pikepdf.open(path) as pdf:
         return len(pdf.pages)
@@ -138,6 +163,12 @@ def main() -> None:
               f"passes   goal ≤ {PDF_GOAL_PASSES} passes: "
               f"{'met' if seconds / one_pass <= PDF_GOAL_PASSES else 'MISSED'}"
               f"\n    (not measured here: {R_EXAMS_MOODLE})")
+        seconds, pages = scan_seconds(work)
+        print(f"Scan, {pages} form pages of {SCAN_STUDENTS} students at {SCAN_DPI} dpi: "
+              f"{seconds:6.2f} s  {seconds / pages:.3f} s/page = "
+              f"{seconds / pages / one_pass:4.2f} single passes per page   goal ≤ "
+              f"{SCAN_GOAL_PASSES:g}: "
+              f"{'met' if seconds / pages / one_pass <= SCAN_GOAL_PASSES else 'MISSED'}")
         print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -229,7 +229,7 @@ def sorted_for_print(exam: Exam):
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
                 answer_sheets: bool = False, with_mistakes: bool = False,
-                replace: bool = False) -> ExamBuild:
+                replace: bool = False, form: str = "write") -> ExamBuild:
     """Everything of a class build. What needs only the exam (the manifest, the answers
     workbook) is written by a process of its own from the start, which yields the cores
     to the rest; a background writer (the PDFs) starts as soon as the documents are made,
@@ -252,7 +252,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
             (ex.title(lang), found) for ex in _exercises_of(exam)
             if (found := common_mistakes(bank, lang, ex)))
         build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
-                               answer_sheets, mistakes)
+                               answer_sheets, mistakes, form)
         writers = [WRITERS[name] for name in formats]
         for writer in writers:
             if writer.background:
@@ -359,7 +359,7 @@ def write_site(site, bank: Bank, out: Path, replace: bool = False) -> list[str]:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, label: str) -> Iterator:
+def progress_bar(total: int, label: str, unit: str = " students") -> Iterator:
     """A tqdm bar on a terminal (nothing otherwise); yields its update function."""
     if not sys.stderr.isatty():        # no bar: tqdm is not even imported
         yield lambda n=1: None
@@ -367,5 +367,5 @@ def progress_bar(total: int, label: str) -> Iterator:
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0          # no monitor thread: a build forks (background.py)
-    with tqdm(total=total, desc=label, unit=" students", leave=False) as bar:
+    with tqdm(total=total, desc=label, unit=unit, leave=False) as bar:
         yield bar.update

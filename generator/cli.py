@@ -192,6 +192,10 @@ def _formats(text: str | None) -> tuple[str, ...]:
 @click.option("--answer-sheet/--no-answer-sheet", default=None,
               help="Also an answer form per student, a box per answer "
                    "(default: with --spec).")
+@click.option("--form", "form", type=click.Choice(["write", "scan"]), default=None,
+              help="The answer form: `write` (typed into answers-template.xlsx, the "
+                   "default) or `scan` (bubbles that `exgen scan` reads; needs PDF). "
+                   "Default: the spec's `form`, else write.")
 @click.option("--with-misconceptions", "with_mistakes", is_flag=True,
               help="The instructor's key lists each exercise's common mistakes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -199,8 +203,8 @@ def _formats(text: str | None) -> tuple[str, ...]:
                    "build/exams/SPEC-seed-N/).")
 @click.option("--replace", "replace_out", is_flag=True, help=REPLACE_HELP)
 @click.pass_context
-def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_mistakes,
-          out, replace_out):
+def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
+          with_mistakes, out, replace_out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
     from .build import progress_bar, write_exams
     from .exam import plan
@@ -208,12 +212,17 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     bank = _bank(ctx)
     lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)
+    form = form or spec.form or "write"
     if answer_sheet is None:
-        answer_sheet = spec_path is not None
+        answer_sheet = spec_path is not None or form == "scan"
+    if form == "scan" and not answer_sheet:
+        raise ExgenError("--form scan prints answer forms: drop --no-answer-sheet")
     roster_notes: list[str] = []
     people = _students(bank, students, roster, roster_notes)
     spec.require([lang] + [p.lang for p in people if p.lang])
     formats = _formats(fmt)
+    if form == "scan" and "pdf" not in formats:
+        raise ExgenError("--form scan prints its forms as PDF: use --format pdf or md,pdf")
     out = out or exam_folder(seed, spec_path)
     with progress_bar(len(people), "drawing variants") as update:
         exam = plan(bank, seed, people, lang, spec.slots, progress=update)
@@ -223,7 +232,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, with_
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
                             answer_sheets=answer_sheet, with_mistakes=with_mistakes,
-                            replace=replace_out)
+                            replace=replace_out, form=form)
     for note in (*roster_notes, *exam.notes):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "
@@ -454,6 +463,29 @@ def site(ctx, spec_path, seed, count, out, replace_out):
     pages = sum(name.endswith(".html") for name in written)
     click.echo(f"{pages} pages in {', '.join(langs)}, {result.variants} variants per "
                f"exercise, seed {seed}: open {out / 'index.html'}")
+
+
+@cli.command()
+@click.option("--build", "build", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="The exam build whose scan forms were printed "
+                                  "(`exgen exams … --form scan`).")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def scan(ctx, build, files):
+    """Read copier scans (PDF, PNG, JPEG, TIFF, or folders of them) of the build's scan
+    forms into BUILD/scans/: answers.xlsx, review.html and scan.json."""
+    from importlib.util import find_spec
+
+    if find_spec("cv2") is None or find_spec("pypdfium2") is None:
+        raise ExgenError("reading scans needs OpenCV and pypdfium2: run `make scan …` "
+                         "(it installs them) or `pip install -e '.[scan]'`")
+    from .scan import run_scan
+
+    counts = run_scan(build, files, _bank(ctx))
+    click.echo(f"{counts['pages']} pages: {counts['read']} read, {counts['blank']} blank, "
+               f"{counts['unplaced']} not placed; {counts['students']} students in "
+               f"{build}/scans/answers.xlsx, {counts['review']} answer(s) to decide in "
+               f"{build}/scans/review.html")
 
 
 @cli.command()

@@ -167,6 +167,12 @@ def read_answers(path: Path, exam: Exam, label_words=()) -> Answers:
         if any(is_absent_mark(v, marks) for v in cells.values()) or not any(answers.values()):
             absent.append(sid)
             continue
+        undecided = [c for c, v in answers.items() if v == "?"]
+        if undecided:
+            raise ExgenError(f"student `{sid}`, column {undecided[0]}: `?` is an answer "
+                             "`exgen scan` could not read (its cell comment and review.html "
+                             "say why); type the value the student marked, or empty the "
+                             "cell for a blank answer", where=where)
         bounds = written_bounds(by_id[sid])
         for column, value in answers.items():
             if value and column not in applies:

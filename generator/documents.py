@@ -73,6 +73,7 @@ class ClassDocuments:
     answer_sheets: bool
     # the instructor's key's common mistakes: (exercise title, its mistakes), if asked
     mistakes: tuple[tuple[str, tuple["Mistake", ...]], ...] = ()
+    form: str = "write"             # the answer form: typed in ("write") or scanned ("scan")
 
 
 @dataclass(frozen=True)

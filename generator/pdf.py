@@ -172,12 +172,22 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
     ordered = [by_id[se.student.id] for se in sorted(
         exam.students, key=lambda se: print_order(se.student))]
     sheets, keys = [], []                     # (origin, latex, the entry's own file)
+    scanned = build.answer_sheets and build.form == "scan"
+    if scanned:
+        from .scan_form import exam_id, layout_json
+        from .scan_tex import student_form
+
+        exam_key, form_pages = exam_id(exam), []
     for sheet, key in ordered:
         sid = sheet.student.id
         sheets.append((f"student {sid}", in_language(sheet_latex(sheet, bank), sheet.lang,
                                                      bank), staging / "sheets" / f"{sid}.pdf"))
-        if build.answer_sheets:
+        if scanned:
+            form, pages = student_form(bank, sheet, exam_key)
+            form_pages += [(page, index) for index, page in enumerate(pages)]
+        elif build.answer_sheets:
             form = answer_form_latex(sheet, answer_boxes(sheet.student_exam), bank)
+        if build.answer_sheets:
             sheets.append((f"student {sid} (answer sheet)", in_language(form, sheet.lang, bank),
                            staging / "answer-sheets" / f"{sid}.pdf"))
         keys.append((f"student {sid} (key)", in_language(sheet_latex(key, bank), key.lang,
@@ -187,6 +197,10 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
                                                build.rows, build.mistakes), lang, bank),
                   staging / "instructor-key.pdf")
     entries = [*sheets, *keys, instructor]
+    if scanned:
+        (staging / "answer-sheets").mkdir(parents=True, exist_ok=True)
+        (staging / "answer-sheets" / "layout.json").write_text(
+            layout_json(exam_key, lang, form_pages), encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries], Path(tmp),
                 {doc.lang for doc, _ in ordered}, [target for _, _, target in entries],

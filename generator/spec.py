@@ -60,6 +60,7 @@ class Spec:
     slots: tuple[Slot, ...]
     scale: tuple[tuple[float, int], ...] = DEFAULT_SCALE
     languages: tuple[str, ...] = ()        # the languages the spec has a section for
+    form: str | None = None                # the answer form, `write` or `scan`, if it says
 
     def require(self, langs) -> None:
         """A spec's sheets say what its section for their language says: a build in a
@@ -80,6 +81,7 @@ def default_spec(bank: Bank) -> Spec:
                 all_exercises(bank))
 
 
+ANSWER_FORMS = ("write", "scan")
 # A spec's section per language: what the top of its documents says.
 HEADING = {key: Key(ANY, "") for key in HEADING_KEYS}
 # [[slot]]: a pool of exercises to draw from, with points.
@@ -110,7 +112,9 @@ def load_spec(path: Path, bank: Bank) -> Spec:
     schema = {**{lang: Key(TABLE, {}) for lang in bank.languages},
             "slot": Key(Kind("at least one [[slot]] with a pool of exercises",
                              lambda v: isinstance(v, list) and bool(v))),
-            "grading": Key(TABLE, {})}
+            "grading": Key(TABLE, {}),
+            "form": Key(Kind('"write" (typed in) or "scan" (read by `exgen scan`)',
+                             lambda v: v in ANSWER_FORMS), None)}
     data = read_toml(path)
     checked = table(data, schema, locator(path))
     headings = {}
@@ -135,7 +139,7 @@ def load_spec(path: Path, bank: Bank) -> Spec:
                      f"{number}: a student could get it twice", _slot_where(path, number))
             used[ex_id] = number
     return Spec(path, headings, slots, _scale(checked["grading"], path),
-                tuple(lang for lang in bank.languages if lang in data))
+                tuple(lang for lang in bank.languages if lang in data), checked["form"])
 
 
 def _scale(raw: dict, path: Path) -> tuple[tuple[float, int], ...]:

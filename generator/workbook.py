@@ -28,7 +28,7 @@ SHADE = "D9D9D9"
 HEAD = "DCE6F1"
 
 
-def _save(book, path: Path) -> None:
+def save_workbook(book, path: Path) -> None:
     """Save without the time of day in it: core.xml's dates and every zip entry's time
     are fixed, so the same build gives the same bytes."""
     book.properties.created = FIXED_DATE
@@ -136,7 +136,7 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
     sheet.protection.formatRows = False
     sheet.protection.sort = False
     sheet.protection.autoFilter = False
-    _save(book, path)
+    save_workbook(book, path)
 
 
 def write_grades_workbook(grading, lang: str, path: Path) -> None:
@@ -178,4 +178,4 @@ def write_grades_workbook(grading, lang: str, path: Path) -> None:
     sheet.freeze_panes = "D3"
     sheet.column_dimensions["B"].width = 28
     sheet.column_dimensions[get_column_letter(len(header))].width = 60
-    _save(book, path)
+    save_workbook(book, path)

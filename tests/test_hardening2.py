@@ -53,6 +53,26 @@ def test_rebuilding_the_same_exam_keeps_its_grades(tmp_path, run):
     assert _tree(build / "grades") == grades
 
 
+def test_a_scanned_class_is_kept_like_a_graded_one(tmp_path, run):
+    """scans/ is written into its build by `exgen scan` alone (as grades/ by grade), kept
+    by a rebuild of the same exam, and refused to every other command."""
+    from generator.build import replacing
+
+    build = tmp_path / "B"
+    assert run("exams", "--seed", 1, "--students", 2, "--format", "md",
+               "--out", build).code == 0
+    with replacing(build / "scans", "scan", arguments={}) as staging:
+        (staging / "scan.json").write_text("{}\n", encoding="utf-8")
+    before = _tree(build)
+    result = run(*WRITERS["site"](tmp_path), "--out", build)
+    assert result.code == 2 and "scans/" in result.err and _tree(build) == before
+    result = run("exams", "--seed", 2, "--students", 2, "--format", "md", "--out", build)
+    assert result.code == 2 and "scans/" in result.err and _tree(build) == before
+    assert run("exams", "--seed", 1, "--students", 2, "--format", "md",
+               "--out", build).code == 0
+    assert (build / "scans" / "scan.json").is_file()
+
+
 def test_replace_says_so_explicitly_and_then_replaces(tmp_path, run):
     build = _graded_build(tmp_path, run)
     result = run(*WRITERS["site"](tmp_path), "--out", build, "--replace")

@@ -185,8 +185,10 @@ def test_an_explanation_must_be_text(bank_copy):
     ('[en]\ncourse = "C"\n\n[[slot]]\npool = ["rope"]\nwritten = -1\n',
      ["line 4 (slot 1)", "`written` in slot 1 must be a positive number of points"]),
     ('[[slots]]\npool = ["rope"]\n',
-     ["line 1 (slots)", "unknown key `slots` (allowed: bg, en, grading, slot)"]),
+     ["line 1 (slots)", "unknown key `slots` (allowed: bg, en, form, grading, slot)"]),
     ('[en]\ncourse = "C"\n', ["missing `slot` (at least one [[slot]]"]),
+    ('form = "bubbles"\n[en]\ncourse = "C"\n\n[[slot]]\npool = ["rope"]\n',
+     ["form", '"write" (typed in) or "scan"']),
 ])
 def test_a_spec_is_checked_by_its_schema(bank, tmp_path, text, words):
     path = tmp_path / "spec.toml"

@@ -26,7 +26,10 @@ from generator.spec import default_spec, load_spec
 # chart and browser stacks, and the modules of other commands.
 HEAVY = ("pikepdf", "pylatex", "markdown_it", "openpyxl", "matplotlib", "playwright", "tqdm",
          "generator.pdf", "generator.workbook", "generator.report", "generator.grade",
-         "generator.export", "generator.moodle", "generator.qti", "generator.site")
+         "generator.export", "generator.moodle", "generator.qti", "generator.site",
+         # the scan forms' QR codes and the scan reader
+         "segno", "cv2", "pypdfium2", "generator.scan", "generator.scan_page",
+         "generator.scan_form", "generator.scan_shape", "generator.scan_tex")
 
 LOADED = """
 import sys

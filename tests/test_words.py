@@ -11,6 +11,7 @@ import tomllib
 
 from conftest import ROOT
 from generator.reading import UNREAD_WORDS
+from generator.scan_page import REASONS as SCAN_REASONS
 from generator.site import PAGE_WORDS, SITE_WORDS
 
 TEMPLATES = ROOT / "templates"
@@ -22,7 +23,7 @@ SOURCES = [*sorted(p for p in (ROOT / "generator").glob("*.py") if p.name != "ba
 # sub-question's `scored`: the words built from them at run time.
 STATUSES = ("right", "alternative", "wrong", "blank", "unparseable", "scored")
 REASONS = ("number", "vector", "matrix", "choice")
-BUILT = {"mark_": STATUSES, "site_": STATUSES[:5], "unread_": REASONS}
+BUILT = {"mark_": STATUSES, "site_": STATUSES[:5], "unread_": REASONS, "scan_": SCAN_REASONS}
 # A word used by name: language.word("…"), words["…"], words.get("…"), or words.… in a
 # Jinja template or the site's script.
 USED = re.compile(r"""\bword\(["']([a-z_0-9]+)["']\)|\bwords\[["']([a-z_0-9]+)["']\]"""

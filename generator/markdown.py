@@ -163,10 +163,16 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
                    grade=grade.grade)
 
 
-def handout_markdown(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise]) -> str:
-    items = [replace(p, mistakes=_mistakes(p.mistakes)) for p in exercises]
+def handout_markdown(bank: Bank, lang: str, heading: Heading,
+                     exercises: Sequence[PrintedExercise], exam: bool = False) -> str:
+    """The bank's handout, or with `exam` an exam's: its exercises go by their places on
+    the sheets („Задача 3“), with their points, after an introduction of its own."""
+    style = bank.language(lang).style
+    items = [replace(p, mistakes=_mistakes(p.mistakes),
+                     points=style.points(p.points) if p.points is not None else "")
+             for p in exercises]
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
-                   items=items)
+                   items=items, exam=exam)
 
 
 # From this many students on, a class's Markdown is written by two processes, each
@@ -201,9 +207,9 @@ def _write_students(build: ClassDocuments, students, folder: Path) -> None:
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise],
-                  folder: Path) -> list[str]:
+                  folder: Path, exam: bool = False) -> list[str]:
     name = f"handout-{lang}.md"
-    write_text(folder / name, handout_markdown(bank, lang, heading, exercises))
+    write_text(folder / name, handout_markdown(bank, lang, heading, exercises, exam))
     return [name]
 
 

@@ -474,28 +474,30 @@ def in_language(latex: str, lang: str, bank: Bank) -> str:
 
 
 def handout_latex(bank: Bank, lang: str, heading: Heading,
-                  exercises: Sequence[PrintedExercise]) -> str:
+                  exercises: Sequence[PrintedExercise], exam: bool = False) -> str:
     from .markdown import handout_markdown
 
-    return to_latex(handout_markdown(bank, lang, heading, exercises), bank.language(lang),
-                    f"the {lang} handout")
+    return to_latex(handout_markdown(bank, lang, heading, exercises, exam),
+                    bank.language(lang), f"the {lang} handout")
 
 
 def write_handout_pdf(bank: Bank, lang: str, heading: Heading,
-                      exercises: Sequence[PrintedExercise], target: Path) -> None:
+                      exercises: Sequence[PrintedExercise], target: Path,
+                      exam: bool = False) -> None:
     language = bank.language(lang)
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         latex = in_language(running_head(heading.course, language)
-                            + handout_latex(bank, lang, heading, exercises), lang, bank)
+                            + handout_latex(bank, lang, heading, exercises, exam), lang, bank)
         source = class_document(bank, language, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading,
-                  exercises: Sequence[PrintedExercise], folder: Path) -> list[str]:
+                  exercises: Sequence[PrintedExercise], folder: Path,
+                  exam: bool = False) -> list[str]:
     name = f"handout-{lang}.pdf"
-    write_handout_pdf(bank, lang, heading, exercises, folder / name)
+    write_handout_pdf(bank, lang, heading, exercises, folder / name, exam)
     return [name]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collected import column_label
+from .exam import position_label
 from .grade import Grading, Mark
 
 TOP_WRONG = 3           # wrong values listed per answer
@@ -141,7 +142,7 @@ def positions(grading: Grading) -> dict[str, str]:
     for student in grading.students:
         for item in student.exam.items:
             found[item.exercise.id].add(item.position)
-    return {ex: "/".join(str(p) for p in sorted(where)) for ex, where in found.items()}
+    return {ex: position_label(where) for ex, where in found.items()}
 
 
 def _written_value(text: str) -> str:

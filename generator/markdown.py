@@ -41,10 +41,19 @@ def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                         rows: Sequence[KeyRow], mistakes=()) -> str:
-    cells = [KeyRow(*(markdown_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
-                    markdown_cell(r.exercise), markdown_label(r.answers)) for r in rows]
+    """Each student's final answers under their id, name and variant code: a table of
+    three columns per student leaves the answers most of the line."""
+    students: list[dict] = []
+    for r in rows:
+        if not students or students[-1]["key"] != (r.id, r.code):
+            students.append({"key": (r.id, r.code), "id": markdown_cell(str(r.id)),
+                             "name": markdown_cell(str(r.name)), "code": r.code,
+                             "rows": []})
+        students[-1]["rows"].append({"position": r.position,
+                                     "exercise": markdown_cell(r.exercise),
+                                     "answers": markdown_label(r.answers)})
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
-                   seed=seed, rows=cells,
+                   seed=seed, students=students,
                    mistakes=[(markdown_cell(title), _mistakes(found)) for title, found in mistakes])
 
 

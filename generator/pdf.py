@@ -39,7 +39,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
 from .spec import Heading
 from .errors import ExgenError
 from .files import cache_folder, write_bytes
-from .latex import Typesetting, preamble_packages
+from .latex import PAGE_MARGIN_CM, Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
 from .roster import print_order
@@ -93,7 +93,7 @@ def new_document(bank: Bank, main: Language, codes: Iterable[str] = ()) -> Docum
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
                    fontenc=None, inputenc=None, lmodern=False, textcomp=False,
                    page_numbers=False, indent=False,
-                   geometry_options={"margin": "2cm", "headheight": "14pt",
+                   geometry_options={"margin": f"{PAGE_MARGIN_CM}cm", "headheight": "14pt",
                                      "includefoot": True})
     packages = preamble_packages(document_languages(bank, {main.code, *codes}))
     for name, options in packages:

@@ -246,10 +246,12 @@ def item_analysis(grading: Grading) -> list[ItemStat]:
     the weak (or its key is wrong)."""
     per: dict[str, list] = defaultdict(list)
     order = list(grading.exam.bank.exercises)
+    place: dict[str, int] = {}              # listed as the sheets number them
     for s, item, points, worth in _item_points(grading):
         per[item.exercise.id].append((points, worth, s.total - points))
+        place[item.exercise.id] = min(item.position, place.get(item.exercise.id, item.position))
     result = []
-    for ex, rows in sorted(per.items(), key=lambda e: order.index(e[0])):
+    for ex, rows in sorted(per.items(), key=lambda e: (place[e[0]], order.index(e[0]))):
         earned = [p for p, _, _ in rows]
         rest = [r for _, _, r in rows]
         difficulty = sum(earned) / sum(w for _, w, _ in rows)

@@ -7,7 +7,9 @@ whole numbers beyond a 32-bit integer as floats with `equal toleranceMode="exact
 decimals with `equal toleranceMode="absolute"` and the answer model's tolerance) and a
 choice in a choiceInteraction. Its RAW score adds the same whole-number gap weights as
 the Moodle file; SCORE is RAW / MAXSCORE, so an item scores 0 … 1 and the test's
-weights turn that into the slot's points. The worked solution is a modal feedback.
+weights turn that into the slot's points. The worked solution is a modal feedback, and
+so is each misconception a wrong answer gives (the same printed forms and tolerances as
+the Moodle gaps: export.Response.gap_mistakes), explained in the item's language.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .answers import AskedAnswer
 from .bank import Bank
 from .errors import ExgenError
 from .export import Export, Question, Response
-from .html import inline_markdown_to_text
+from .html import inline_markdown_to_html, inline_markdown_to_text
 from .numbers import machine_text
 
 FILENAME = "qti21.zip"
@@ -127,6 +129,34 @@ def _comparison(identifier: str, response: Response) -> ET.Element:
     return element
 
 
+def _mistaken(identifier: str, response: Response, value, tolerance: float) -> ET.Element:
+    """The response is not right and gives a misconception's value (within the
+    tolerance of its printed form)."""
+    both = ET.Element(_q("and"))
+    _add(both, "not").append(_comparison(identifier, response))
+    if tolerance:
+        equal = _add(both, "equal", toleranceMode="absolute",
+                     tolerance=f"{machine_text(tolerance)} {machine_text(tolerance)}")
+    else:
+        equal = _add(both, "equal", toleranceMode="exact")
+    _add(equal, "variable", identifier=identifier)
+    _add(equal, "baseValue", machine_text(value), baseType="float")
+    return both
+
+
+def _explain(parent: ET.Element, condition: ET.Element, name: str) -> None:
+    """responseIf(condition): FEEDBACK gains the misconception's feedback."""
+    rule = _add(_add(parent, "responseCondition"), "responseIf")
+    rule.append(condition)
+    shown = _add(_add(rule, "setOutcomeValue", identifier="FEEDBACK"), "multiple")
+    _add(shown, "variable", identifier="FEEDBACK")
+    _add(shown, "baseValue", _mistake_id(name), baseType="identifier")
+
+
+def _mistake_id(name: str) -> str:
+    return f"MISTAKE_{name}"
+
+
 def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     language = bank.language(lang)
     root = ET.Element(_q("assessmentItem"), {
@@ -141,12 +171,13 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
             _value(_add(declaration, "correctResponse"),
                    value if response.answer.kind == "choice" else machine_text(value))
     for identifier, kind, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
-                                      ("MAXSCORE", "float", str(question.mark)),
-                                      ("FEEDBACK", "identifier", None)):
+                                      ("MAXSCORE", "float", str(question.mark))):
         declaration = _add(root, "outcomeDeclaration", identifier=identifier,
                            cardinality="single", baseType=kind)
-        if default is not None:
-            _value(_add(declaration, "defaultValue"), default)
+        _value(_add(declaration, "defaultValue"), default)
+    # the worked solution, and the explanation of each mistake the answers show
+    _add(root, "outcomeDeclaration", identifier="FEEDBACK", cardinality="multiple",
+         baseType="identifier")
 
     body = _add(root, "itemBody")
     text = _add(body, "div")
@@ -182,9 +213,21 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     total = _add(_add(processing, "setOutcomeValue", identifier="SCORE"), "divide")
     _add(total, "variable", identifier="RAW")
     _add(total, "variable", identifier="MAXSCORE")
-    feedback = _add(processing, "setOutcomeValue", identifier="FEEDBACK")
+    feedback = _add(_add(processing, "setOutcomeValue", identifier="FEEDBACK"), "multiple")
     _add(feedback, "baseValue", "SOLUTION", baseType="identifier")
-
+    # A misconception is explained where a box gives its value, as in Moodle: for a
+    # vector or a mask, only in the entries or cells where it differs from the key.
+    explained: dict[str, None] = {}
+    for response in question.responses:
+        for identifier, mistakes in zip(response.identifiers, response.gap_mistakes()):
+            for name, value, tolerance in mistakes:
+                _explain(processing, _mistaken(identifier, response, value, tolerance), name)
+                explained[name] = None
+    for name in explained:
+        mistake = _add(root, "modalFeedback", outcomeIdentifier="FEEDBACK", showHide="show",
+                       identifier=_mistake_id(name), title=language.word("misconception"))
+        _copy_html("<p>" + inline_markdown_to_html(
+            language.explanation(question.exercise.id, name)) + "</p>", _add(mistake, "div"))
     solution = _add(root, "modalFeedback", outcomeIdentifier="FEEDBACK", showHide="show",
                     identifier="SOLUTION", title=language.word("solution"))
     _copy_html(question.solution_html, _add(solution, "div"))

@@ -94,8 +94,10 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         """Two decimal places, always, and a minus sign: a column of indices reads evenly."""
         return f"{value:.2f}".replace("-", "−").replace(".", decimal_sign)
 
-    stats = {**report.summary, **{k: number(report.summary[k])
-                                  for k in ("mean", "median", "maximum")}}
+    # The class's mean and median to two places, as every other index of the report.
+    stats = {**report.summary, "mean": fixed(report.summary["mean"]),
+             "median": fixed(report.summary["median"]),
+             "maximum": number(report.summary["maximum"])}
     rows = [{"exercise": title(a.exercise_id), "label": markdown_label(a.label), "right": a.right,
              "given_to": a.given_to, "wrong": a.wrong, "blank": a.blank,
              "unparseable": a.unparseable,
@@ -123,7 +125,7 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
                    "given": markdown_cell(o.given), "before": number(round(o.before, 2)),
                    "after": number(round(o.after, 2))} for o in report.overridden]
     groups = [{"group": markdown_cell(g.group) or "—", "students": g.students,
-               "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
+               "mean": fixed(g.mean), "share": percent(g.share)} for g in report.groups]
     items = [{"exercise": title(i.exercise_id), "students": i.students,
               "right": percent(i.right), "difficulty": fixed(i.difficulty),
               "discrimination": "—" if i.discrimination is None

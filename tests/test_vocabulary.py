@@ -360,3 +360,23 @@ def test_qti_items_explain_the_mistakes_moodle_explains(cycle):
                         for ex in bank.language(lang).misconceptions.values()
                         for e in ex.values()}
         assert any(e in shown for e in explanations), lang
+
+
+def test_the_reports_indices_have_two_decimal_places(cycle):
+    """Mean, median, group means, difficulty and discrimination: each to two places, so
+    a column reads evenly (7,40, not 7,4); the report lists every answer asked, not only
+    the most often wrong."""
+    report = (cycle["build"] / "grades" / "report.md").read_text(encoding="utf-8")
+    head = report.split("##", 1)[0]
+    for word in ("Средно", "Медиана"):
+        assert re.search(rf"{word}: −?\d+,\d\d\b", head), word
+    for section in ("По групи", "Анализ на задачите"):
+        table = report.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+        decimals = re.findall(r"\| −?\d+,(\d+) ", table)
+        assert decimals and all(len(d) == 2 for d in decimals), (section, decimals)
+    answers = report.split("## Резултати по отговори", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in answers.splitlines() if re.match(r"^\| \d", line)]
+    asked = {column for column in answer_columns(plan(
+        load_bank(), SEED, read_roster(ROSTER, load_bank().languages), "bg",
+        load_spec(QUIZ, load_bank()).slots))}
+    assert len(rows) == len(asked), (len(rows), len(asked))

@@ -19,13 +19,12 @@ from typing import Iterator, Mapping, Sequence
 from . import background
 from .bank import Bank
 from .errors import ExgenError
-from .documents import (ClassDocuments, TextsByLanguage, common_mistakes, handout_exercises,
-                        instructor_rows, student_documents)
+from .documents import (ClassDocuments, HandoutEntry, TextsByLanguage, common_mistakes,
+                        handout_exercises, instructor_rows, student_documents)
 from .spec import Heading
-from .exam import Exam, manifest_json
+from .exam import Exam, Item, manifest_json, position_label
 from .files import files_under, write_text, writing_beside
 from .roster import print_order
-from .solve import Solution
 from .writers import WRITERS
 
 
@@ -236,6 +235,7 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     in another, while the Markdown is written."""
     bank = exam.bank
     texts = TextsByLanguage(bank)
+    word = bank.language(lang).word("problem")
     result = ExamBuild(out)
     with replacing(out, "exams", keep=tuple(GATHERED), replace=replace) as staging, \
             contextlib.ExitStack() as waiting:
@@ -249,8 +249,9 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
         ordered = sorted_for_print(exam)
         rows = instructor_rows(Exam(exam.seed, bank, tuple(ordered), exam.notes), lang)
         mistakes = () if not with_mistakes else tuple(
-            (ex.title(lang), found) for ex in _exercises_of(exam)
-            if (found := common_mistakes(bank, lang, ex)))
+            (f"{word} {number}: {ex.title(lang)}", found)
+            for number, ex, parts in _exercises_of(exam)
+            if (found := common_mistakes(bank, lang, ex, parts=parts)))
         build = ClassDocuments(exam, tuple(documents), headings, lang, tuple(rows),
                                answer_sheets, mistakes, form)
         writers = [WRITERS[name] for name in formats]
@@ -277,23 +278,33 @@ def _write_class_files(exam: Exam, lang: str, staging: Path, answer_sheets: bool
 
 
 def _exercises_of(exam: Exam) -> list:
-    """The exercises a class was given, in the bank's order."""
-    given = {item.exercise.id for se in exam.students for item in se.items}
-    return [ex for ex in exam.bank.exercises.values() if ex.id in given]
+    """The exercises a class was given, by their places on the sheets ("3", "3/4"), each
+    with the sub-questions its slot asks."""
+    places: dict[str, set[int]] = {}
+    given: dict[str, Item] = {}
+    for se in exam.students:
+        for item in se.items:
+            places.setdefault(item.exercise.id, set()).add(item.position)
+            given.setdefault(item.exercise.id, item)
+    return [(position_label(places[ex_id]), item.exercise, item.parts)
+            for ex_id, item in sorted(given.items(), key=lambda kv: (
+                min(places[kv[0]]), kv[1].exercise.number))]
 
 
-def write_handouts(bank: Bank, solutions: Sequence[Solution], langs: Sequence[str],
+def write_handouts(bank: Bank, entries: Sequence[HandoutEntry], langs: Sequence[str],
                    headings: Mapping[str, Heading], out: Path,
                    formats: Sequence[str], with_mistakes: bool = False,
-                   replace: bool = False) -> list[str]:
+                   replace: bool = False, exam: bool = False) -> list[str]:
+    """The handouts in each language; `exam`: an exam's (a spec's) handout, its
+    exercises numbered by their places on the sheets."""
     texts = TextsByLanguage(bank)
     written = []
     with replacing(out, "handout", replace=replace) as staging:
         for lang in langs:
-            printed = handout_exercises(bank, lang, solutions, texts, with_mistakes)
+            printed = handout_exercises(bank, lang, entries, texts, with_mistakes)
             for name in formats:
                 written += WRITERS[name].load().write_handout(bank, lang, headings[lang],
-                                                              printed, staging)
+                                                              printed, staging, exam=exam)
     return written
 
 

@@ -258,6 +258,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
 def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out, replace_out):
     """The whole bank (or a spec's exercises) as a handout: exercises, then solutions."""
     from .build import write_handouts
+    from .documents import handout_entries
 
     bank = _bank(ctx)
     spec = _spec(bank, spec_path)
@@ -265,9 +266,10 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out, 
         code for code in bank.languages if spec_path is None or code in spec.languages
     ] or list(bank.languages)
     spec.require(langs)
-    ids = [ex_id for slot in spec.slots for ex_id in slot.pool]
-    solutions = [solve(variant_from_options(bank.exercise(ex_id), seed, use_reference, ()))
-                 for ex_id in ids]
+    exercises = [bank.exercise(ex_id) for slot in spec.slots for ex_id in slot.pool]
+    solutions = [solve(variant_from_options(exercise, seed, use_reference, ()))
+                 for exercise in exercises]
+    entries = handout_entries(spec if spec_path else None, exercises, solutions)
     which = "reference" if seed is None else f"seed-{seed}"
     out = out or Path("build") / "handouts" / (
         which if spec_path is None else f"{spec_path.stem}-{which}")
@@ -275,8 +277,8 @@ def handout(ctx, lang, seed, use_reference, fmt, spec_path, with_mistakes, out, 
     if spec_path is None:  # the bank's own handout title, as the seed has it
         headings = {code: replace(h, title=bank.language(code).word("handout"))
                     for code, h in headings.items()}
-    written = write_handouts(bank, solutions, langs, headings, out, _formats(fmt),
-                             with_mistakes, replace_out)
+    written = write_handouts(bank, entries, langs, headings, out, _formats(fmt),
+                             with_mistakes, replace_out, exam=spec_path is not None)
     click.echo(f"{', '.join(written)} in {out}/")
 
 

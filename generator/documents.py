@@ -10,10 +10,10 @@ from typing import Mapping, Sequence
 from .answers import asked_answers
 from .bank import Bank, Exercise
 from .numbers import show_value
-from .exam import Exam, Item, StudentExam
+from .exam import Exam, Item, StudentExam, asked_names, position_label, slot_positions
 from .render import ExerciseTexts
 from .solve import Solution
-from .spec import Heading
+from .spec import Heading, Spec
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class PrintedExercise:
     solution: str
     points: float | None = None
     mistakes: tuple["Mistake", ...] = ()   # the instructor's edition: common mistakes
+    # A handout's number for it: the bank's ("7"), or on an exam's handout its place on
+    # the sheets ("3", "3/4").
+    shown_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,14 +151,20 @@ def student_documents(se: StudentExam, headings: Mapping[str, Heading],
 
 
 def common_mistakes(bank: Bank, lang: str, exercise: Exercise,
-                    solution: Solution | None = None) -> tuple[Mistake, ...]:
-    """The exercise's misconceptions, each once, with the answers it affects and, for a
-    variant, the wrong values it gives."""
+                    solution: Solution | None = None,
+                    parts: tuple[int, ...] | None = None) -> tuple[Mistake, ...]:
+    """The exercise's misconceptions, each once, with the answers it affects among those
+    asked (`parts`: the sub-questions asked, None: all; intermediate answers are never
+    asked) and, for a variant, the wrong values it gives."""
     from .misconceptions import declared, mistaken_values
 
     language = bank.language(lang)
+    asked = set(asked_names(exercise, parts))
     result = []
-    for name, answers in declared(exercise).items():
+    for name, declaring in declared(exercise).items():
+        answers = [a for a in declaring if a in asked]
+        if not answers:
+            continue
         labels = "; ".join(exercise.answers[a].labels.get(lang, a) for a in answers)
         values = ""
         if solution is not None:
@@ -195,16 +204,43 @@ def instructor_rows(exam: Exam, lang: str) -> list[KeyRow]:
     return rows
 
 
-def handout_exercises(bank: Bank, lang: str, solutions: Sequence[Solution],
+@dataclass(frozen=True)
+class HandoutEntry:
+    """An exercise of a handout: its variant, solved, and the number it goes by — the
+    bank's, or on an exam's handout (a spec's) its place on the sheets, with the slot's
+    points and the sub-questions it asks."""
+
+    solution: Solution
+    number: str
+    points: float | None = None
+    parts: tuple[int, ...] | None = None
+
+
+def handout_entries(spec: Spec | None, exercises: Sequence[Exercise],
+                    solved: Sequence[Solution]) -> list[HandoutEntry]:
+    """The bank's exercises (no spec) by their numbers; a spec's by their places on the
+    sheets, pool by pool, each with its slot's points and sub-questions."""
+    if spec is None:
+        return [HandoutEntry(s, str(ex.number)) for ex, s in zip(exercises, solved)]
+    places = slot_positions(spec.slots)
+    slots = {ex_id: slot for slot in spec.slots for ex_id in slot.pool}
+    return [HandoutEntry(s, position_label(places[ex.id]), slots[ex.id].points,
+                         slots[ex.id].parts) for ex, s in zip(exercises, solved)]
+
+
+def handout_exercises(bank: Bank, lang: str, entries: Sequence[HandoutEntry],
                       texts: TextsByLanguage,
                       with_mistakes: bool = False) -> tuple[PrintedExercise, ...]:
     exercise_texts = texts.get(lang, boxed=False)
     printed = []
-    for position, solution in enumerate(solutions, start=1):
+    for position, entry in enumerate(entries, start=1):
+        solution = entry.solution
         exercise = solution.variant.exercise
-        rendered = exercise_texts.render(solution)
-        mistakes = common_mistakes(bank, lang, exercise, solution) if with_mistakes else ()
+        rendered = exercise_texts.render(solution, entry.parts)
+        mistakes = common_mistakes(bank, lang, exercise, solution, entry.parts) \
+            if with_mistakes else ()
         printed.append(PrintedExercise(position, exercise.number, exercise.id,
                                        exercise.title(lang), rendered.question,
-                                       rendered.solution, mistakes=mistakes))
+                                       rendered.solution, entry.points, mistakes,
+                                       entry.number))
     return tuple(printed)

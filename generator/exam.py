@@ -56,10 +56,16 @@ class Item:
     @property
     def asked(self) -> list[str]:
         """The answers this student must give, sub-question by sub-question."""
-        answers = self.exercise.answers
-        names = [name for name, answer in answers.items()
-                 if self.asks(answer.part) and not answer.intermediate]
-        return sorted(names, key=lambda n: answers[n].part or 0)
+        return asked_names(self.exercise, self.parts)
+
+
+def asked_names(exercise: Exercise, parts: tuple[int, ...] | None) -> list[str]:
+    """The answers an exercise asks for when these sub-questions are asked (None: all),
+    sub-question by sub-question; intermediate answers are steps of the key, not asked."""
+    answers = exercise.answers
+    names = [name for name, answer in answers.items() if not answer.intermediate and (
+        parts is None or answer.part is None or answer.part in parts)]
+    return sorted(names, key=lambda n: answers[n].part or 0)
 
 
 def conceptual_parts(exercise: Exercise) -> list[int]:
@@ -95,6 +101,27 @@ class Slot:
     pick: int = 1
     parts: tuple[int, ...] | None = None
     written: float | None = None            # points of each conceptual sub-question asked
+
+
+def slot_positions(slots: Sequence[Slot]) -> dict[str, tuple[int, ...]]:
+    """Where each exercise of the slots can stand on a sheet: a slot's place, or in a
+    slot that picks k of its pool, each place its pool order allows (the picked go in
+    pool order, so a pool's first exercise is always at the slot's first place)."""
+    found: dict[str, tuple[int, ...]] = {}
+    start = 1
+    for slot in slots:
+        size = len(slot.pool)
+        for index, ex_id in enumerate(slot.pool):
+            first, last = max(0, index - (size - slot.pick)), min(index, slot.pick - 1)
+            found[ex_id] = tuple(start + offset for offset in range(first, last + 1))
+        start += slot.pick
+    return found
+
+
+def position_label(positions: Iterable[int]) -> str:
+    """An exam's exercise by its number on the sheets: "3", or "3/4" where a slot that
+    picks two puts it third on some sheets and fourth on others."""
+    return "/".join(str(p) for p in sorted(set(positions)))
 
 
 def choose(slot: Slot, seed: int, student_id: str, slot_index: int,

@@ -111,11 +111,15 @@ _CYRILLIC_RUN = re.compile(r"[\u0400-\u045f]+")
 _CYRILLIC_TEXT_RUN = re.compile(r"[\u0400-\u045f]+(?:[ -][\u0400-\u045f]+)*")
 _HEADINGS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
 _ALIGN = {"text-align:left": "l", "text-align:center": "c", "text-align:right": "r"}
-# Table type, largest first: (most columns, font size command, its size and \tabcolsep in pt).
-_TABLE_SIZES = ((4, "", 10, 6), (8, "\\small", 9, 6),
-                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 8, 3),
-                (10**6, "\\scriptsize\\setlength{\\tabcolsep}{2pt}", 7, 2))
-_LINE_PT = 345  # article's text width; column widths are written as fractions of \linewidth
+# Table type, largest first: (most columns, font size command, its size in the PDFs'
+# 11pt documents, and \tabcolsep in pt).
+_TABLE_SIZES = ((4, "", 10.95, 6), (8, "\\small", 10, 6),
+                (10**6, "\\footnotesize\\setlength{\\tabcolsep}{3pt}", 9, 3),
+                (10**6, "\\scriptsize\\setlength{\\tabcolsep}{2pt}", 8, 2))
+PAGE_MARGIN_CM = 2   # every PDF: A4 (21 cm wide) with these margins (pdf.py's geometry)
+# The text width in TeX points (72.27 to the inch); column widths are written as
+# fractions of \linewidth.
+_LINE_PT = (21 - 2 * PAGE_MARGIN_CM) / 2.54 * 72.27
 _TABLE_BUDGET = 0.97  # the widths are estimates: keep a margin
 _WRAP = {"l": "\\raggedright", "c": "\\centering", "r": "\\raggedleft"}
 _ENUM_COUNTERS = ("enumi", "enumii", "enumiii", "enumiv")
@@ -127,6 +131,12 @@ KEEP_TOGETHER = {
     "<!-- keep-together -->": "\\par\\noindent\\begin{minipage}{\\linewidth}"
                               "\\setlength{\\parskip}{0.6em plus 0.2em}\n",
     "<!-- /keep-together -->": "\\end{minipage}\\par\n\n",
+    # Before a heading with a table under it (a longtable lets a page break come right
+    # after a heading): a new page when less than eight lines are left (needspace's rule).
+    "<!-- keep-with-next -->": "\\par\\penalty-100\\begingroup\\dimen0=8\\baselineskip"
+                               "\\dimen2=\\pagegoal\\advance\\dimen2 by -\\pagetotal"
+                               "\\ifdim\\dimen0>\\dimen2 \\ifdim\\dimen2>0pt \\vfil\\fi"
+                               "\\break\\fi\\endgroup\n",
 }
 
 
@@ -353,7 +363,10 @@ def _column_specs(aligns: list[str], extents: list[tuple[float, float]], font_pt
                   sep_pt: float, force: bool) -> list[str] | None:
     """Columns as wide as their content; when that would stick out of the page, the
     widest ones become wrapping p columns, no narrower than their widest word, sharing
-    the width the others leave.  None if even that does not fit (unless ``force``)."""
+    the width the others leave, the more of it the more they lack.  When that leaves the
+    widest column less than half of what it needs (a column of long answers beside a
+    column of titles), every long column wraps too.  None if even that does not fit
+    (unless ``force``)."""
     least = [word * font_pt + 2 * sep_pt for _, word in extents]
     need = [max(total * font_pt + 2 * sep_pt, low) for (total, _), low in zip(extents, least)]
     line = _LINE_PT * _TABLE_BUDGET
@@ -364,14 +377,28 @@ def _column_specs(aligns: list[str], extents: list[tuple[float, float]], font_pt
         if sum(least[i] if i in wrapped else need[i] for i in range(len(need))) <= line:
             break
         wrapped.add(col)
-    spare = line - sum(least[i] if i in wrapped else need[i] for i in range(len(need)))
-    slack = sum(need[i] - least[i] for i in wrapped) or 1
+    widths = _shared(least, need, wrapped, line)
+    widest = max(range(len(need)), key=lambda i: need[i])
+    if widest in wrapped and widths[widest] < need[widest] / 2:
+        wrapped |= {i for i in range(len(need)) if need[i] > line / 6 and need[i] > least[i]}
+        widths = _shared(least, need, wrapped, line)
     return [
         f">{{{_WRAP[a]}\\arraybackslash}}p{{\\dimexpr "
-        f"{(least[i] + spare * (need[i] - least[i]) / slack) / _LINE_PT:.3f}\\linewidth-2\\tabcolsep\\relax}}"
+        f"{widths[i] / _LINE_PT:.3f}\\linewidth-2\\tabcolsep\\relax}}"
         if i in wrapped else a
         for i, a in enumerate(aligns)
     ]
+
+
+def _shared(least: list[float], need: list[float], wrapped: set[int],
+            line: float) -> list[float]:
+    """Each column's width: its need, or for a wrapping one its least and a share of
+    what the line has left, by the square of what it lacks (the longest take most)."""
+    spare = line - sum(least[i] if i in wrapped else need[i] for i in range(len(need)))
+    lack = {i: (need[i] - least[i]) ** 2 for i in wrapped}
+    total = sum(lack.values()) or 1
+    return [least[i] + spare * lack[i] / total if i in wrapped else need[i]
+            for i in range(len(need))]
 
 
 def _guard(latex: str) -> str:

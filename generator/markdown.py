@@ -41,10 +41,19 @@ def answer_sheet_markdown(bank: Bank, doc: StudentDocument,
 
 def instructor_markdown(bank: Bank, lang: str, heading: Heading, seed: int,
                         rows: Sequence[KeyRow], mistakes=()) -> str:
-    cells = [KeyRow(*(markdown_cell(str(v)) for v in (r.id, r.name, r.code)), r.position,
-                    markdown_cell(r.exercise), markdown_label(r.answers)) for r in rows]
+    """Each student's final answers under their id, name and variant code: a table of
+    three columns per student leaves the answers most of the line."""
+    students: list[dict] = []
+    for r in rows:
+        if not students or students[-1]["key"] != (r.id, r.code):
+            students.append({"key": (r.id, r.code), "id": markdown_cell(str(r.id)),
+                             "name": markdown_cell(str(r.name)), "code": r.code,
+                             "rows": []})
+        students[-1]["rows"].append({"position": r.position,
+                                     "exercise": markdown_cell(r.exercise),
+                                     "answers": markdown_label(r.answers)})
     return _render(bank, "instructor.md", heading=heading, words=bank.language(lang).words,
-                   seed=seed, rows=cells,
+                   seed=seed, students=students,
                    mistakes=[(markdown_cell(title), _mistakes(found)) for title, found in mistakes])
 
 
@@ -85,8 +94,10 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
         """Two decimal places, always, and a minus sign: a column of indices reads evenly."""
         return f"{value:.2f}".replace("-", "−").replace(".", decimal_sign)
 
-    stats = {**report.summary, **{k: number(report.summary[k])
-                                  for k in ("mean", "median", "maximum")}}
+    # The class's mean and median to two places, as every other index of the report.
+    stats = {**report.summary, "mean": fixed(report.summary["mean"]),
+             "median": fixed(report.summary["median"]),
+             "maximum": number(report.summary["maximum"])}
     rows = [{"exercise": title(a.exercise_id), "label": markdown_label(a.label), "right": a.right,
              "given_to": a.given_to, "wrong": a.wrong, "blank": a.blank,
              "unparseable": a.unparseable,
@@ -114,7 +125,7 @@ def report_markdown(bank: Bank, lang: str, heading: Heading, report) -> str:
                    "given": markdown_cell(o.given), "before": number(round(o.before, 2)),
                    "after": number(round(o.after, 2))} for o in report.overridden]
     groups = [{"group": markdown_cell(g.group) or "—", "students": g.students,
-               "mean": number(g.mean), "share": percent(g.share)} for g in report.groups]
+               "mean": fixed(g.mean), "share": percent(g.share)} for g in report.groups]
     items = [{"exercise": title(i.exercise_id), "students": i.students,
               "right": percent(i.right), "difficulty": fixed(i.difficulty),
               "discrimination": "—" if i.discrimination is None
@@ -163,10 +174,16 @@ def feedback_markdown(bank: Bank, heading: Heading, feedback) -> str:
                    grade=grade.grade)
 
 
-def handout_markdown(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise]) -> str:
-    items = [replace(p, mistakes=_mistakes(p.mistakes)) for p in exercises]
+def handout_markdown(bank: Bank, lang: str, heading: Heading,
+                     exercises: Sequence[PrintedExercise], exam: bool = False) -> str:
+    """The bank's handout, or with `exam` an exam's: its exercises go by their places on
+    the sheets („Задача 3“), with their points, after an introduction of its own."""
+    style = bank.language(lang).style
+    items = [replace(p, mistakes=_mistakes(p.mistakes),
+                     points=style.points(p.points) if p.points is not None else "")
+             for p in exercises]
     return _render(bank, "handout.md", heading=heading, words=bank.language(lang).words,
-                   items=items)
+                   items=items, exam=exam)
 
 
 # From this many students on, a class's Markdown is written by two processes, each
@@ -201,9 +218,9 @@ def _write_students(build: ClassDocuments, students, folder: Path) -> None:
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading, exercises: Sequence[PrintedExercise],
-                  folder: Path) -> list[str]:
+                  folder: Path, exam: bool = False) -> list[str]:
     name = f"handout-{lang}.md"
-    write_text(folder / name, handout_markdown(bank, lang, heading, exercises))
+    write_text(folder / name, handout_markdown(bank, lang, heading, exercises, exam))
     return [name]
 
 

@@ -36,7 +36,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
 from .spec import Heading
 from .tex import ORIGIN, TWO_PASSES, compile_tex
 from .files import write_bytes
-from .latex import Typesetting, preamble_packages
+from .latex import PAGE_MARGIN_CM, Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
 from .roster import print_order
@@ -86,7 +86,7 @@ def new_document(bank: Bank, main: Language, codes: Iterable[str] = ()) -> Docum
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],
                    fontenc=None, inputenc=None, lmodern=False, textcomp=False,
                    page_numbers=False, indent=False,
-                   geometry_options={"margin": "2cm", "headheight": "14pt",
+                   geometry_options={"margin": f"{PAGE_MARGIN_CM}cm", "headheight": "14pt",
                                      "includefoot": True})
     packages = preamble_packages(document_languages(bank, {main.code, *codes}))
     for name, options in packages:
@@ -327,28 +327,30 @@ def in_language(latex: str, lang: str, bank: Bank) -> str:
 
 
 def handout_latex(bank: Bank, lang: str, heading: Heading,
-                  exercises: Sequence[PrintedExercise]) -> str:
+                  exercises: Sequence[PrintedExercise], exam: bool = False) -> str:
     from .markdown import handout_markdown
 
-    return to_latex(handout_markdown(bank, lang, heading, exercises), bank.language(lang),
-                    f"the {lang} handout")
+    return to_latex(handout_markdown(bank, lang, heading, exercises, exam),
+                    bank.language(lang), f"the {lang} handout")
 
 
 def write_handout_pdf(bank: Bank, lang: str, heading: Heading,
-                      exercises: Sequence[PrintedExercise], target: Path) -> None:
+                      exercises: Sequence[PrintedExercise], target: Path,
+                      exam: bool = False) -> None:
     language = bank.language(lang)
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
         latex = in_language(running_head(heading.course, language)
-                            + handout_latex(bank, lang, heading, exercises), lang, bank)
+                            + handout_latex(bank, lang, heading, exercises, exam), lang, bank)
         source = class_document(bank, language, [(f"the {lang} handout", latex)])
         compiled = compile_tex(source, Path(tmp), "handout")
         shutil.copyfile(compiled.pdf, target)
 
 
 def write_handout(bank: Bank, lang: str, heading: Heading,
-                  exercises: Sequence[PrintedExercise], folder: Path) -> list[str]:
+                  exercises: Sequence[PrintedExercise], folder: Path,
+                  exam: bool = False) -> list[str]:
     name = f"handout-{lang}.pdf"
-    write_handout_pdf(bank, lang, heading, exercises, folder / name)
+    write_handout_pdf(bank, lang, heading, exercises, folder / name, exam)
     return [name]
 
 

@@ -179,8 +179,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
             _value(_add(declaration, "correctResponse"),
                    value if response.answer.kind == "choice" else machine_text(value))
     for identifier, kind, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
-                                      ("MAXSCORE", "float", str(question.mark)),
-                                      ("FEEDBACK", "identifier", None)):
+                                      ("MAXSCORE", "float", str(question.mark))):
         declaration = _add(root, "outcomeDeclaration", identifier=identifier,
                            cardinality="multiple" if identifier == "FEEDBACK" else "single",
                            baseType=kind)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collected import column_label
+from .exam import position_label
 from .grade import Grading, Mark
 
 TOP_WRONG = 3           # wrong values listed per answer
@@ -141,7 +142,7 @@ def positions(grading: Grading) -> dict[str, str]:
     for student in grading.students:
         for item in student.exam.items:
             found[item.exercise.id].add(item.position)
-    return {ex: "/".join(str(p) for p in sorted(where)) for ex, where in found.items()}
+    return {ex: position_label(where) for ex, where in found.items()}
 
 
 def _written_value(text: str) -> str:
@@ -245,10 +246,12 @@ def item_analysis(grading: Grading) -> list[ItemStat]:
     the weak (or its key is wrong)."""
     per: dict[str, list] = defaultdict(list)
     order = list(grading.exam.bank.exercises)
+    place: dict[str, int] = {}              # listed as the sheets number them
     for s, item, points, worth in _item_points(grading):
         per[item.exercise.id].append((points, worth, s.total - points))
+        place[item.exercise.id] = min(item.position, place.get(item.exercise.id, item.position))
     result = []
-    for ex, rows in sorted(per.items(), key=lambda e: order.index(e[0])):
+    for ex, rows in sorted(per.items(), key=lambda e: (place[e[0]], order.index(e[0]))):
         earned = [p for p, _, _ in rows]
         rest = [r for _, _, r in rows]
         difficulty = sum(earned) / sum(w for _, w, _ in rows)

@@ -3,7 +3,8 @@ asks for instead of branching on names. Adding a format is adding its module and
 line here.
 
 A documents writer's module has `write_exam(ClassDocuments, folder)` and
-`write_handout(bank, lang, heading, exercises, folder) -> [file names]`; a background one
+`write_handout(bank, lang, heading, exercises, folder, exam=False) -> [file names]` (`exam`:
+an exam's handout, see markdown.handout_markdown); a background one
 also `start_exam(ClassDocuments, folder) -> wait`, which starts writing beside the
 other writers (in a process of its own, see background.py) until `wait()`. An export writer's module has
 `write(Export, bank, folder) -> [file names]`; the site's `write(Site, bank, folder)`."""

@@ -140,7 +140,7 @@ def test_an_absent_student_gets_no_grade_and_stays_out_of_the_statistics(
     assert rows[absent]["grade"] == "absent" and rows[absent]["total"] == ""
     assert all(r["grade"] == "6" for sid, r in rows.items() if sid != absent)
     report = (out / "grades" / "report.md").read_text(encoding="utf-8")
-    assert "Студенти: 3" in report and "Средно: 10 / 10" in report     # mean of the 3
+    assert "Студенти: 3" in report and "Средно: 10,00 / 10" in report  # mean of the 3
     assert f"Отсъстващи: {absent}" in report
     assert "Празни и непрочетени" not in report                # no blanks from the absent
 

@@ -390,6 +390,8 @@ def qti_rules(folder: Path) -> dict[str, dict[str, tuple]]:
                    for d in item.findall("q:responseDeclaration", QTI_NS)}
         item_rules = {}
         for condition in item.findall(".//q:responseIf", QTI_NS):
+            if condition.find("q:setOutcomeValue", QTI_NS).get("identifier") != "RAW":
+                continue                    # a misconception's feedback (qti_mistakes)
             test = condition[0]
             if test.find("q:variable", QTI_NS) is None:
                 continue            # a misconception's feedback (and(not …, equal …))
@@ -404,6 +406,82 @@ def qti_rules(folder: Path) -> dict[str, dict[str, tuple]]:
             item_rules[identifier] = (*correct[identifier], tag, tolerance)
         rules[item.get("identifier")] = item_rules
     return rules
+
+
+def qti_mistakes(folder: Path) -> dict[str, dict[str, set]]:
+    """Per item, per response identifier: the misconceptions its feedback explains, as
+    (name, value, tolerance), each under `and(not(right), equal(response, value))`; and
+    per item the modal feedbacks it has ("" for the solution)."""
+    found: dict[str, dict[str, set]] = {}
+    for name, content in package_files(folder).items():
+        if not name.startswith("items/"):
+            continue
+        item = etree.fromstring(content)
+        mistakes: dict[str, set] = {}
+        for condition in item.findall(".//q:responseIf", QTI_NS):
+            action = condition.find("q:setOutcomeValue", QTI_NS)
+            if action.get("identifier") != "FEEDBACK":
+                continue
+            test = condition[0]
+            assert etree.QName(test).localname == "and"
+            right, equal = test
+            assert etree.QName(right).localname == "not"
+            identifier = equal.find("q:variable", QTI_NS).get("identifier")
+            assert right[0].find("q:variable", QTI_NS).get("identifier") == identifier
+            tolerance = 0.0 if equal.get("toleranceMode") == "exact" else \
+                float(equal.get("tolerance").split()[0])
+            shown = action.find("q:multiple/q:baseValue", QTI_NS).text
+            mistakes.setdefault(identifier, set()).add(
+                (shown.removeprefix("MISTAKE_"), float(equal.findtext("q:baseValue",
+                                                                      namespaces=QTI_NS)),
+                 tolerance))
+        mistakes[""] = {f.get("identifier").removeprefix("MISTAKE_")
+                        for f in item.findall("q:modalFeedback", QTI_NS)}
+        found[item.get("identifier")] = mistakes
+    return found
+
+
+def test_qti_explains_each_mistake_where_moodle_does_and_only_where_it_is_true(
+        default_export):
+    """QTI's feedback for a misconception is Moodle's gap for gap: the same printed forms
+    and tolerances; in a mask, only in the cells where the mistaken mask differs from the
+    key (a transposed causal mask is right on the diagonal)."""
+    exported = data(default_export)
+    moodle = {q["idnumber"]: q["gaps"] for q in moodle_questions(default_export)}
+    qti = qti_mistakes(default_export)
+    masks = 0
+    for question in exported["questions"]:
+        qid = question["idnumber"]
+        explained = set()
+        for response in question["responses"]:
+            keys = _flat(response["value"]) if response["kind"] != "choice" else [None]
+            for number, identifier, key in zip(response["moodle_gaps"],
+                                               response["qti_responses"], keys, strict=True):
+                gap = moodle[qid][number - 1]
+                in_moodle = {(a["value"], a["tolerance"]) for a in gap["answers"]
+                             if a["fraction"] == 0 and gap["type"] == "NUMERICAL"}
+                in_qti = qti[qid].get(identifier, set())
+                assert {(v, t) for _, v, t in in_qti} == in_moodle, (qid, identifier)
+                assert all(abs(v - key) > response["tolerance"] for _, v, _ in in_qti)
+                explained |= {n for n, _, _ in in_qti}
+            if response["kind"] == "matrix" and response["misconceptions"]:
+                masks += 1
+                cells = [i for i, identifier in enumerate(response["qti_responses"])
+                         if qti[qid].get(identifier)]
+                wrong = set()
+                for printed in response["misconceptions"].values():
+                    for value, _ in printed:
+                        wrong |= {i for i, (v, k) in enumerate(zip(_flat(value), keys))
+                                  if v != k}
+                assert cells == sorted(wrong), (qid, response["id"])
+        assert qti[qid][""] == explained | {"SOLUTION"}, qid
+    assert masks, "no mask with a misconception in the export"
+    assert any(len(v) > 1 for q in qti.values() for v in q.values()), \
+        "no item explains a mistake"
+    layernorm = next(rules for qid, rules in qti.items() if qid.startswith("layernorm-"))
+    assert {m for identifier, rules in layernorm.items() if identifier
+            for m, _, _ in rules} == {"sample_variance", "variance_std_swapped",
+                                      "divided_by_variance"}
 
 
 def qti_right(rule: tuple, given) -> bool:
@@ -681,51 +759,3 @@ def test_every_bank_answer_fits_the_qti_type_it_is_declared(validator):
     item = qti.item_xml(big, bank, "en")
     assert b'baseType="float"' in item and b'toleranceMode="exact"' in item
     assert validator(f"items/{big.idnumber}.xml", item) is None
-
-
-
-
-def qti_mistakes(folder: Path) -> dict[str, dict[str, list[tuple]]]:
-    """Per item, per response identifier: (mistake, value, tolerance) of each rule that
-    shows a misconception's feedback, and the item's modal feedbacks."""
-    found = {}
-    for name, content in package_files(folder).items():
-        if not name.startswith("items/"):
-            continue
-        item = etree.fromstring(content)
-        shown = {f.get("identifier") for f in item.findall("q:modalFeedback", QTI_NS)}
-        rules: dict[str, list[tuple]] = {}
-        for condition in item.findall(".//q:responseIf", QTI_NS):
-            if etree.QName(condition[0]).localname != "and":
-                continue
-            equal = condition[0].find("q:equal", QTI_NS)
-            mistake = condition.find("q:setOutcomeValue/q:multiple/q:baseValue", QTI_NS).text
-            assert mistake in shown
-            rules.setdefault(equal.find("q:variable", QTI_NS).get("identifier"), []).append(
-                (mistake.removeprefix("MISTAKE_"), float(equal.find("q:baseValue", QTI_NS).text),
-                 float(equal.get("tolerance").split()[0])))
-        found[item.get("identifier")] = rules
-    return found
-
-
-def test_qti_shows_the_same_misconceptions_as_the_moodle_gaps(default_export):
-    """Each gap's misconceptions, in their printed forms with their own tolerances: the
-    same (value, tolerance) pairs in QTI's response processing as in Moodle's 0 %
-    answers, and a modal feedback for each."""
-    qti = qti_mistakes(default_export)
-    moodle = {q["idnumber"]: q["gaps"] for q in moodle_questions(default_export)}
-    compared = 0
-    for question in data(default_export)["questions"]:
-        qid = question["idnumber"]
-        for response in question["responses"]:
-            for number, identifier in zip(response["moodle_gaps"], response["qti_responses"]):
-                gap = moodle[qid][number - 1]
-                wrong = [] if gap["type"] == "MULTICHOICE" else sorted(
-                    (a["value"], a["tolerance"]) for a in gap["answers"][1:])
-                assert sorted((v, t) for _, v, t in qti[qid].get(identifier, [])) == \
-                    wrong, (qid, identifier)
-                compared += len(wrong)
-    assert compared > 100
-    layernorm = next(rules for qid, rules in qti.items() if qid.startswith("layernorm-"))
-    assert {m for rules in layernorm.values() for m, _, _ in rules} == {
-        "sample_variance", "variance_std_swapped", "divided_by_variance"}

@@ -14,7 +14,7 @@ from pylatex import Package
 from conftest import needs_tex
 from generator import latex
 from generator.bank import load_bank
-from generator.latex import Typesetting, markdown_to_latex, preamble_packages
+from generator.latex import PAGE_MARGIN_CM, Typesetting, markdown_to_latex, preamble_packages
 
 LANGUAGES = load_bank().languages
 TYPESETTING = {code: language.typesetting for code, language in LANGUAGES.items()}
@@ -285,7 +285,9 @@ def _document(body: str, lang: str) -> str:
     packages = "\n".join(Package(name, options=list(opts) or None).dumps() for name, opts in
                          preamble_packages(list(TYPESETTING.values())))
     select = f"\\selectlanguage{{{TYPESETTING[lang].babel}}}\n"
-    return (f"\\documentclass{{article}}\n{packages}\n\\tracinglostchars=2\n"
+    # the page of exgen's PDFs, whose text width the table columns are measured against
+    geometry = f"\\usepackage[a4paper,margin={PAGE_MARGIN_CM}cm]{{geometry}}\n"
+    return (f"\\documentclass[a4paper,11pt]{{article}}\n{geometry}{packages}\n\\tracinglostchars=2\n"
             f"\\begin{{document}}\n{select}{body}\\end{{document}}\n")
 
 

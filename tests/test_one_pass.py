@@ -95,7 +95,7 @@ def test_a_document_that_runs_out_of_memory_in_one_pass_gets_two(tmp_path, bank,
     monkeypatch.setattr(pdf, "ONE_PASS_LIMIT", 10**9)
     lines = ["| " + " | ".join(f"H{c}" for c in range(6)) + " |", "|" + "---|" * 6]
     lines += ["| " + " | ".join(f"cell {i} {c} $x_{c}$" for c in range(6)) + " |"
-              for i in range(3000)]                    # about a hundred pages of table
+              for i in range(3600)]                    # over a hundred pages of table
     entry = [("the long entry", pdf.in_language(pdf.to_latex(
         "\n".join(lines) + "\n", bank.language("en"), "the long entry"), "en", bank))]
     compiled = tex.compile_tex(pdf.class_document(bank, bank.language("en"), entry),

@@ -10,12 +10,13 @@ from conftest import PRINT_ORDER, ROSTER_ROWS, pdf_text
 def test_instructor_key_rows_go_by_group_then_id(class_md):
     _, out, _ = class_md
     text = (out / "instructor-key.md").read_text(encoding="utf-8")
-    ids = [line.split("|")[1].strip() for line in text.splitlines()
-           if re.match(r"^\| \d{4} \|", line)]
-    assert len(ids) == len(ROSTER_ROWS) * 4
-    assert list(dict.fromkeys(ids)) == PRINT_ORDER
-    # each student's rows are together, in sheet order
-    assert ids == [sid for sid in PRINT_ORDER for _ in range(4)]
+    # each student's heading (id · name · variant), then a row per exercise, in sheet order
+    blocks = re.findall(r"^### (\d{4}) · .*\n\n\|[^\n]*\n\|[-|]*\|\n((?:\|.*\n)+)", text,
+                        flags=re.M)
+    assert [sid for sid, _ in blocks] == PRINT_ORDER
+    for sid, rows in blocks:
+        assert [row.split("|")[1].strip() for row in rows.splitlines()] == \
+            ["1", "2", "3", "4"], sid
 
 
 def test_print_all_and_instructor_pdf_go_by_group_then_id(class_pdf):

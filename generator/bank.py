@@ -18,7 +18,7 @@ from babel import localedata
 
 from .errors import ExgenError
 from .formula import Formula, FormulaError, parse, to_value
-from .latex import Typesetting
+from .typesetting import Typesetting
 from .numbers import NumberStyle
 from .params import Choice, ParamSpace, candidate_values
 from .reading import UNITS

@@ -119,7 +119,7 @@ def _converted(markdown: str, ts) -> str:
 
 
 def _latex_format(language: Language) -> Format:
-    from .latex import running_text
+    from .typesetting import running_text
 
     ts = language.typesetting
 

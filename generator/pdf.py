@@ -36,7 +36,8 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
 from .spec import Heading
 from .tex import ORIGIN, TWO_PASSES, compile_tex
 from .files import write_bytes
-from .latex import PAGE_MARGIN_CM, Typesetting, preamble_packages
+from .latex import PAGE_MARGIN_CM
+from .typesetting import Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
 from .roster import print_order
@@ -80,7 +81,7 @@ def document_languages(bank: Bank, codes: Iterable[str]) -> list[Typesetting]:
 
 def new_document(bank: Bank, main: Language, codes: Iterable[str] = ()) -> Document:
     """A class document whose entries are mostly in `main` and otherwise in the languages
-    `codes`. babel loads them as latex.preamble_packages orders them (the same preamble
+    `codes`. babel loads them as typesetting.preamble_packages orders them (the same preamble
     for every build of a bank that uses the same languages: one cached format), and a
     document mainly in another language than babel's main one selects it at the start."""
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"],

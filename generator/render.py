@@ -29,7 +29,7 @@ from .errors import ExgenError
 from .exam import conceptual_parts
 from .files import cache_folder
 from .formula import is_matrix, to_value
-from .latex import MATH_COMMANDS
+from .typesetting import MATH_COMMANDS
 from .numbers import NumberStyle, is_whole, show_value
 from .schema import refuse_control_characters
 from .solve import Solution
@@ -133,7 +133,7 @@ _TEX_WORD = re.compile(r"\\([A-Za-z@]+)")
 def template_problems(env: SandboxedEnvironment, path: Path) -> list[str]:
     """What is wrong with a template as a whole, each naming its line: text outside the
     blocks (it would never be printed), and TeX commands a bank may not use (banks are
-    shared, so a template is untrusted; see latex.MATH_COMMANDS)."""
+    shared, so a template is untrusted; see typesetting.MATH_COMMANDS)."""
     source = path.read_text(encoding="utf-8")
     try:
         refuse_control_characters(path, source)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXGEN, ROOT, SPEC_SECTIONS, needs_tex
-from generator import latex, render, tex
+from generator import render, tex, typesetting
 from generator.build import MARKER
 from generator.cli import cli
 from generator.errors import ExgenError
@@ -210,7 +210,7 @@ def test_math_made_by_jinja_is_checked_where_it_reaches_tex(bank_copy, run, tmp_
     ("\\@input{x}", False), ("\\string\\input", False),
 ])
 def test_only_the_commands_a_formula_needs_pass(math, allowed):
-    assert (latex.unsafe_math(math) is None) is allowed
+    assert (typesetting.unsafe_math(math) is None) is allowed
 
 
 def test_tex_itself_can_read_no_file_outside_its_folder(tmp_path):
@@ -246,7 +246,7 @@ def test_a_tex_loop_stops_in_time_naming_student_and_exercise(bank_copy, run, tm
     before = _tree(out)
     # Past the whitelist (which would refuse \def), TeX's own time limit must hold.
     monkeypatch.setattr(render, "template_problems", lambda env, path: [])
-    monkeypatch.setattr(latex, "unsafe_math", lambda math: None)
+    monkeypatch.setattr(typesetting, "unsafe_math", lambda math: None)
     monkeypatch.setattr(tex, "TEX_TIME_FLOOR", 4.0)
     _poison(bank_copy, "bg", "$\\def\\x{\\x}\\x$", exercise="rope")
     started = time.monotonic()

@@ -12,9 +12,10 @@ from hypothesis import given, settings, strategies as st
 from pylatex import Package
 
 from conftest import needs_tex
-from generator import latex
+from generator import typesetting
 from generator.bank import load_bank
-from generator.latex import PAGE_MARGIN_CM, Typesetting, markdown_to_latex, preamble_packages
+from generator.latex import PAGE_MARGIN_CM, markdown_to_latex
+from generator.typesetting import Typesetting, preamble_packages
 
 LANGUAGES = load_bank().languages
 TYPESETTING = {code: language.typesetting for code, language in LANGUAGES.items()}
@@ -79,9 +80,9 @@ def test_inline_code_is_escaped_without_ligatures():
 
 
 def test_running_text_pairs_quotes_on_its_own():
-    assert latex.running_text('Тема "GQA" & 50%', TYPESETTING["bg"]) == \
+    assert typesetting.running_text('Тема "GQA" & 50%', TYPESETTING["bg"]) == \
         "Тема \\quotedblbase{}GQA\\textquotedblleft{} \\& 50\\%"
-    assert latex.running_text('The "GQA" path', TYPESETTING["en"]) == \
+    assert typesetting.running_text('The "GQA" path', TYPESETTING["en"]) == \
         "The \\textquotedblleft{}GQA\\textquotedblright{} path"
 
 
@@ -273,8 +274,8 @@ SAMPLE_EN = (
 
 def _every_mapped_character() -> str:
     """Every character the module maps, in text, math and code: each must really compile."""
-    text = " ".join([*latex._TEXT_SYMBOLS, *latex._MATH_SYMBOLS, *latex._SUPERSCRIPTS, *latex._SUBSCRIPTS])
-    symbols = [*latex._MATH_SYMBOLS, "x" + "".join(latex._SUPERSCRIPTS), "y" + "".join(latex._SUBSCRIPTS)]
+    text = " ".join([*typesetting._TEXT_SYMBOLS, *typesetting._MATH_SYMBOLS, *typesetting._SUPERSCRIPTS, *typesetting._SUBSCRIPTS])
+    symbols = [*typesetting._MATH_SYMBOLS, "x" + "".join(typesetting._SUPERSCRIPTS), "y" + "".join(typesetting._SUBSCRIPTS)]
     math = " ".join("$a " + " ".join(symbols[i:i + 8]) + "$" for i in range(0, len(symbols), 8))
     code = "\n".join(text[i:i + 60] for i in range(0, len(text), 60))
     letters = "ÀÉÖßàéöüÿ " + "".join(map(chr, range(0x400, 0x460)))
@@ -385,14 +386,14 @@ def test_the_fast_path_of_running_text_prints_what_the_careful_one_does(text, la
     """running_text skips its character loop for text it prints as it is; both ways must
     give the same LaTeX (or the same refusal)."""
     def result(fast: bool):
-        saved = latex._KEPT_AS_IS
+        saved = typesetting._KEPT_AS_IS
         if not fast:
-            latex._KEPT_AS_IS = re.compile("(?!)")            # matches nothing
+            typesetting._KEPT_AS_IS = re.compile("(?!)")            # matches nothing
         try:
-            return latex.running_text(text, TYPESETTING[lang])
+            return typesetting.running_text(text, TYPESETTING[lang])
         except ValueError as exc:
             return f"refused: {exc}"
         finally:
-            latex._KEPT_AS_IS = saved
+            typesetting._KEPT_AS_IS = saved
 
     assert result(fast=True) == result(fast=False)

@@ -26,6 +26,13 @@ class Kind(str):
         """The endings of its LMS response identifiers, one per gap."""
         return [""]
 
+    def written(self, writer, *args):
+        """What `writer` makes of an answer of this kind: its method named after the kind
+        (`number`, `vector`, `matrix`, `choice`). A writer (a Moodle gap, a QTI
+        interaction…) is a class with one method per kind, so no consumer branches on the
+        kind, and a new kind is missed loudly by every writer that has no method for it."""
+        return getattr(writer, self)(*args)
+
 
 class Number(Kind):
     pass

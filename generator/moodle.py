@@ -31,17 +31,31 @@ _GAP_START = re.compile(r"\{(?=[0-9]*:)")
 def gap(response: Response, value, mistakes=(), language: Language | None = None) -> str:
     """A gap; with each printed form of a misconception (value and its own tolerance) as
     a 0 % answer whose feedback explains it."""
-    answer = response.answer
-    if answer.kind == "choice":
+    return response.answer.kind.written(_Gap, response, value, mistakes, language)
+
+
+class _Gap:
+    """A cloze gap for each kind of answer: a drop-down of the printed letters for a
+    choice, a NUMERICAL gap for each number of the others."""
+
+    @staticmethod
+    def choice(response: Response, value, mistakes, language) -> str:
         options = "~".join(("=" if letter == value else "") + letter
-                           for letter in answer.letters)
+                           for letter in response.answer.letters)
         return f"{{{response.weight}:MULTICHOICE:{options}}}"
-    tolerance = machine_text(answer.tolerance)
-    wrong = "".join(
-        f"~%0%{machine_text(mistaken)}:{machine_text(own)}#"
-        + gap_feedback(inline_markdown_to_html(language.explanation(answer.exercise_id, name)))
-        for name, mistaken, own in mistakes) if language is not None else ""
-    return f"{{{response.weight}:NUMERICAL:={machine_text(value)}:{tolerance}{wrong}}}"
+
+    @staticmethod
+    def number(response: Response, value, mistakes, language) -> str:
+        answer = response.answer
+        tolerance = machine_text(answer.tolerance)
+        wrong = "".join(
+            f"~%0%{machine_text(mistaken)}:{machine_text(own)}#"
+            + gap_feedback(inline_markdown_to_html(language.explanation(answer.exercise_id,
+                                                                        name)))
+            for name, mistaken, own in mistakes) if language is not None else ""
+        return f"{{{response.weight}:NUMERICAL:={machine_text(value)}:{tolerance}{wrong}}}"
+
+    vector = matrix = number
 
 
 # How a gap's feedback is written so that Moodle's import stores exactly the HTML given.
@@ -79,21 +93,35 @@ def answers_html(question: Question, language: Language, decimal_example: str) -
         gaps = [gap(response, v, mistakes, language)
                 for v, mistakes in zip(values, response.gap_mistakes())]
         label = _text(inline_markdown_to_html(answer.label(language.code)))
-        if answer.kind == "matrix":
-            rows, columns = answer.shape
-            cells = "".join(
-                "<tr>" + "".join(f"<td>{gaps[r * columns + c]}</td>" for c in range(columns))
-                + "</tr>" for r in range(rows))
-            lines.append(f"<li>{label}:<table>{cells}</table></li>")
-        elif answer.kind == "vector":
-            lines.append(f"<li>{label}: [{language.style.list_separator.join(gaps)}]</li>")
-        else:
-            lines.append(f"<li>{label}: {gaps[0]}</li>")
+        lines.append(answer.kind.written(_Line, label, gaps, answer, language))
     head = f"<p><strong>{escape(language.word('answers'))}</strong></p>"
     hint = ""
-    if any(r.answer.kind != "choice" for r in question.responses):
+    if any(r.answer.kind.gaps_per_number for r in question.responses):
         hint = "<p><em>" + _text(escape(number_hint(language, decimal_example))) + "</em></p>"
     return head + hint + "<ol>" + "".join(lines) + "</ol>"
+
+
+class _Line:
+    """An answer's line of the answer block, for each kind: its gap, a vector's gaps in
+    brackets, a matrix's as a table."""
+
+    @staticmethod
+    def number(label: str, gaps: list[str], answer, language: Language) -> str:
+        return f"<li>{label}: {gaps[0]}</li>"
+
+    choice = number
+
+    @staticmethod
+    def vector(label: str, gaps: list[str], answer, language: Language) -> str:
+        return f"<li>{label}: [{language.style.list_separator.join(gaps)}]</li>"
+
+    @staticmethod
+    def matrix(label: str, gaps: list[str], answer, language: Language) -> str:
+        rows, columns = answer.shape
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{gaps[r * columns + c]}</td>" for c in range(columns))
+            + "</tr>" for r in range(rows))
+        return f"<li>{label}:<table>{cells}</table></li>"
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:

@@ -94,17 +94,29 @@ def base_type(answer: AskedAnswer) -> str:
     """`identifier` for a choice; `integer` for whole keys (exact) that a 32-bit integer
     holds; `float` otherwise (a whole key beyond 2^31 − 1, such as 16,384,000,000
     pairs, is compared exactly as a float)."""
-    if answer.kind == "choice":
+    return answer.kind.written(_Declared, answer)
+
+
+class _Declared:
+    """The base type of a response, for each kind of answer."""
+
+    @staticmethod
+    def choice(answer: AskedAnswer) -> str:
         return "identifier"
-    values = answer.components
-    if all(isinstance(v, int) for v in values) and answer.tolerance == 0:
-        if all(abs(v) <= INTEGER_LIMIT for v in values):
-            return "integer"
-        if any(abs(v) > FLOAT_EXACT_LIMIT for v in values):
-            raise ExgenError(f"answer `{answer.id}` cannot be exported to QTI: "
-                             f"{answer.plain} is larger than a QTI number holds exactly "
-                             f"(2^53)")
-    return "float"
+
+    @staticmethod
+    def number(answer: AskedAnswer) -> str:
+        values = answer.components
+        if all(isinstance(v, int) for v in values) and answer.tolerance == 0:
+            if all(abs(v) <= INTEGER_LIMIT for v in values):
+                return "integer"
+            if any(abs(v) > FLOAT_EXACT_LIMIT for v in values):
+                raise ExgenError(f"answer `{answer.id}` cannot be exported to QTI: "
+                                 f"{answer.plain} is larger than a QTI number holds exactly "
+                                 f"(2^53)")
+        return "float"
+
+    vector = matrix = number
 
 
 def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
@@ -165,6 +177,38 @@ def _mistake_rules(parent: ET.Element, question: Question) -> list[str]:
     return list(names)
 
 
+class _Interaction:
+    """An answer's interaction, for each kind: a choice of the printed letters, or a line
+    of text entries (a vector's in brackets, a matrix's rows split by `;`)."""
+
+    @staticmethod
+    def choice(body: ET.Element, response: Response, label: str) -> None:
+        interaction = _add(body, "choiceInteraction", responseIdentifier=response.identifiers[0],
+                           shuffle="false", maxChoices="1")
+        _add(interaction, "prompt", label)
+        for letter in response.answer.letters:
+            _add(interaction, "simpleChoice", f"{letter})", identifier=letter)
+
+    @staticmethod
+    def number(body: ET.Element, response: Response, label: str) -> None:
+        _add(_add(body, "p", f"{label}: "), "textEntryInteraction",
+             responseIdentifier=response.identifiers[0], expectedLength="12")
+
+    @staticmethod
+    def vector(body: ET.Element, response: Response, label: str, row: int = 0) -> None:
+        line = _add(body, "p", f"{label}: [ ")
+        count = len(response.identifiers)
+        for index, identifier in enumerate(response.identifiers, start=1):
+            entry = _add(line, "textEntryInteraction", responseIdentifier=identifier,
+                         expectedLength="12")
+            entry.tail = " ]" if index == count else " ; " if row and index % row == 0 \
+                else ", "
+
+    @staticmethod
+    def matrix(body: ET.Element, response: Response, label: str) -> None:
+        _Interaction.vector(body, response, label, row=response.answer.shape[1])
+
+
 def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     language = bank.language(lang)
     root = ET.Element(_q("assessmentItem"), {
@@ -177,7 +221,7 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
             declaration = _add(root, "responseDeclaration", identifier=identifier,
                                cardinality="single", baseType=base_type(response.answer))
             _value(_add(declaration, "correctResponse"),
-                   value if response.answer.kind == "choice" else machine_text(value))
+                   machine_text(value) if response.answer.kind.gaps_per_number else value)
     for identifier, kind, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
                                       ("MAXSCORE", "float", str(question.mark))):
         declaration = _add(root, "outcomeDeclaration", identifier=identifier,
@@ -190,28 +234,11 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     text = _add(body, "div")
     _copy_html(question.question_html, text)
     _add(body, "p", language.word("answers")).set("class", "answers")
-    if any(r.answer.kind != "choice" for r in question.responses):
+    if any(r.answer.kind.gaps_per_number for r in question.responses):
         _add(body, "p", language.word("export_numbers_point"))   # QTI's floats: a point
     for response in question.responses:
-        answer = response.answer
-        label = inline_markdown_to_text(answer.label(lang))     # labels are Markdown
-        if answer.kind == "choice":
-            interaction = _add(body, "choiceInteraction",
-                               responseIdentifier=response.identifiers[0],
-                               shuffle="false", maxChoices="1")
-            _add(interaction, "prompt", label)
-            for letter in answer.letters:
-                _add(interaction, "simpleChoice", f"{letter})", identifier=letter)
-            continue
-        line = _add(body, "p", f"{label}: " + ("[ " if answer.kind != "number" else ""))
-        for index, identifier in enumerate(response.identifiers):
-            entry = _add(line, "textEntryInteraction", responseIdentifier=identifier,
-                         expectedLength="12")
-            last = index == len(response.identifiers) - 1
-            if answer.kind == "matrix" and (index + 1) % answer.shape[1] == 0 and not last:
-                entry.tail = " ; "       # between rows
-            elif answer.kind != "number":
-                entry.tail = " ]" if last else ", "
+        label = inline_markdown_to_text(response.answer.label(lang))   # labels are Markdown
+        response.answer.kind.written(_Interaction, body, response, label)
 
     processing = _add(root, "responseProcessing")
     for response in question.responses:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import cache
 from .bank import Bank, load_bank
 from .errors import ExgenError, from_os_error
 from .numbers import plain
@@ -493,8 +494,10 @@ def _variant_ids(bank: Bank) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    cache.enable()                     # work kept from build to build (generator/cache.py)
     try:
         cli.main(args=argv, prog_name="exgen", standalone_mode=False)
+        cache.save()
     except ExgenError as exc:
         # Paths under the working directory read better relative to it.
         message = str(exc).replace(f"{Path.cwd()}/", "")

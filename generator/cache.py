@@ -22,10 +22,11 @@ import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from .files import cache_folder
 
+T = TypeVar("T")
 FORMAT = 1
 KEPT = 8                  # files of one kind kept: the newest, for banks used by turns
 # The packages whose versions shape a rendered text or its HTML.
@@ -33,11 +34,20 @@ SHAPING = ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "sympy")
 
 _enabled = False
 _stores: dict[tuple[str, str], "Store"] = {}
+_banks: dict[Path, str] = {}
 
 
 def enable() -> None:
     global _enabled
     _enabled = True
+
+
+def disable() -> None:
+    """The command is over: forget its stores (a bank may change before the next one)."""
+    global _enabled
+    _enabled = False
+    _stores.clear()
+    _banks.clear()
 
 
 def enabled() -> bool:
@@ -74,12 +84,16 @@ def exgen_identity() -> str:
 
 
 def bank_identity(root: Path) -> str:
-    """Every file of a bank (its variants/ and templates/ folders) and exgen's identity."""
-    digest = hashlib.sha256(exgen_identity().encode())
-    for part in ("variants", "templates"):
-        digest.update(f"\n{part}\n".encode())
-        _files_hash(digest, Path(root) / part)
-    return digest.hexdigest()
+    """Every file of a bank (its variants/ and templates/ folders) and exgen's identity,
+    hashed once per command."""
+    root = Path(root).resolve()
+    if root not in _banks:
+        digest = hashlib.sha256(exgen_identity().encode())
+        for part in ("variants", "templates"):
+            digest.update(f"\n{part}\n".encode())
+            _files_hash(digest, root / part)
+        _banks[root] = digest.hexdigest()
+    return _banks[root]
 
 
 class Store:
@@ -166,6 +180,26 @@ def bank_store(kind: str, root: Path, *parameters: object) -> Store | None:
     identity = hashlib.sha256(json.dumps([bank_identity(root), *parameters],
                                          default=str).encode()).hexdigest()
     return store(kind, identity)
+
+
+def bank_work(kind: str, exercise, key: list, compute: Callable[[], T],
+              encode: Callable[[T], object], decode: Callable[[object], T]) -> T:
+    """`compute()`, the work of one exercise of a bank for `key`, or what the cache kept
+    of it. `decode` raises ValueError (or TypeError, KeyError) for an entry of the wrong
+    shape: it is computed again and the entry replaced."""
+    kept = bank_store(kind, exercise.path.parent.parent)    # <bank>/variants/<id>.toml
+    if kept is None:
+        return compute()
+    text = json.dumps(key, ensure_ascii=False)
+    found = kept.get(text)
+    if found is not None:
+        try:
+            return decode(found)
+        except (ValueError, TypeError, KeyError):
+            kept.forget(text)
+    value = compute()
+    kept.put(text, encode(value))
+    return value
 
 
 def remembered(kind: str, function: Callable[[str], str]) -> Callable[[str], str]:

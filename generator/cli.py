@@ -520,4 +520,6 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"exgen: internal error: {type(exc).__name__}: {exc} (run with "
                    "EXGEN_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(1)
+    finally:
+        cache.disable()
     sys.exit(0)

@@ -6,11 +6,13 @@ loaded, never the time taken; the outputs themselves are compared elsewhere."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
 from collections import Counter
 
+import pytest
 import sympy
 
 import generator.exam
@@ -53,6 +55,33 @@ def test_list_show_and_markdown_exams_import_no_pdf_or_spreadsheet_stack(tmp_pat
         loaded = loaded_by(*args)
         assert "generator.cli" in loaded
         assert not loaded & set(HEAVY), (args, sorted(loaded & set(HEAVY)))
+
+
+# What the LMS export and the practice site never need: the PDF, spreadsheet, chart and
+# browser stacks (numpy comes only with matplotlib), nor the modules of other commands.
+NOT_FOR_EXPORT = ("pikepdf", "pylatex", "openpyxl", "matplotlib", "numpy", "PIL",
+                  "playwright", "tqdm", "generator.pdf", "generator.workbook",
+                  "generator.report", "generator.grade", "generator.markdown")
+
+
+def test_export_and_site_import_no_pdf_spreadsheet_or_chart_stack(tmp_path):
+    for args in (("export", "--seed", "1", "--variants", "2", "--out", str(tmp_path / "e")),
+                 ("site", "--variants", "1", "--out", str(tmp_path / "s"))):
+        loaded = loaded_by(*args)
+        assert "generator.cli" in loaded and ("generator.site" in loaded) == (
+            args[0] == "site")
+        assert not loaded & set(NOT_FOR_EXPORT), (args, sorted(loaded & set(NOT_FOR_EXPORT)))
+
+
+def test_a_pdf_build_imports_no_chart_or_browser_stack(tmp_path):
+    if not shutil.which("pdflatex"):
+        pytest.skip("pdflatex is not installed (make test installs it)")
+    loaded = loaded_by("exams", "--seed", "1", "--students", "1", "--format", "pdf",
+                       "--out", str(tmp_path / "pdf"))
+    assert "pikepdf" in loaded
+    unused = {"matplotlib", "numpy", "playwright", "tqdm", "generator.report",
+              "generator.grade", "generator.site", "generator.export"}
+    assert not loaded & unused, sorted(loaded & unused)
 
 
 def test_each_distinct_variant_of_a_class_is_solved_once(monkeypatch):

@@ -84,6 +84,34 @@ def test_a_pdf_build_imports_no_chart_or_browser_stack(tmp_path):
     assert not loaded & unused, sorted(loaded & unused)
 
 
+WORKBOOK = """
+import sys
+from pathlib import Path
+from generator.bank import load_bank
+from generator.exam import plan
+from generator.roster import numbered
+from generator.spec import default_spec
+from generator.tables import read_table
+from generator.workbook import write_answers_template
+bank = load_bank()
+exam = plan(bank, 1, numbered(2), "bg", default_spec(bank).slots)
+write_answers_template(exam, "bg", Path(sys.argv[1]))
+assert len(read_table(Path(sys.argv[1]), "answers").rows) >= 2
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_the_answers_workbook_is_written_and_read_without_numpy(tmp_path):
+    # openpyxl imports numpy when it can (0.3–0.8 s); exgen writes no numpy values.
+    proc = subprocess.run([sys.executable, "-c", WORKBOOK, str(tmp_path / "a.xlsx")],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.split())
+    assert "openpyxl" in loaded and "numpy" not in loaded
+    import numpy                           # and numpy is still there for who needs it
+
+    assert numpy.zeros(2).sum() == 0
+
+
 def test_each_distinct_variant_of_a_class_is_solved_once(monkeypatch):
     # residual's sampler solves a variant to see whether to avoid it; the sheet uses
     # the same solution. A bank of its own: the shared one caches what the sampler avoids.

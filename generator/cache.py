@@ -112,7 +112,7 @@ class Store:
             self._entries = {}
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError):
+            except (OSError, ValueError, RecursionError):
                 return self._entries
             if (isinstance(data, dict) and data.get("format") == FORMAT
                     and data.get("kind") == self.kind and data.get("identity") == self.identity
@@ -185,8 +185,8 @@ def bank_store(kind: str, root: Path, *parameters: object) -> Store | None:
 def bank_work(kind: str, exercise, key: list, compute: Callable[[], T],
               encode: Callable[[T], object], decode: Callable[[object], T]) -> T:
     """`compute()`, the work of one exercise of a bank for `key`, or what the cache kept
-    of it. `decode` raises ValueError (or TypeError, KeyError) for an entry of the wrong
-    shape: it is computed again and the entry replaced."""
+    of it (`encode` gives None for a value it does not keep). `decode` raises ValueError (or TypeError, KeyError) for an entry of the wrong
+    shape (or IndexError, RecursionError): it is computed again and the entry replaced."""
     kept = bank_store(kind, exercise.path.parent.parent)    # <bank>/variants/<id>.toml
     if kept is None:
         return compute()
@@ -195,10 +195,12 @@ def bank_work(kind: str, exercise, key: list, compute: Callable[[], T],
     if found is not None:
         try:
             return decode(found)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
             kept.forget(text)
     value = compute()
-    kept.put(text, encode(value))
+    encoded = encode(value)
+    if encoded is not None:                  # None: a value this cache does not keep
+        kept.put(text, encoded)
     return value
 
 

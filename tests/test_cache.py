@@ -97,7 +97,9 @@ def test_a_changed_bank_file_is_never_answered_from_the_cache(tmp_path, bank_cop
 def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
     home = tmp_path / "cache"
     build(home, tmp_path / "cold", *COMMANDS["export"])
-    files = [*kept(home, "texts"), *kept(home, "mistakes"), *kept(home, "html")]
+    files = [*kept(home, "texts"), *kept(home, "mistakes"), *kept(home, "html"),
+             *kept(home, "solutions"), *kept(home, "avoided")]
+    assert len(files) == 5
     for path in files:
         data = json.loads(path.read_text(encoding="utf-8"))
         if damage == "garbage":
@@ -106,7 +108,9 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
             data["identity"] = "0" * 64
             for key in data["entries"]:
                 data["entries"][key] = ["", "", []] if path.name.startswith("texts") \
-                    else [] if path.name.startswith("mistakes") else ""
+                    else [] if path.name.startswith("mistakes") else \
+                    True if path.name.startswith("avoided") else \
+                    [[], []] if path.name.startswith("solutions") else ""
             path.write_text(json.dumps(data), encoding="utf-8")
         else:
             data["entries"] = {key: {"not": "an entry"} for key in data["entries"]}
@@ -151,6 +155,34 @@ def test_an_entry_of_the_wrong_shape_is_computed_again(tmp_path, monkeypatch):
         assert cache.bank_work("test", exercise, ["k"], lambda: 5, lambda v: v, _whole) == 4
     finally:
         cache.disable()
+
+
+def test_kept_solutions_are_the_solved_ones_and_irrational_answers_are_not_kept(bank):
+    from generator.solve import _solution_from, _solution_json
+
+    seen_irrational = False
+    for exercise in bank.exercises.values():
+        for index in range(0, exercise.space.size, max(1, exercise.space.size // 7)):
+            variant = exercise_variant(exercise, index)
+            solved = solve(variant)
+            kept = _solution_json(solved)
+            if kept is None:
+                seen_irrational = True
+                continue
+            again = _solution_from(variant, json.loads(json.dumps(kept)))
+            assert again.answers == solved.answers and list(again.answers) == list(
+                solved.answers)
+            assert {n: [type(v) for v in vs] for n, vs in again.alternatives.items()} == \
+                {n: [type(v) for v in vs] for n, vs in solved.alternatives.items()}
+            assert {n: type(v) for n, v in again.answers.items()} == \
+                {n: type(v) for n, v in solved.answers.items()}
+    assert seen_irrational                  # LayerNorm's σ is solved every time
+
+
+def exercise_variant(exercise, index):
+    from generator.solve import Variant
+
+    return Variant(exercise, exercise.space.variant(index))
 
 
 def _whole(value) -> int:

@@ -35,6 +35,7 @@ SHAPING = ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "sympy")
 _enabled = False
 _stores: dict[tuple[str, str], "Store"] = {}
 _banks: dict[Path, str] = {}
+_asked: dict[tuple, "Store"] = {}
 
 
 def enable() -> None:
@@ -48,6 +49,7 @@ def disable() -> None:
     _enabled = False
     _stores.clear()
     _banks.clear()
+    _asked.clear()
 
 
 def enabled() -> bool:
@@ -174,12 +176,16 @@ def store(kind: str, identity: str) -> Store | None:
 
 
 def bank_store(kind: str, root: Path, *parameters: object) -> Store | None:
-    """A store of a bank's work, for these parameters (a language, …)."""
+    """A store of a bank's work, for these parameters (a language, …); looked up once
+    per command (it is asked for each variant)."""
     if not _enabled:
         return None
-    identity = hashlib.sha256(json.dumps([bank_identity(root), *parameters],
-                                         default=str).encode()).hexdigest()
-    return store(kind, identity)
+    asked = (kind, str(root), *map(str, parameters))
+    if asked not in _asked:
+        identity = hashlib.sha256(json.dumps([bank_identity(root), *parameters],
+                                             default=str).encode()).hexdigest()
+        _asked[asked] = store(kind, identity)
+    return _asked[asked]
 
 
 def bank_work(kind: str, exercise, key: list, compute: Callable[[], T],

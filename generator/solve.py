@@ -153,8 +153,8 @@ class Variants:
 
 def solve(variant: Variant) -> Solution:
     """The variant's answers (and their alternatives), or those kept from an earlier
-    build (generator/cache.py) where every one is an exact integer, fraction, vector or
-    matrix of them, or a choice."""
+    build (generator/cache.py) where every one is an exact integer, fraction, ± the
+    square root of a fraction, a vector or matrix of them, or a choice."""
     exercise = variant.exercise
     return bank_work("solutions", exercise, [exercise.id, variant.key],
                      lambda: _solved(variant), _solution_json,
@@ -182,7 +182,8 @@ def _solution_from(variant: Variant, kept) -> Solution:
 
 
 class _NotKept(Exception):
-    """A value the cache does not keep (an irrational number): solved every time."""
+    """A value the cache does not keep (an irrational number other than ±√(fraction)):
+    solved every time."""
 
 
 def _value_json(value) -> list:
@@ -199,6 +200,12 @@ def _value_json(value) -> list:
         return ["integer", str(value.p)]
     if isinstance(value, sympy.Rational):
         return ["fraction", str(value.p), str(value.q)]
+    if isinstance(value, sympy.Expr) and value.is_number:    # ±√(a fraction), as it was
+        square = value ** 2
+        if isinstance(square, sympy.Rational) and square > 0:
+            sign = 1 if value > 0 else -1
+            if sign * sympy.sqrt(square) == value:
+                return ["root", sign, str(square.p), str(square.q)]
     raise _NotKept(type(value).__name__)
 
 
@@ -217,6 +224,9 @@ def _value_from(kept):
         return sympy.Integer(int(rest[0]))
     if kind == "fraction" and _digits(rest[0]) and _digits(rest[1]) and int(rest[1]) > 0:
         return sympy.Rational(int(rest[0]), int(rest[1]))
+    if kind == "root" and rest[0] in (1, -1) and not isinstance(rest[0], bool) and \
+            _digits(rest[1]) and _digits(rest[2]) and int(rest[1]) > 0 and int(rest[2]) > 0:
+        return rest[0] * sympy.sqrt(sympy.Rational(int(rest[1]), int(rest[2])))
     raise ValueError(f"not a kept value: {kept!r}")
 
 

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sympy
 
 from conftest import EXGEN, QUIZ, ROOT
 from generator import cache
@@ -157,26 +158,32 @@ def test_an_entry_of_the_wrong_shape_is_computed_again(tmp_path, monkeypatch):
         cache.disable()
 
 
-def test_kept_solutions_are_the_solved_ones_and_irrational_answers_are_not_kept(bank):
-    from generator.solve import _solution_from, _solution_json
+def test_kept_solutions_are_the_solved_ones_square_roots_included(bank):
+    from generator.solve import _NotKept, _solution_from, _solution_json, _value_json
 
-    seen_irrational = False
+    roots = 0
     for exercise in bank.exercises.values():
         for index in range(0, exercise.space.size, max(1, exercise.space.size // 7)):
             variant = exercise_variant(exercise, index)
             solved = solve(variant)
             kept = _solution_json(solved)
-            if kept is None:
-                seen_irrational = True
-                continue
+            assert kept is not None, (exercise.id, solved.answers)
+            roots += '"root"' in json.dumps(kept)
             again = _solution_from(variant, json.loads(json.dumps(kept)))
             assert again.answers == solved.answers and list(again.answers) == list(
                 solved.answers)
+            assert {n: sympy.srepr(v) if not isinstance(v, (str, tuple)) else str(v)
+                    for n, v in again.answers.items()} == \
+                {n: sympy.srepr(v) if not isinstance(v, (str, tuple)) else str(v)
+                 for n, v in solved.answers.items()}
             assert {n: [type(v) for v in vs] for n, vs in again.alternatives.items()} == \
                 {n: [type(v) for v in vs] for n, vs in solved.alternatives.items()}
             assert {n: type(v) for n, v in again.answers.items()} == \
                 {n: type(v) for n, v in solved.answers.items()}
-    assert seen_irrational                  # LayerNorm's σ is solved every time
+    assert roots                            # LayerNorm's σ and what it divides
+    for value in (sympy.pi, sympy.sqrt(2) + 1, sympy.Float(0.5)):
+        with pytest.raises(_NotKept):
+            _value_json(value)
 
 
 def exercise_variant(exercise, index):

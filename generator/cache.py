@@ -29,6 +29,7 @@ from .files import cache_folder
 T = TypeVar("T")
 FORMAT = 1
 KEPT = 8                  # files of one kind kept: the newest, for banks used by turns
+MOST_ENTRIES = 20_000     # a store this full starts again (each build reads it whole)
 # The packages whose versions shape a rendered text or its HTML.
 SHAPING = ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "sympy")
 
@@ -128,7 +129,10 @@ class Store:
         return self._load().get(key)
 
     def put(self, key: str, value) -> None:
-        self._load()[key] = value
+        entries = self._load()
+        if len(entries) >= MOST_ENTRIES:     # a file read by every build stays small
+            entries.clear()
+        entries[key] = value
         self._added = True
 
     def forget(self, key: str) -> None:
@@ -147,7 +151,8 @@ class Store:
             handle, temporary = tempfile.mkstemp(prefix=f".{self.kind}-", dir=folder)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump(data, file, ensure_ascii=False, separators=(",", ":"))
+                    # dumps, not dump: dump encodes piece by piece, in Python
+                    file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)

@@ -1,16 +1,17 @@
-"""Work that is the same from build to build, kept in the user's cache folder: rendered
-exercise texts and their HTML, keyed by what they are made of.
+"""Work that is the same from build to build, kept in the user's cache folder
+(~/.cache/exgen/work/): each variant's rendered texts and their HTML, its exact answers,
+the misconceptions grading can tell from its key, and whether the sampler avoids it.
 
 A stored entry is trusted only as far as its key: each file is named by, and carries,
 the hash of exgen's own source files and of the packages that shape the texts, and for
 the bank's work the hash of every file of the bank, so any change of either makes a new
-file and the old one is never read again. Entries are JSON (text, never unpickled); a
-file that cannot be read, is not JSON, names another identity or holds an entry of the
-wrong shape is ignored, the work is done again, and the file is rewritten.
+file and the old one is never read again. Entries are JSON (text, never unpickled or
+evaluated); a file that cannot be read, is not JSON, names another identity or holds an
+entry of the wrong shape is ignored, the work is done again, and the file is rewritten.
 
-Only the `exgen` command keeps the cache (`enable()`, then `save()` when the command has
-succeeded); code that calls the library directly (the tests, bench) does the work every
-time, as before.
+Only the `exgen` command keeps the cache (`enable()`, `save()` when the command has
+succeeded, `disable()` when it ends); code that calls the library in its own process
+(the tests' checks of the work done, bench's unit) does the work every time, as before.
 """
 
 from __future__ import annotations

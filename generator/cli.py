@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import cache
 from .bank import Bank, load_bank
 from .errors import ExgenError, from_os_error
 from .numbers import plain
@@ -527,8 +528,10 @@ def _variant_ids(bank: Bank) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    cache.enable()                     # work kept from build to build (generator/cache.py)
     try:
         cli.main(args=argv, prog_name="exgen", standalone_mode=False)
+        cache.save()
     except ExgenError as exc:
         # Paths under the working directory read better relative to it.
         message = str(exc).replace(f"{Path.cwd()}/", "")
@@ -551,4 +554,6 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"exgen: internal error: {type(exc).__name__}: {exc} (run with "
                    "EXGEN_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(1)
+    finally:
+        cache.disable()
     sys.exit(0)

@@ -17,6 +17,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Sequence
 
+from . import cache
 from .answers import AskedAnswer, asked_answers
 from .bank import Bank, Exercise, Language
 from .documents import TextsByLanguage
@@ -230,6 +231,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
     language = bank.language(lang)
     heading = spec.headings[lang]
     exercise_texts = TextsByLanguage(bank).get(lang)          # as the keys: answers boxed
+    to_html = cache.remembered("html", markdown_to_html)
     categories, notes, seen = [], [], {}
     for number, slot in enumerate(spec.slots, start=1):
         questions = []
@@ -249,8 +251,8 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 gaps = tuple(
                     replace(r, mistakes=recognisable(solution, r.answer.name))
                     for r in responses(exercise, asked_answers(item), slot.points))
-                question = Question(item, number, code, markdown_to_html(rendered.question),
-                                    markdown_to_html(rendered.solution), gaps)
+                question = Question(item, number, code, to_html(rendered.question),
+                                    to_html(rendered.solution), gaps)
                 if question.idnumber in seen:
                     raise ExgenError(f"two variants of {ex_id} share the code {code}: "
                                      "export fewer variants")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Mapping
 
+from .cache import bank_work
 from .answer_keys import accepted, reading_key, tolerance_for
 from .formula import FormulaError
 from .numbers import plain
@@ -63,7 +64,15 @@ def recognisable(solution: Solution, answer_name: str) -> tuple[Mistake, ...]:
     """What a wrong answer is compared with: each misconception grading can tell from
     the key, in its printed forms — its value with the tolerance the key would have were
     it that value (a mistaken 67.108864 MB is printed, and typed, as 67.11), and its
-    shorter roundings (67.1, 67)."""
+    shorter roundings (67.1, 67). Kept from build to build (generator/cache.py)."""
+    variant = solution.variant
+    return bank_work("mistakes", variant.exercise, [variant.exercise.id, variant.key,
+                                                    answer_name],
+                     lambda: _recognisable(solution, answer_name),
+                     lambda found: [m.to_json() for m in found], _mistakes)
+
+
+def _recognisable(solution: Solution, answer_name: str) -> tuple[Mistake, ...]:
     answer = solution.variant.exercise.answers[answer_name]
     key = solution.answers[answer_name]
     key_tolerance = tolerance_for(answer, key)
@@ -88,6 +97,30 @@ def recognise(solution: Solution, answer_name: str, given) -> str | None:
     return mistake_of(given, judged_key(solution, answer_name)) or None
 
 
+def _mistakes(kept) -> tuple[Mistake, ...]:
+    """Mistakes as `Mistake.to_json` wrote them; ValueError for anything else."""
+    def plain_value(v) -> bool:
+        return (isinstance(v, (int, float, str)) and not isinstance(v, bool)) or (
+            isinstance(v, list) and all(plain_value(x) for x in v))
+
+    result = []
+    for entry in kept:
+        name, forms = entry["name"], entry["printed"]
+        if not (isinstance(name, str) and isinstance(forms, list) and all(
+                isinstance(f, list) and len(f) == 2 and plain_value(f[0])
+                and isinstance(f[1], (int, float)) and not isinstance(f[1], bool)
+                for f in forms)):
+            raise ValueError(f"not a mistake: {entry!r}")
+        result.append(Mistake(name, tuple((value, tolerance) for value, tolerance in forms)))
+    return tuple(result)
+
+
+def _flag(kept) -> bool:
+    if not isinstance(kept, bool):
+        raise ValueError(f"not true or false: {kept!r}")
+    return kept
+
+
 def declared(exercise) -> Mapping[str, tuple[str, ...]]:
     """Misconception name → the answers that declare it, in the variants file's order."""
     names: dict[str, list[str]] = {}
@@ -107,5 +140,8 @@ def avoided(variant: Variant, solver: Callable[[Variant], Solution] | None = Non
         return False
     cache = exercise.avoided_variants
     if variant.key not in cache:
-        cache[variant.key] = bool(coinciding((solver or solve)(variant), avoided_only=True))
+        cache[variant.key] = bank_work(
+            "avoided", exercise, [exercise.id, variant.key],
+            lambda: bool(coinciding((solver or solve)(variant), avoided_only=True)),
+            lambda flag: flag, _flag)
     return cache[variant.key]

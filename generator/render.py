@@ -14,6 +14,7 @@ some) and `number(n)` the number it shows among those asked, and the filter `num
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,7 @@ import sympy
 from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import cache
 from .bank import LETTERS, Bank, Exercise
 from .errors import ExgenError
 from .exam import conceptual_parts
@@ -206,6 +208,8 @@ class ExerciseTexts:
         self.style = bank.language(lang).style
         self.boxed = boxed
         self._cache: dict[tuple, RenderedExercise] = {}
+        # Texts of earlier builds of the same bank (the exgen command's cache).
+        self._kept = cache.bank_store("texts", bank.root, lang, boxed)
 
     def context(self, solution: Solution, parts: tuple[int, ...] | None = None,
                 instructed: set | None = None, ungraded: bool = False) -> dict:
@@ -274,23 +278,43 @@ class ExerciseTexts:
         variant = solution.variant
         key = (variant.exercise.id, variant.key, parts, ungraded)
         if key not in self._cache:
-            template = load_template(self.bank, variant.exercise, self.lang)
-            instructed: set = set()
-            context = template.new_context(self.context(solution, parts, instructed,
-                                                        ungraded))
-            blocks = {}
-            for block in BLOCKS:
-                try:
-                    blocks[block] = "".join(template.blocks[block](context)).strip()
-                except ExgenError as exc:
-                    raise ExgenError(str(exc), where=str(variant.exercise.templates[self.lang]))
-                except Exception as exc:  # a template may fail in any way: name where
-                    raise ExgenError(f"{type(exc).__name__}: {exc}",
-                                     where=_template_where(exc, variant.exercise, self.lang,
-                                                          template)
-                                     ) from None
-            self._cache[key] = RenderedExercise(**blocks, instructed=frozenset(instructed))
+            kept = self._kept.get(json.dumps(key)) if self._kept is not None else None
+            rendered = _from_kept(kept)
+            if rendered is None:
+                rendered = self._rendered(solution, parts, ungraded)
+                if self._kept is not None:
+                    self._kept.put(json.dumps(key), [rendered.question, rendered.solution,
+                                                     sorted(rendered.instructed)])
+            self._cache[key] = rendered
         return self._cache[key]
+
+    def _rendered(self, solution: Solution, parts: tuple[int, ...] | None,
+                  ungraded: bool) -> RenderedExercise:
+        variant = solution.variant
+        template = load_template(self.bank, variant.exercise, self.lang)
+        instructed: set = set()
+        context = template.new_context(self.context(solution, parts, instructed, ungraded))
+        blocks = {}
+        for block in BLOCKS:
+            try:
+                blocks[block] = "".join(template.blocks[block](context)).strip()
+            except ExgenError as exc:
+                raise ExgenError(str(exc), where=str(variant.exercise.templates[self.lang]))
+            except Exception as exc:  # a template may fail in any way: name where
+                raise ExgenError(f"{type(exc).__name__}: {exc}",
+                                 where=_template_where(exc, variant.exercise, self.lang,
+                                                      template)
+                                 ) from None
+        return RenderedExercise(**blocks, instructed=frozenset(instructed))
+
+
+def _from_kept(kept) -> RenderedExercise | None:
+    """A rendered exercise from the cache, if the entry has its shape."""
+    if (isinstance(kept, list) and len(kept) == 3 and isinstance(kept[0], str)
+            and isinstance(kept[1], str) and isinstance(kept[2], list)
+            and all(isinstance(name, str) for name in kept[2])):
+        return RenderedExercise(kept[0], kept[1], frozenset(kept[2]))
+    return None
 
 
 def _template_where(exc: Exception, exercise: Exercise, lang: str,

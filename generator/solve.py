@@ -10,6 +10,7 @@ from typing import Mapping
 import sympy
 
 from .bank import LETTERS, Exercise
+from .cache import bank_work
 from .errors import ExgenError
 from .formula import FormulaError, is_vector
 from .formula_latex import Printer, fraction_latex
@@ -151,6 +152,90 @@ class Variants:
 
 
 def solve(variant: Variant) -> Solution:
+    """The variant's answers (and their alternatives), or those kept from an earlier
+    build (generator/cache.py) where every one is an exact integer, fraction, ± the
+    square root of a fraction, a vector or matrix of them, or a choice."""
+    exercise = variant.exercise
+    return bank_work("solutions", exercise, [exercise.id, variant.key],
+                     lambda: _solved(variant), _solution_json,
+                     lambda kept: _solution_from(variant, kept))
+
+
+def _solution_json(solution: Solution) -> list | None:
+    try:
+        return [[[name, _value_json(v)] for name, v in solution.answers.items()],
+                [[name, [_value_json(v) for v in values]]
+                 for name, values in solution.alternatives.items()]]
+    except _NotKept:
+        return None
+
+
+def _solution_from(variant: Variant, kept) -> Solution:
+    answers, alternatives = kept
+    solution = Solution(variant, {name: _value_from(v) for name, v in answers},
+                        {name: tuple(_value_from(v) for v in values)
+                         for name, values in alternatives})
+    if list(solution.answers) != list(variant.exercise.answers) or \
+            not set(solution.alternatives) <= set(solution.answers):
+        raise ValueError("the kept answers are not the exercise's")
+    return solution
+
+
+class _NotKept(Exception):
+    """A value the cache does not keep (an irrational number other than ±√(fraction)):
+    solved every time."""
+
+
+def _value_json(value) -> list:
+    if isinstance(value, bool):
+        return ["bool", value]
+    if isinstance(value, str):
+        return ["text", value]
+    if isinstance(value, tuple):
+        return ["vector", [_value_json(v) for v in value]]
+    if isinstance(value, sympy.ImmutableDenseMatrix):
+        return ["matrix", [[_value_json(value[i, j]) for j in range(value.cols)]
+                           for i in range(value.rows)]]
+    if isinstance(value, sympy.Integer):
+        return ["integer", str(value.p)]
+    if isinstance(value, sympy.Rational):
+        return ["fraction", str(value.p), str(value.q)]
+    if isinstance(value, sympy.Expr) and value.is_number:    # ±√(a fraction), as it was
+        square = value ** 2
+        if isinstance(square, sympy.Rational) and square > 0:
+            sign = 1 if value > 0 else -1
+            if sign * sympy.sqrt(square) == value:
+                return ["root", sign, str(square.p), str(square.q)]
+    raise _NotKept(type(value).__name__)
+
+
+def _value_from(kept):
+    kind, *rest = kept
+    if kind == "bool" and isinstance(rest[0], bool):
+        return rest[0]
+    if kind == "text" and isinstance(rest[0], str):
+        return rest[0]
+    if kind == "vector" and isinstance(rest[0], list):
+        return tuple(_value_from(v) for v in rest[0])
+    if kind == "matrix" and isinstance(rest[0], list) and rest[0] and all(
+            isinstance(row, list) and len(row) == len(rest[0][0]) for row in rest[0]):
+        return sympy.ImmutableMatrix([[_value_from(v) for v in row] for row in rest[0]])
+    if kind == "integer" and _digits(rest[0]):
+        return sympy.Integer(int(rest[0]))
+    if kind == "fraction" and _digits(rest[0]) and _digits(rest[1]) and int(rest[1]) > 0:
+        return sympy.Rational(int(rest[0]), int(rest[1]))
+    if kind == "root" and rest[0] in (1, -1) and not isinstance(rest[0], bool) and \
+            _digits(rest[1]) and _digits(rest[2]) and int(rest[1]) > 0 and int(rest[2]) > 0:
+        return rest[0] * sympy.sqrt(sympy.Rational(int(rest[1]), int(rest[2])))
+    raise ValueError(f"not a kept value: {kept!r}")
+
+
+def _digits(text) -> bool:
+    return isinstance(text, str) and 0 < len(text) <= 4000 and \
+        text.lstrip("-").isascii() and text.lstrip("-").isdigit()
+
+
+def _solved(variant: Variant) -> Solution:
     exercise = variant.exercise
     env = dict(variant.params)
     answers = {}

@@ -22,6 +22,7 @@ from .plain_text import plain_text
 from .bank import LETTERS
 from .exam import Exam
 from .roster import print_order
+from .spreadsheets import load_openpyxl
 
 FIXED_DATE = datetime.datetime(2000, 1, 1)
 SHADE = "D9D9D9"
@@ -79,6 +80,7 @@ def _label(exam: Exam, column: str, lang: str, positions: dict[str, str]) -> str
 def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
     """answers-template.xlsx: a row per student (in print order, as the papers come
     back), a column per answer box."""
+    load_openpyxl()
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
@@ -143,6 +145,7 @@ def write_grades_workbook(grading, lang: str, path: Path) -> None:
     """grades.xlsx: the rows of grades.csv, numbers as numbers, under a second row of
     labels in the report's language (the sheets' „Задача N“), and the mistakes in
     words."""
+    load_openpyxl()
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter

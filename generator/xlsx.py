@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import ExgenError
+from .spreadsheets import load_openpyxl
 
 # What a table of answers or students can need, with a wide margin; beyond these a
 # workbook is refused with its file, sheet and cell named.
@@ -184,6 +185,7 @@ class _Workbook:
 
     def _cell_formats(self, part: str | None) -> list[str]:
         """Per style index, the kind of number it shows: "date", "time" or ""."""
+        load_openpyxl()
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
         if not part or part not in self.names:
@@ -336,6 +338,7 @@ def number_text(number: float) -> str:
 
 
 def _as_date(number: float, kind: str, date1904: bool) -> tuple[str, CellNote | None]:
+    load_openpyxl()
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     try:
@@ -377,6 +380,7 @@ def _index(text: str | None, default: int, label: str) -> int:
 
 
 def _position(ref: str, label: str) -> tuple[int, int]:
+    load_openpyxl()
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
     from openpyxl.utils.exceptions import CellCoordinatesException
 
@@ -388,6 +392,7 @@ def _position(ref: str, label: str) -> tuple[int, int]:
 
 
 def _ref(row: int, column: int) -> str:
+    load_openpyxl()
     from openpyxl.utils.cell import get_column_letter
 
     try:

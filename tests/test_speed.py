@@ -6,11 +6,13 @@ loaded, never the time taken; the outputs themselves are compared elsewhere."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
 from collections import Counter
 
+import pytest
 import sympy
 
 import generator.exam
@@ -56,6 +58,61 @@ def test_list_show_and_markdown_exams_import_no_pdf_or_spreadsheet_stack(tmp_pat
         loaded = loaded_by(*args)
         assert "generator.cli" in loaded
         assert not loaded & set(HEAVY), (args, sorted(loaded & set(HEAVY)))
+
+
+# What the LMS export and the practice site never need: the PDF, spreadsheet, chart and
+# browser stacks (numpy comes only with matplotlib), nor the modules of other commands.
+NOT_FOR_EXPORT = ("pikepdf", "pylatex", "openpyxl", "matplotlib", "numpy", "PIL",
+                  "playwright", "tqdm", "generator.pdf", "generator.workbook",
+                  "generator.report", "generator.grade", "generator.markdown")
+
+
+def test_export_and_site_import_no_pdf_spreadsheet_or_chart_stack(tmp_path):
+    for args in (("export", "--seed", "1", "--variants", "2", "--out", str(tmp_path / "e")),
+                 ("site", "--variants", "1", "--out", str(tmp_path / "s"))):
+        loaded = loaded_by(*args)
+        assert "generator.cli" in loaded and ("generator.site" in loaded) == (
+            args[0] == "site")
+        assert not loaded & set(NOT_FOR_EXPORT), (args, sorted(loaded & set(NOT_FOR_EXPORT)))
+
+
+def test_a_pdf_build_imports_no_chart_or_browser_stack(tmp_path):
+    if not shutil.which("pdflatex"):
+        pytest.skip("pdflatex is not installed (make test installs it)")
+    loaded = loaded_by("exams", "--seed", "1", "--students", "1", "--format", "pdf",
+                       "--out", str(tmp_path / "pdf"))
+    assert "pikepdf" in loaded
+    unused = {"matplotlib", "numpy", "playwright", "tqdm", "generator.report",
+              "generator.grade", "generator.site", "generator.export"}
+    assert not loaded & unused, sorted(loaded & unused)
+
+
+WORKBOOK = """
+import sys
+from pathlib import Path
+from generator.bank import load_bank
+from generator.exam import plan
+from generator.roster import numbered
+from generator.spec import default_spec
+from generator.tables import read_table
+from generator.workbook import write_answers_template
+bank = load_bank()
+exam = plan(bank, 1, numbered(2), "bg", default_spec(bank).slots)
+write_answers_template(exam, "bg", Path(sys.argv[1]))
+assert len(read_table(Path(sys.argv[1]), "answers").rows) >= 2
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_the_answers_workbook_is_written_and_read_without_numpy(tmp_path):
+    # openpyxl imports numpy when it can (0.3–0.8 s); exgen writes no numpy values.
+    proc = subprocess.run([sys.executable, "-c", WORKBOOK, str(tmp_path / "a.xlsx")],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.split())
+    assert "openpyxl" in loaded and "numpy" not in loaded
+    import numpy                           # and numpy is still there for who needs it
+
+    assert numpy.zeros(2).sum() == 0
 
 
 def test_each_distinct_variant_of_a_class_is_solved_once(monkeypatch):

@@ -6,18 +6,16 @@ loaded, never the time taken; the outputs themselves are compared elsewhere."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import uuid
 from collections import Counter
 
-import pytest
 import sympy
 
 import generator.exam
 import generator.solve
-from conftest import ROOT
+from conftest import ROOT, needs_tex
 from generator import numbers
 from generator.bank import load_bank
 from generator.exam import manifest, manifest_json, plan
@@ -77,8 +75,7 @@ def test_export_and_site_import_no_pdf_spreadsheet_or_chart_stack(tmp_path):
 
 
 def test_a_pdf_build_imports_no_chart_or_browser_stack(tmp_path):
-    if not shutil.which("pdflatex"):
-        pytest.skip("pdflatex is not installed (make test installs it)")
+    needs_tex()                   # under CI=true a missing TeX fails, never skips
     loaded = loaded_by("exams", "--seed", "1", "--students", "1", "--format", "pdf",
                        "--out", str(tmp_path / "pdf"))
     assert "pikepdf" in loaded

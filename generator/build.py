@@ -65,8 +65,8 @@ def marker_text(command: str, arguments: Mapping[str, object] | None = None) -> 
 
         context = click.get_current_context(silent=True)
         arguments = dict(context.params) if context is not None else {}
-        arguments.pop("out", None)   # where it is: the same build in any folder is the same
-        arguments.pop("replace_out", None)
+        for where in ("out", "build_dir", "replace_out"):   # where it is, and --replace:
+            arguments.pop(where, None)  # the same build in any folder is the same
     data = {"written_by": "exgen", "version": release, "command": command,
             "arguments": {k: v for k, v in sorted(arguments.items())}}
     return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -349,3 +349,14 @@ def test_random_workbooks_end_in_success_or_a_clear_exit_2(build, tmp_path, seed
             assert name in result.err, result.err
     assert _files(tmp_path) - {"out"} - {p for p in _files(tmp_path) if p.startswith("out/")} \
         == before
+
+
+def test_control_characters_in_a_roster_are_shown_and_named(tmp_path, run):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\ns1,Ана\x01 Петрова\ns2,Bob\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("exams", "--seed", 1, "--roster", roster, "--format", "md", "--out", out)
+    assert result.code == 0, result.err
+    assert "roster.csv, line 2: control character(s) U+0001" in result.err
+    sheet = (out / "sheets" / "s1.md").read_text(encoding="utf-8")
+    assert "\x01" not in sheet and "U+0001" in sheet

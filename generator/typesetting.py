@@ -163,13 +163,20 @@ def running_text(text: str, ts: Typesetting, quotes: Iterator[str] | None = None
             out.append(_TEXT_SYMBOLS[ch])
         elif ch in _MATH_SYMBOLS:
             out.append(f"${_MATH_SYMBOLS[ch]}$")
-        elif ch in _SUPERSCRIPTS:
-            out.append(r"\textsuperscript{" + _SUPERSCRIPTS[ch] + "}")
-        elif ch in _SUBSCRIPTS:
-            out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
+        elif (scripted := _scripted(ch)) is not None:
+            out.append(scripted)
         else:
             raise _unsupported(text, i)
     return _foreign("".join(out), ts, _CYRILLIC_TEXT_RUN)
+
+
+def _scripted(ch: str) -> str | None:
+    """A superscript or subscript digit (`²`, `₁`) as text; None for any other."""
+    if ch in _SUPERSCRIPTS:
+        return r"\textsuperscript{" + _SUPERSCRIPTS[ch] + "}"
+    if ch in _SUBSCRIPTS:
+        return r"\textsubscript{" + _SUBSCRIPTS[ch] + "}"
+    return None
 
 
 def escape_code(code: str, ts: Typesetting, verbatim: bool) -> str:
@@ -191,10 +198,8 @@ def escape_code(code: str, ts: Typesetting, verbatim: bool) -> str:
             out.append(_CODE_SYMBOLS[ch])
         elif ch in _MATH_SYMBOLS:
             out.append(r"\ensuremath{" + _MATH_SYMBOLS[ch] + "}")
-        elif ch in _SUPERSCRIPTS:
-            out.append(r"\textsuperscript{" + _SUPERSCRIPTS[ch] + "}")
-        elif ch in _SUBSCRIPTS:
-            out.append(r"\textsubscript{" + _SUBSCRIPTS[ch] + "}")
+        elif (scripted := _scripted(ch)) is not None:
+            out.append(scripted)
         else:
             raise _unsupported(code, i)
     return _foreign("".join(out), ts)

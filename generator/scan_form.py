@@ -229,16 +229,30 @@ def item_blocks(item: Item, words, decimal: str, latex_label) -> list[Block]:
                                       for k in range(steps + 1)]))
             continue
         label = f"{item.position}. " + latex_label(entry)
-        if entry.kind == "choice":
-            blocks.append(_row_block(entry.id, label,
-                                     [("option", letter, letter) for letter in entry.letters]))
-            continue
-        shape = number_shape(item.exercise, entry.name)
-        if entry.kind == "matrix" and shape.mask:
-            blocks.append(_mask_block(entry, label))
-        else:
-            blocks.append(_number_block(entry, shape, label, decimal))
+        blocks.append(entry.kind.written(_Grid, item, entry, label, decimal))
     return blocks
+
+
+class _Grid:
+    """An answer's bubbles, for each kind: a bubble per option of a choice, a digit grid
+    per number (a vector's per entry), a bubble per cell of a 0/1 mask."""
+
+    @staticmethod
+    def choice(item: Item, entry, label: str, decimal: str) -> Block:
+        return _row_block(entry.id, label,
+                          [("option", letter, letter) for letter in entry.letters])
+
+    @staticmethod
+    def number(item: Item, entry, label: str, decimal: str) -> Block:
+        return _number_block(entry, number_shape(item.exercise, entry.name), label, decimal)
+
+    vector = number
+
+    @staticmethod
+    def matrix(item: Item, entry, label: str, decimal: str) -> Block:
+        shape = number_shape(item.exercise, entry.name)
+        return _mask_block(entry, label) if shape.mask else \
+            _number_block(entry, shape, label, decimal)
 
 
 def lay_out(student: str, blocks: Sequence[Block]) -> list[FormPage]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .collected import answer_columns, column_label, item_columns, student_columns
 from .plain_text import plain_text
-from .bank import LETTERS
+from .answers import asked_answers
 from .exam import Exam
 from .roster import print_order
 from .spreadsheets import load_openpyxl
@@ -70,6 +70,22 @@ def _positions(exam: Exam) -> dict[str, str]:
     return {column: "/".join(map(str, sorted(places))) for column, places in found.items()}
 
 
+class _Validation:
+    """What a column's cells accept, for each kind of answer: a choice's printed letters
+    as a drop-down list; anything else as typed (None)."""
+
+    @staticmethod
+    def choice(entry, validation):
+        return validation(type="list", formula1=f'"{",".join(entry.letters)}"',
+                          allow_blank=True)
+
+    @staticmethod
+    def number(entry, validation):
+        return None
+
+    vector = matrix = number
+
+
 def _label(exam: Exam, column: str, lang: str, positions: dict[str, str]) -> str:
     """What the paper calls a box: „Задача 3: σ² (variance)“, in plain Unicode."""
     words = exam.bank.language(lang).words
@@ -102,14 +118,13 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     shade = PatternFill("solid", fgColor=SHADE)
     choices: dict[str, DataValidation] = {}
+    asked = {entry.id: entry for se in exam.students for item in se.items
+             for entry in asked_answers(item)}      # a written part's column has none
     for column in columns:
-        exercise_id, _, name = column.partition(".")
-        answer = exam.bank.exercise(exercise_id).answers.get(name)
-        if answer is not None and answer.is_choice:
-            letters = ",".join(LETTERS[:len(answer.options)])
-            choices[column] = DataValidation(type="list", formula1=f'"{letters}"',
-                                             allow_blank=True)
-            sheet.add_data_validation(choices[column])
+        if column in asked and (listed := asked[column].kind.written(
+                _Validation, asked[column], DataValidation)) is not None:
+            choices[column] = listed
+            sheet.add_data_validation(listed)
     students = sorted(exam.students, key=lambda se: print_order(se.student))
     for row, se in enumerate(students, start=3):
         _append(sheet, [se.student.id, se.student.name, se.student.group,

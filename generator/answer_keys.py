@@ -4,7 +4,7 @@ LMS exports, `check`'s comparison with the seed and the misconceptions."""
 
 from __future__ import annotations
 
-import sympy
+from .lazy import sympy
 
 from .bank import Answer
 from .formula import is_matrix

@@ -9,16 +9,13 @@ disagree about what counts as right.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
-
-import sympy
 
 from .bank import LETTERS, Answer
 from .exam import Item
-from .kinds import Kind, kind_of
-from .answer_keys import reading_key, tolerance_for
-from .numbers import NumberStyle, Shown, plain, show_value
+from .kinds import KINDS, Kind
+from .numbers import NumberStyle, Shown
 from .reading import Key
+from .solve import Solution
 
 
 @dataclass(frozen=True)
@@ -27,11 +24,8 @@ class AskedAnswer:
 
     exercise_id: str
     answer: Answer
-    exact: object              # the solution's exact value (sympy), or a choice's letter
+    solution: Solution
     order: tuple[str, ...] = ()  # a choice's options in the order this variant prints them
-    # Further exact values accepted with the same tolerance (the variants file's
-    # `alternatives`: what a student gets who rounds on the way).
-    alternatives: tuple = ()
 
     @property
     def name(self) -> str:
@@ -42,31 +36,42 @@ class AskedAnswer:
         """`<exercise>.<answer>`: the answers file's column, the LMS exports' answer id."""
         return f"{self.exercise_id}.{self.name}"
 
-    @cached_property
+    @property
+    def exact(self):
+        """The solution's exact value (sympy), or a choice's letter."""
+        return self.solution.answers[self.name]
+
+    @property
+    def alternatives(self) -> tuple:
+        """Further exact values accepted with the same tolerance (the variants file's
+        `alternatives`: what a student gets who rounds on the way)."""
+        return self.solution.alternatives.get(self.name, ())
+
+    @property
+    def key(self) -> Key:
+        """What a written answer is judged by (reading.judge), without its mistakes
+        (misconceptions.reading_key adds them)."""
+        return self.solution.keys[self.name]
+
+    @property
     def plain(self):
         """The JSON value: int, float, a list, a list of rows, or a choice's letter."""
-        return plain(self.exact)
+        return self.key.value
 
     @property
     def kind(self) -> Kind:
         """number, vector, matrix or choice (kinds.py): what its consumers ask of it."""
-        return kind_of(self.answer.is_choice, self.exact)
+        return KINDS[self.key.kind]
 
     @property
     def whole(self) -> bool:
         """A whole-number key: there `1,024` is read as a thousand and twenty-four, and
         as one and 24 thousandths otherwise (reading.read_number)."""
-        return self.kind == "number" and bool(sympy.sympify(self.exact).is_Integer)
+        return self.kind == "number" and self.key.whole
 
-    @cached_property
-    def key(self) -> Key:
-        """What a written answer is judged by (reading.judge), without its mistakes
-        (misconceptions.reading_key adds them)."""
-        return reading_key(self.answer, self.exact, self.alternatives)
-
-    @cached_property
+    @property
     def tolerance(self) -> float:
-        return 0.0 if self.answer.is_choice else tolerance_for(self.answer, self.exact)
+        return self.key.tolerance
 
     @property
     def letters(self) -> tuple[str, ...]:
@@ -89,9 +94,7 @@ class AskedAnswer:
 
     def shown(self, style: NumberStyle) -> Shown:
         """As the key prints it, and whether that is rounded."""
-        if self.answer.is_choice:
-            return Shown(str(self.exact), False)
-        return show_value(self.exact, style, self.answer.places)
+        return Shown(*self.solution.shown(self.name, style))
 
 
 def asked_answers(item: Item) -> tuple[AskedAnswer, ...]:
@@ -102,8 +105,7 @@ def asked_answers(item: Item) -> tuple[AskedAnswer, ...]:
     for name in item.asked:
         answer = item.exercise.answers[name]
         order = tuple(params[answer.order_param]) if answer.is_choice else ()
-        result.append(AskedAnswer(item.exercise.id, answer, solution.answers[name], order,
-                                  solution.alternatives.get(name, ())))
+        result.append(AskedAnswer(item.exercise.id, answer, solution, order))
     return tuple(result)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from babel import localedata
 
@@ -20,7 +21,8 @@ from .errors import ExgenError
 from .formula import Formula, FormulaError, parse, to_value
 from .typesetting import Typesetting
 from .numbers import NumberStyle
-from .params import Choice, ParamSpace, candidate_values
+from . import cache
+from .params import Choice, Drawing, ParamSpace, candidate_values
 from .reading import UNITS
 from .schema import (ANY, BOOL, TABLE, TEXT, TEXT_TABLE, TEXTS, Key, Kind, check, fail,
                      line_of, listing, locator, mapping, number, read_toml, table,
@@ -89,15 +91,29 @@ class Exercise:
     id: str
     number: int
     titles: Mapping[str, str]
-    space: ParamSpace
     answers: Mapping[str, Answer]           # in the order they are computed
     symbols: Mapping[str, str]
-    reference: Mapping[str, object]
     templates: Mapping[str, Path]           # language → template file
     path: Path
-    parts: int = 0                          # numbered sub-questions a spec may choose from
+    parts: int                              # numbered sub-questions a spec may choose from
+    drawing: Drawing                        # the space as sampling needs it, in plain values
+    # The exact parameter space and the seed's own values (sympy): made when first asked
+    # for (a warm build never asks, bank.py's note says why).
+    exact: Callable[[], tuple[ParamSpace, dict]] = field(compare=False, repr=False)
     # variant key → whether the sampler avoids it (solve.avoided fills it in)
     avoided_variants: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def _exact(self) -> tuple[ParamSpace, dict]:
+        return self.exact()
+
+    @property
+    def space(self) -> ParamSpace:
+        return self._exact[0]
+
+    @property
+    def reference(self) -> Mapping[str, object]:
+        return self._exact[1]
 
     def title(self, lang: str) -> str:
         return self.titles[lang]
@@ -330,8 +346,11 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
         if name.endswith("_order"):
             fail(f"parameter `{name}`: names ending in _order are kept for the order of a "
                  "multiple-choice answer's options", line_of(path, f"params.{name}"))
-    candidates = {name: candidate_values(name, spec, line_of(path, f"params.{name}"))
-                  for name, spec in params_spec.items()}
+    names = set(params_spec)
+
+    def candidates() -> dict:
+        return {name: candidate_values(name, spec, line_of(path, f"params.{name}"))
+                for name, spec in params_spec.items()}
 
     constraints = []
     for source in data["constraints"]:
@@ -339,7 +358,7 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
             formula = parse(source)
         except FormulaError as exc:
             fail(str(exc), line_of(path, "constraints"))
-        unknown = formula.names - set(candidates)
+        unknown = formula.names - names
         if unknown:
             fail(f"constraint `{source}` names no parameter {', '.join(sorted(unknown))}",
                  line_of(path, "constraints"))
@@ -357,10 +376,18 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
             if leader is None or not leader.is_choice or set(leader.options) != set(a.options):
                 fail(f"answer `{a.name}`: same_order_as must name a multiple-choice answer "
                      "with the same options", line_of(path, f"answers.{a.name}"))
-    answers = _in_computing_order(answers, set(candidates), path)
-    space = ParamSpace.build(candidates, tuple(constraints), choices, where=str(path))
+    answers = _in_computing_order(answers, names, path)
 
-    reference = _load_reference(data["reference"], space, path)
+    def exact() -> tuple[ParamSpace, dict]:
+        space = ParamSpace.build(candidates(), tuple(constraints), choices, where=str(path))
+        return space, _load_reference(data["reference"], space, path)
+
+    drawing = _kept_drawing(path)
+    if drawing is None:                  # checked and enumerated now, and kept
+        known = exact()
+        drawing = Drawing.of(known[0])
+        _keep_drawing(path, drawing)
+        exact = lambda: known            # noqa: E731 (computed once, above)
     for answer in answers.values():
         for name in answer.misconceptions:
             for lang, language in languages.items():
@@ -387,8 +414,34 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
         if answer.part is not None and not answer.part <= parts:
             fail(f"answer `{answer.name}` has part = {answer.part}, but the exercise "
                  f"declares parts = {parts}", line_of(path, f"answers.{answer.name}"))
-    return Exercise(exercise_id, number, titles, space, answers, data["symbols"], reference,
-                    templates, path, parts)
+    return Exercise(exercise_id, number, titles, answers, data["symbols"], templates, path,
+                    parts, drawing, exact)
+
+
+# A parameter space is enumerated with exact arithmetic (sympy), checking every
+# combination against the constraints: the cache keeps what drawing needs of it, keyed
+# by every file of the bank and exgen itself (cache.py), so a warm build loads the bank
+# without importing sympy. The exact space is made again only when something asks for it
+# (solving a variant not kept, a spec that fixes parameters, `check`).
+
+def _kept_drawing(path: Path) -> Drawing | None:
+    kept = cache.bank_store("spaces", path.parent.parent)    # <bank>/variants/<id>.toml
+    if kept is None:
+        return None
+    found = kept.get(path.stem)
+    if found is None:
+        return None
+    try:
+        return Drawing.from_json(found)
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+        kept.forget(path.stem)
+        return None
+
+
+def _keep_drawing(path: Path, drawing: Drawing) -> None:
+    kept = cache.bank_store("spaces", path.parent.parent)
+    if kept is not None:
+        kept.put(path.stem, drawing.to_json())
 
 
 def _words(exercise_id: str, answers: dict, languages) -> tuple[dict, dict]:

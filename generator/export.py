@@ -27,7 +27,7 @@ from .html import markdown_to_html
 from .misconceptions import avoided, recognisable
 from .params import draws
 from .reading import Mistake
-from .solve import Variant, solve
+from .solve import Variant, drawn, solve
 from .spec import Spec
 
 DEFAULT_VARIANTS = 20
@@ -37,10 +37,10 @@ def variant_indices(exercise: Exercise, seed: int, count: int) -> list[int]:
     """`count` distinct indices into the exercise's space, drawn from (seed, exercise);
     the whole space, in order, when it is no larger. Variants the variants file asks to
     avoid (a misconception that gives the key) are left out."""
-    size = exercise.space.size
+    size = exercise.drawing.size
 
     def usable(index: int) -> bool:
-        return not avoided(Variant(exercise, exercise.space.variant(index)))
+        return not avoided(drawn(exercise, index))
 
     if size <= count:
         return [index for index in range(size) if usable(index)]
@@ -242,7 +242,7 @@ def plan_export(bank: Bank, spec: Spec, seed: int, count: int, lang: str) -> Exp
                 notes.append(f"{ex_id} has only {len(indices)} variant(s): all of them "
                              f"are exported instead of {count}")
             for index in indices:
-                variant = Variant(exercise, exercise.space.variant(index))
+                variant = drawn(exercise, index)
                 solution = solve(variant)
                 item = Item(number, exercise, solution, slot.points, slot.parts)
                 code = variant_code(ex_id, variant)

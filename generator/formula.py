@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Mapping
 
-import sympy
+from .lazy import sympy
 
 from .numbers import rounded
 
@@ -152,7 +152,7 @@ OPERATORS: dict[type, Operation] = {
                        by_zero="division by zero"),
     ast.FloorDiv: _operator(lambda a, b: sympy.floor(a / b), operator.floordiv,
                             by_zero="division by zero"),
-    ast.Mod: _operator(sympy.Mod, operator.mod, by_zero="modulo by zero"),
+    ast.Mod: _operator(lambda a, b: sympy.Mod(a, b), operator.mod, by_zero="modulo by zero"),
     ast.Pow: _operator(_pow),
 }
 
@@ -214,11 +214,11 @@ def _transpose(m):
 
 
 FUNCTIONS: dict[str, Operation] = {
-    "sqrt": _each(sympy.sqrt),
-    "floor": _each(sympy.floor, math.floor),
-    "ceil": _each(sympy.ceiling, math.ceil),
+    "sqrt": _each(lambda x: sympy.sqrt(x)),
+    "floor": _each(lambda x: sympy.floor(x), math.floor),
+    "ceil": _each(lambda x: sympy.ceiling(x), math.ceil),
     "isqrt": _each(_isqrt),
-    "abs": _each(sympy.Abs, abs),
+    "abs": _each(lambda x: sympy.Abs(x), abs),
     "sum": _of_vector("sum", lambda v: sympy.Add(*v), sum),
     "len": _of_vector("len", lambda v: sympy.Integer(len(v)), len),
     "min": _of_items(lambda v: sympy.Min(*v), min),

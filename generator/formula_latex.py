@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Mapping
 
-import sympy
+from .lazy import sympy
 
 from .formula import Formula, evaluate_node, is_irrational, is_vector, to_value
 from .numbers import NumberStyle, show_value

@@ -7,8 +7,6 @@ kind is one class here plus its reader in reading.py and its twin reading.js."""
 
 from __future__ import annotations
 
-from .formula import is_matrix
-
 
 class Kind(str):
     """An answer's kind; its methods take the answer's plain (JSON) value."""
@@ -69,10 +67,5 @@ NUMBER, VECTOR, MATRIX, CHOICE = Number("number"), Vector("vector"), Matrix("mat
     Choice("choice")
 
 
-def kind_of(is_choice: bool, exact) -> Kind:
-    """The kind of an answer's exact value (sympy: a number, a tuple, a matrix)."""
-    if is_choice:
-        return CHOICE
-    if is_matrix(exact):
-        return MATRIX
-    return VECTOR if isinstance(exact, tuple) else NUMBER
+# Each kind by its name (reading.Key.kind: what a key's plain value is).
+KINDS = {kind: kind for kind in (NUMBER, VECTOR, MATRIX, CHOICE)}

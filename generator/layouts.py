@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import jinja2
-import sympy
+from .lazy import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank, Language

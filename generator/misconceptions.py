@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Callable, Mapping
 
 from .cache import bank_work
-from .answer_keys import accepted, reading_key, tolerance_for
+from .answer_keys import accepted, tolerance_for
 from .formula import FormulaError
 from .numbers import plain
 from .reading import Key, Mistake, mistake_of, printed
@@ -85,8 +85,7 @@ def judged_key(solution: Solution, answer_name: str) -> Key:
     """Everything a written answer of this variant is judged by: the key, its tolerance,
     alternatives and unit, and the misconceptions a wrong answer is told from."""
     answer = solution.variant.exercise.answers[answer_name]
-    key = reading_key(answer, solution.answers[answer_name],
-                      solution.alternatives.get(answer_name, ()))
+    key = solution.keys[answer_name]
     return key if answer.is_choice else replace(
         key, mistakes=recognisable(solution, answer_name))
 

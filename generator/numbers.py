@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
-import sympy
+from .lazy import sympy
 from babel.numbers import format_decimal, get_group_symbol
 
 
@@ -39,7 +39,7 @@ class NumberStyle:
 
     def points(self, value) -> str:
         """Points as written on a sheet: `3`, `1,5` (bg) or `1.5` (en)."""
-        return show_scalar(sympy.Rational(str(value)), self, 2).text
+        return show_fraction(Fraction(str(value)), self, 2).text
 
     def decimal(self, value: Decimal, places: int) -> str:
         integer_digits = len(str(abs(int(value))))
@@ -114,15 +114,31 @@ def _show_scalar(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
 
 
 def _show_real(value: sympy.Expr, style: NumberStyle, places: int) -> Shown:
-    if value.is_Integer:
-        return Shown(style.integer(int(value)), False)
-    if value.is_Rational and terminates_within(value, places):
-        exact = _to_decimal(value).normalize()
-        digits = max(0, -exact.as_tuple().exponent)
-        return Shown(style.decimal(exact, digits), False)
+    if value.is_Rational:
+        return show_fraction(Fraction(int(value.p), int(value.q)), style, places)
     if not value.is_real:
         raise ValueError(f"not a real number: {value}")
-    rounded = _to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _show_decimal(_to_decimal(value), style, places)
+
+
+def show_fraction(value: Fraction, style: NumberStyle, places: int = 2) -> Shown:
+    """An exact rational as show_scalar prints it (no sympy: points, a warm build)."""
+    if value.denominator == 1:
+        return Shown(style.integer(value.numerator), False)
+    whole = len(str(abs(int(value))))
+    with _room_for(whole + places), localcontext() as ctx:
+        ctx.prec = whole + 40
+        decimal = Decimal(value.numerator) / Decimal(value.denominator)
+        if (value * 10**places).denominator == 1:
+            exact = decimal.normalize()
+            return Shown(style.decimal(exact, max(0, -exact.as_tuple().exponent)), False)
+    with _room_for(whole + places):
+        return _show_decimal(decimal, style, places)
+
+
+def _show_decimal(value: Decimal, style: NumberStyle, places: int) -> Shown:
+    """A number not exactly printable in `places` decimals, rounded half away from zero."""
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if rounded == 0:
         rounded = abs(rounded)
     rounded = rounded.normalize() if rounded != rounded.to_integral() else rounded.to_integral()

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 
-import sympy
+from .lazy import sympy
 
 from .errors import ExgenError
 from .formula import EXACT, FAST, Formula, FormulaError, fast_value, to_value
+from .numbers import plain
 from .schema import ANY, INTEGER, Key, fail, listing, table, whole
 
 MAX_GROUP_COMBINATIONS = 2_000_000
@@ -252,6 +253,78 @@ class _FixedChoice(Choice):
 
     def order(self, index: int) -> tuple[str, ...]:
         return self.fixed
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What drawing a variant needs of a parameter space, in plain values (numbers.plain:
+    what manifest.json and a variant's key say): each group's names and valid
+    combinations, and the multiple-choice answers' options. A warm build draws from the
+    one the cache kept (bank.py) and never computes the exact space."""
+
+    groups: tuple[tuple[tuple[str, ...], tuple[tuple, ...]], ...]
+    choices: tuple[Choice, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, space: ParamSpace) -> "Drawing":
+        return cls(tuple((g.names, tuple(tuple(plain(v) for v in combination)
+                                         for combination in g.combinations))
+                         for g in space.groups), space.choices, space.names)
+
+    @property
+    def size(self) -> int:
+        return math.prod(len(combinations) for _, combinations in self.groups) * \
+            math.prod(c.orders for c in self.choices)
+
+    def plain(self, index: int) -> dict:
+        """The index-th variant's parameters as `ParamSpace.variant(index)` gives them,
+        in plain values (an option order as a list)."""
+        params: dict = {}
+        for names, combinations in self.groups:
+            index, pick = divmod(index, len(combinations))
+            params.update(zip(names, combinations[pick]))
+        for choice in self.choices:
+            index, pick = divmod(index, choice.orders)
+            params[choice.param] = list(choice.order(pick))
+        return {name: params[name] for name in self.names}
+
+    def to_json(self) -> list:
+        return [[[list(names), [list(c) for c in combinations]]
+                 for names, combinations in self.groups],
+                [[c.answer, list(c.options)] for c in self.choices], list(self.names)]
+
+    @classmethod
+    def from_json(cls, data) -> "Drawing":
+        """Raises ValueError (TypeError, KeyError…) for data not of this shape."""
+        groups, choices, names = data
+        drawing = cls(tuple((tuple(_texts(group_names)),
+                             tuple(tuple(_plain_value(v) for v in c) for c in combinations))
+                            for group_names, combinations in groups),
+                      tuple(Choice(answer, tuple(_texts(options))) for answer, options in choices),
+                      tuple(_texts(names)))
+        covered = [n for group_names, _ in drawing.groups for n in group_names] + \
+            [c.param for c in drawing.choices]
+        if sorted(covered) != sorted(drawing.names) or any(
+                not combinations or any(len(c) != len(group_names) for c in combinations)
+                for group_names, combinations in drawing.groups):
+            raise ValueError("not a drawing")
+        return drawing
+
+
+def _texts(values) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError("not a list of names")
+    return values
+
+
+def _plain_value(value):
+    """A plain parameter value as JSON gives it back: a number, a text, or lists of them."""
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"not a plain value: {value!r}")
 
 
 def _show(value) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-import sympy
+from .lazy import sympy
 
 from .bank import Answer
 from .formula import EXACT, elementwise, evaluate_node, is_irrational, is_matrix, is_vector

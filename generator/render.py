@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import sympy
+from .lazy import sympy
 from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 

@@ -9,7 +9,7 @@ from typing import Mapping
 from .bank import Exercise
 from .misconceptions import avoided
 from .params import draws
-from .solve import Variant, Variants, solve
+from .solve import Variant, Variants, drawn, solve
 
 
 def sample(exercise: Exercise, seed: int, student: str = "", *,
@@ -20,20 +20,23 @@ def sample(exercise: Exercise, seed: int, student: str = "", *,
     stream that depends only on (seed, student, exercise). Indices in `taken` are drawn
     again, so classmates get different variants while the space has room for them.
     A build passes its `variants`, so that each is made and solved once."""
-    space = exercise.space.fix(fixed) if fixed else exercise.space
-    if len(taken) >= space.size:
+    space = exercise.space.fix(fixed) if fixed else None
+    size = space.size if fixed else exercise.drawing.size
+    if len(taken) >= size:
         raise ValueError("every variant is taken")
     solver = variants.solution if variants is not None else solve
     skipped: set[int] = set()
-    for index in draws(space.size, "variant", seed, student, exercise.id):
+    for index in draws(size, "variant", seed, student, exercise.id):
         if index not in taken and index not in skipped:
-            if variants is not None and not fixed:
+            if fixed:
+                variant = Variant(exercise, space.variant(index))
+            elif variants is not None:
                 variant = variants.drawn(exercise, index)
             else:
-                variant = Variant(exercise, space.variant(index))
+                variant = drawn(exercise, index)
             if not avoided(variant, solver):
                 return index, variant
             skipped.add(index)
-            if len(skipped | set(taken)) >= space.size:
+            if len(skipped | set(taken)) >= size:
                 raise ValueError("every variant is taken")
     raise AssertionError("unreachable: draws() never ends")

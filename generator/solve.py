@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping
+from typing import Callable, Mapping
 
-import sympy
+from .lazy import sympy
 
 from .bank import LETTERS, Exercise
+from .answer_keys import reading_key
 from .cache import bank_work
 from .errors import ExgenError
 from .formula import FormulaError, is_vector
 from .formula_latex import Printer, fraction_latex
 from .numbers import NumberStyle, plain, show_value
+from .reading import Key
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,44 @@ class Variant:
 
     @cached_property
     def plain_params(self) -> dict:
+        if isinstance(self.params, DrawnParams):
+            return self.params.plain
         return plain_params(self.params)
 
     @cached_property
     def key(self) -> str:
         """A stable text identity of the parameters (for caches, codes and comparisons)."""
         return json.dumps(self.plain_params, sort_keys=True, ensure_ascii=False)
+
+
+class DrawnParams(Mapping):
+    """The parameters of a drawn variant: known in plain values from the exercise's
+    drawing (its key, the manifest and an option order need no more), made exact
+    (sympy) only when a formula or template needs them."""
+
+    def __init__(self, exercise: Exercise, index: int):
+        self.exercise = exercise
+        self.index = index
+        self.plain = exercise.drawing.plain(index)
+        self._exact: dict | None = None
+
+    def __getitem__(self, name: str):
+        if name.endswith("_order") and name in self.plain:
+            return tuple(self.plain[name])
+        if self._exact is None:
+            self._exact = self.exercise.space.variant(self.index)
+        return self._exact[name]
+
+    def __iter__(self):
+        return iter(self.plain)
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+
+def drawn(exercise: Exercise, index: int) -> Variant:
+    """The index-th variant of the exercise's whole parameter space."""
+    return Variant(exercise, DrawnParams(exercise, index))
 
 
 def plain_params(params: Mapping[str, object]) -> dict:
@@ -69,14 +103,30 @@ class Step:
 
 @dataclass(frozen=True, eq=False)
 class Solution:
+    """A variant's exact answers (sympy) and what every reader asks of them: each
+    answer's reading.Key (its plain value, tolerance, whether it is whole, its
+    alternatives) and its printed text in a language's style. Kept from build to build
+    (solve()), the keys and texts need no exact arithmetic: a warm build reads them and
+    the exact values are made only when something computes with them."""
+
     variant: Variant
     answers: Mapping[str, object]
     # Per answer, the further values grading accepts (its variants file's alternatives).
     alternatives: Mapping[str, tuple] = field(default_factory=dict)
+    kept_keys: Mapping[str, Key] | None = field(default=None, repr=False)
+
+    @cached_property
+    def keys(self) -> Mapping[str, Key]:
+        """Each answer as reading judges it (without its mistakes)."""
+        if self.kept_keys is not None:
+            return self.kept_keys
+        answers = self.variant.exercise.answers
+        return {name: reading_key(answers[name], value, self.alternatives.get(name, ()))
+                for name, value in self.answers.items()}
 
     @cached_property
     def plain_answers(self) -> dict:
-        return {name: plain(value) for name, value in self.answers.items()}
+        return {name: key.value for name, key in self.keys.items()}
 
     @property
     def plain_params(self) -> dict:
@@ -87,12 +137,33 @@ class Solution:
 
     def shown(self, name: str, style: NumberStyle) -> tuple[str, bool]:
         """An answer as printed, and whether it is rounded."""
-        answer = self.variant.exercise.answers[name]
-        value = self.answers[name]
-        if answer.is_choice:
-            return str(value), False
-        shown = show_value(value, style, answer.places)
-        return shown.text, shown.approximate
+        try:
+            return self._printed(style)[name]
+        except KeyError:
+            raise ExgenError(f"`{name}` is not an answer of "
+                             f"{self.variant.exercise.id}") from None
+
+    def _printed(self, style: NumberStyle) -> dict[str, tuple[str, bool]]:
+        """Every answer as printed in this style (kept from build to build)."""
+        printed = self.__dict__.setdefault("_printed_in", {})
+        if style not in printed:
+            exercise = self.variant.exercise
+            printed[style] = bank_work("printed", exercise,
+                                       [exercise.id, self.variant.key, repr(style)],
+                                       lambda: self._print(style), _printed_json,
+                                       _printed_from)
+        return printed[style]
+
+    def _print(self, style: NumberStyle) -> dict[str, tuple[str, bool]]:
+        result = {}
+        for name, answer in self.variant.exercise.answers.items():
+            value = self.answers[name]
+            if answer.is_choice:
+                result[name] = (str(value), False)
+            else:
+                shown = show_value(value, style, answer.places)
+                result[name] = (shown.text, shown.approximate)
+        return result
 
     def step(self, name: str, style: NumberStyle) -> Step:
         exercise = self.variant.exercise
@@ -141,7 +212,7 @@ class Variants:
     def drawn(self, exercise: Exercise, index: int) -> Variant:
         key = (exercise.id, index)
         if key not in self._drawn:
-            self._drawn[key] = Variant(exercise, exercise.space.variant(index))
+            self._drawn[key] = drawn(exercise, index)
         return self._drawn[key]
 
     def solution(self, variant: Variant) -> Solution:
@@ -154,7 +225,8 @@ class Variants:
 def solve(variant: Variant) -> Solution:
     """The variant's answers (and their alternatives), or those kept from an earlier
     build (generator/cache.py) where every one is an exact integer, fraction, ± the
-    square root of a fraction, a vector or matrix of them, or a choice."""
+    square root of a fraction, a vector or matrix of them, or a choice. Kept ones are
+    made exact (sympy) only when read: their keys need no exact arithmetic."""
     exercise = variant.exercise
     return bank_work("solutions", exercise, [exercise.id, variant.key],
                      lambda: _solved(variant), _solution_json,
@@ -165,20 +237,66 @@ def _solution_json(solution: Solution) -> list | None:
     try:
         return [[[name, _value_json(v)] for name, v in solution.answers.items()],
                 [[name, [_value_json(v) for v in values]]
-                 for name, values in solution.alternatives.items()]]
+                 for name, values in solution.alternatives.items()],
+                [[name, key.to_json()] for name, key in solution.keys.items()]]
     except _NotKept:
         return None
 
 
 def _solution_from(variant: Variant, kept) -> Solution:
-    answers, alternatives = kept
-    solution = Solution(variant, {name: _value_from(v) for name, v in answers},
-                        {name: tuple(_value_from(v) for v in values)
-                         for name, values in alternatives})
-    if list(solution.answers) != list(variant.exercise.answers) or \
-            not set(solution.alternatives) <= set(solution.answers):
+    """A kept solution, its shape checked whole now; its exact values made when read."""
+    answers, alternatives, keys = kept
+    names = [name for name, _ in answers]
+    for _, value in answers:
+        _value_from(value, check=True)
+    for _, values in alternatives:
+        for value in values:
+            _value_from(value, check=True)
+    keys = {name: Key.from_json(key) for name, key in keys}
+    if names != list(variant.exercise.answers) or list(keys) != names or \
+            not {name for name, _ in alternatives} <= set(names):
         raise ValueError("the kept answers are not the exercise's")
-    return solution
+    return Solution(variant,
+                    _Exact(names, lambda: {name: _value_from(v) for name, v in answers}),
+                    _Exact([name for name, _ in alternatives],
+                           lambda: {name: tuple(_value_from(v) for v in values)
+                                    for name, values in alternatives}),
+                    keys)
+
+
+class _Exact(Mapping):
+    """Kept values, made exact (sympy) all at once when one is first read."""
+
+    def __init__(self, names: list[str], make: Callable[[], dict]):
+        self._names = names
+        self._make = make
+        self._values: dict | None = None
+
+    def __getitem__(self, name: str):
+        if name not in self._names:
+            raise KeyError(name)
+        if self._values is None:
+            self._values = self._make()
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _printed_json(printed: dict) -> list:
+    return [[name, text, rounded] for name, (text, rounded) in printed.items()]
+
+
+def _printed_from(kept) -> dict[str, tuple[str, bool]]:
+    printed = {}
+    for name, text, rounded in kept:
+        if not (isinstance(name, str) and isinstance(text, str) and isinstance(rounded, bool)):
+            raise ValueError("not a printed answer")
+        printed[name] = (text, rounded)
+    return printed
 
 
 class _NotKept(Exception):
@@ -209,24 +327,27 @@ def _value_json(value) -> list:
     raise _NotKept(type(value).__name__)
 
 
-def _value_from(kept):
+def _value_from(kept, check: bool = False):
+    """A kept value made exact; with `check`, its shape checked only (no sympy)."""
     kind, *rest = kept
     if kind == "bool" and isinstance(rest[0], bool):
         return rest[0]
     if kind == "text" and isinstance(rest[0], str):
         return rest[0]
     if kind == "vector" and isinstance(rest[0], list):
-        return tuple(_value_from(v) for v in rest[0])
+        return tuple(_value_from(v, check) for v in rest[0])
     if kind == "matrix" and isinstance(rest[0], list) and rest[0] and all(
             isinstance(row, list) and len(row) == len(rest[0][0]) for row in rest[0]):
-        return sympy.ImmutableMatrix([[_value_from(v) for v in row] for row in rest[0]])
+        rows = [[_value_from(v, check) for v in row] for row in rest[0]]
+        return None if check else sympy.ImmutableMatrix(rows)
     if kind == "integer" and _digits(rest[0]):
-        return sympy.Integer(int(rest[0]))
+        return None if check else sympy.Integer(int(rest[0]))
     if kind == "fraction" and _digits(rest[0]) and _digits(rest[1]) and int(rest[1]) > 0:
-        return sympy.Rational(int(rest[0]), int(rest[1]))
+        return None if check else sympy.Rational(int(rest[0]), int(rest[1]))
     if kind == "root" and rest[0] in (1, -1) and not isinstance(rest[0], bool) and \
             _digits(rest[1]) and _digits(rest[2]) and int(rest[1]) > 0 and int(rest[2]) > 0:
-        return rest[0] * sympy.sqrt(sympy.Rational(int(rest[1]), int(rest[2])))
+        return None if check else rest[0] * sympy.sqrt(sympy.Rational(int(rest[1]),
+                                                                     int(rest[2])))
     raise ValueError(f"not a kept value: {kept!r}")
 
 

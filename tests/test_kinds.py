@@ -7,7 +7,10 @@ import json
 
 import sympy
 
-from generator.kinds import CHOICE, MATRIX, NUMBER, VECTOR, kind_of
+from generator.answer_keys import reading_key
+from generator.bank import Answer
+from generator.formula import parse
+from generator.kinds import CHOICE, KINDS, MATRIX, NUMBER, VECTOR
 
 
 def test_each_kind_owns_its_boxes_shape_and_response_names():
@@ -21,8 +24,9 @@ def test_each_kind_owns_its_boxes_shape_and_response_names():
 
 
 def test_a_kind_is_its_name():
-    assert kind_of(False, sympy.Integer(3)) is NUMBER
-    assert kind_of(False, (sympy.Integer(1), sympy.Integer(2))) is VECTOR
-    assert kind_of(False, sympy.Matrix([[1, 0], [1, 1]])) is MATRIX
-    assert kind_of(True, "a") is CHOICE
+    number = Answer("x", formula=parse("a"))
+    assert KINDS[reading_key(number, sympy.Integer(3)).kind] is NUMBER
+    assert KINDS[reading_key(number, (sympy.Integer(1), sympy.Integer(2))).kind] is VECTOR
+    assert KINDS[reading_key(number, sympy.ImmutableMatrix([[1, 0], [1, 1]])).kind] is MATRIX
+    assert KINDS[reading_key(Answer("c", options=("p", "q"), correct="p"), "a").kind] is CHOICE
     assert MATRIX == "matrix" and json.dumps({"kind": VECTOR}) == '{"kind": "vector"}'

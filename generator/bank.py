@@ -383,6 +383,9 @@ def _load_exercise(path: Path, templates_dir: Path, languages) -> Exercise:
         return space, _load_reference(data["reference"], space, path)
 
     drawing = _kept_drawing(path)
+    if drawing is not None and (drawing.choices != choices or set(drawing.names) != names | {
+            choice.param for choice in choices}):
+        drawing = None                   # not this exercise's: made again, and kept
     if drawing is None:                  # checked and enumerated now, and kept
         known = exact()
         drawing = Drawing.of(known[0])

@@ -8,7 +8,6 @@ imports sympy, and each attribute is then looked up once.
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
 
@@ -19,7 +18,8 @@ class LazyModule:
     def __getattr__(self, attribute: str):
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        module: ModuleType = importlib.import_module(self._name)
+        # __import__, as an import statement: `python -X importtime` reports it
+        module: ModuleType = __import__(self._name)
         value = getattr(module, attribute)
         setattr(self, attribute, value)       # found by ordinary lookup from now on
         return value

@@ -151,7 +151,7 @@ class Solution:
             printed[style] = bank_work("printed", exercise,
                                        [exercise.id, self.variant.key, repr(style)],
                                        lambda: self._print(style), _printed_json,
-                                       _printed_from)
+                                       lambda kept: _printed_from(kept, exercise))
         return printed[style]
 
     def _print(self, style: NumberStyle) -> dict[str, tuple[str, bool]]:
@@ -252,7 +252,7 @@ def _solution_from(variant: Variant, kept) -> Solution:
     for _, values in alternatives:
         for value in values:
             _value_from(value, check=True)
-    keys = {name: Key.from_json(key) for name, key in keys}
+    keys = {name: _key_from(key) for name, key in keys}
     if names != list(variant.exercise.answers) or list(keys) != names or \
             not {name for name, _ in alternatives} <= set(names):
         raise ValueError("the kept answers are not the exercise's")
@@ -290,13 +290,32 @@ def _printed_json(printed: dict) -> list:
     return [[name, text, rounded] for name, (text, rounded) in printed.items()]
 
 
-def _printed_from(kept) -> dict[str, tuple[str, bool]]:
+def _printed_from(kept, exercise: Exercise) -> dict[str, tuple[str, bool]]:
     printed = {}
     for name, text, rounded in kept:
         if not (isinstance(name, str) and isinstance(text, str) and isinstance(rounded, bool)):
             raise ValueError("not a printed answer")
         printed[name] = (text, rounded)
+    if list(printed) != list(exercise.answers):
+        raise ValueError("the kept answers are not the exercise's")
     return printed
+
+
+def _key_from(data) -> Key:
+    """A kept reading.Key, each part of the shape Key.to_json writes."""
+    key = Key.from_json(data)
+    if not (_plain(key.value) and all(_plain(v) for v in key.alternatives)
+            and isinstance(key.tolerance, (int, float)) and not isinstance(key.tolerance, bool)
+            and isinstance(key.whole, bool) and not key.mistakes
+            and all(isinstance(s, str) for s in key.suffixes)
+            and all(isinstance(s, str) and isinstance(n, str) for s, n in key.other_units)):
+        raise ValueError(f"not a kept key: {data!r}")
+    return key
+
+
+def _plain(value) -> bool:
+    return (isinstance(value, (int, float, str)) and not isinstance(value, bool)) or (
+        isinstance(value, list) and all(_plain(v) for v in value))
 
 
 class _NotKept(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from conftest import EXGEN, QUIZ, ROOT
+from conftest import EXGEN, QUIZ, ROOT, needs_tex
 from generator import cache
 from generator.bank import load_bank
 from generator.documents import TextsByLanguage
@@ -99,8 +99,9 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
     home = tmp_path / "cache"
     build(home, tmp_path / "cold", *COMMANDS["export"])
     files = [*kept(home, "texts"), *kept(home, "mistakes"), *kept(home, "html"),
-             *kept(home, "solutions"), *kept(home, "avoided")]
-    assert len(files) == 5
+             *kept(home, "solutions"), *kept(home, "avoided"), *kept(home, "spaces"),
+             *kept(home, "printed")]
+    assert len(files) == 7
     for path in files:
         data = json.loads(path.read_text(encoding="utf-8"))
         if damage == "garbage":
@@ -111,7 +112,8 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
                 data["entries"][key] = ["", "", []] if path.name.startswith("texts") \
                     else [] if path.name.startswith("mistakes") else \
                     True if path.name.startswith("avoided") else \
-                    [[], []] if path.name.startswith("solutions") else ""
+                    [[], [], []] if path.name.startswith(("solutions", "spaces")) else \
+                    [] if path.name.startswith("printed") else ""
             path.write_text(json.dumps(data), encoding="utf-8")
         else:
             data["entries"] = {key: {"not": "an entry"} for key in data["entries"]}
@@ -122,6 +124,60 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
         data = json.loads(path.read_text(encoding="utf-8"))
         assert data["identity"] != "0" * 64 and data["entries"]
         assert not any(value == {"not": "an entry"} for value in data["entries"].values())
+
+
+WARM_WITHOUT_SYMPY = {
+    **COMMANDS,
+    "exams as PDF": ("exams", "--seed", "2", "--students", "2", "--spec", QUIZ,
+                     "--format", "md,pdf", "--form", "scan"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(WARM_WITHOUT_SYMPY))
+def test_a_warm_build_never_imports_sympy(tmp_path, command):
+    """Issue 23: what the bank's formulas gave is kept, so a warm exams, export or site
+    starts like a small script; the cold build imports sympy, and both give the same
+    bytes."""
+    if command == "exams as PDF":
+        needs_tex()
+    home = tmp_path / "cache"
+    cold = imported(home, tmp_path / "cold", *WARM_WITHOUT_SYMPY[command])
+    warm = imported(home, tmp_path / "warm", *WARM_WITHOUT_SYMPY[command])
+    assert "sympy" in cold and "sympy.core" in cold       # the check can fail
+    assert not {m for m in warm if m == "sympy" or m.startswith("sympy.")}, command
+    assert "jinja2" in warm                # the warm build did import what it uses
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
+
+
+def imported(cache_home: Path, out: Path, *args) -> set[str]:
+    """The modules one exgen command imports (`python -X importtime`)."""
+    proc = subprocess.run([EXGEN[0], "-X", "importtime", *EXGEN[1:], *map(str, args),
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "XDG_CACHE_HOME": str(cache_home)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def test_a_drawing_draws_the_variants_of_its_exact_space(bank):
+    """The plain drawing a warm build samples from gives each index the parameters the
+    exact space gives it (the same key, the same manifest), and survives JSON."""
+    from generator.params import Drawing
+    from generator.solve import drawn
+
+    for exercise in bank.exercises.values():
+        drawing = Drawing.of(exercise.space)
+        again = Drawing.from_json(json.loads(json.dumps(drawing.to_json())))
+        assert again == drawing and drawing.size == exercise.space.size
+        step = max(1, drawing.size // 13)
+        for index in [*range(0, drawing.size, step), drawing.size - 1]:
+            variant = exercise_variant(exercise, index)
+            assert drawing.plain(index) == variant.plain_params, (exercise.id, index)
+            assert drawn(exercise, index).key == variant.key
+            params = drawn(exercise, index).params
+            assert dict(params) == dict(variant.params)    # made exact when asked
+    with pytest.raises(ValueError):
+        Drawing.from_json([[[["a"], [[1, 2]]]], [], ["a"]])      # a combination too long
 
 
 def test_only_the_exgen_command_keeps_a_cache_and_only_while_it_runs(tmp_path, monkeypatch,

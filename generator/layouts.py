@@ -169,6 +169,7 @@ def _environment(folder: Path, ext: str) -> SandboxedEnvironment:
                                   jinja2.FileSystemLoader(str(SHIPPED))])
     return SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
                                 autoescape=False, bytecode_cache=compiled_templates(ext),
+                                auto_reload=False,    # a command reads a layout once
                                 **_ENVIRONMENTS[ext])
 
 

@@ -66,6 +66,7 @@ def environment(template_dir: Path, style: NumberStyle) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         bytecode_cache=compiled_templates("exercises"),
+        auto_reload=False,          # a command reads a template once (no stat per use)
     )
     def num(value, places=2):
         # Numbers only: sympify() of a string would evaluate it, outside the sandbox.

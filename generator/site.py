@@ -121,7 +121,8 @@ def copy_assets(folder: Path) -> list[str]:
 
 def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(ASSETS), autoescape=True,
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+                       undefined=StrictUndefined, keep_trailing_newline=True,
+                       auto_reload=False)
 
 
 def _json_in_html(value) -> str:

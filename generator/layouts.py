@@ -21,18 +21,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import jinja2
-from .lazy import sympy
 from jinja2.sandbox import SandboxedEnvironment
 
 from .bank import Bank, Language
 from .documents import KeyRow, Mistake, PrintedExercise
 from .errors import ExgenError
-from .numbers import show_scalar
+from .numbers import show_fraction
 from .render import compiled_templates
 from .spec import Heading
 
@@ -303,7 +303,7 @@ def report_context(bank: Bank, lang: str, heading: Heading, report) -> dict:
     style = bank.language(lang).style
 
     def number(value) -> str:
-        return show_scalar(sympy.Rational(str(value)), style).text
+        return show_fraction(Fraction(str(value)), style).text
 
     def percent(share: float) -> str:
         return f"{number(round(100 * share))} %"

@@ -68,6 +68,20 @@ def test_a_warm_build_is_the_cold_build_byte_for_byte_and_never_imports_sympy(tm
     assert "jinja2" in warm                # the warm build did import what it uses
 
 
+def test_a_warm_grade_never_imports_sympy(tmp_path):
+    home, out = tmp_path / "cache", tmp_path / "build"
+    grading = ("grade", "--seed", "2026", "--roster", ROOT / "examples" / "class.csv",
+               "--spec", QUIZ, "--answers", ROOT / "examples" / "answers.csv",
+               "--format", "md")
+    build(home, out, "exams", "--seed", "2026", "--roster", ROOT / "examples" / "class.csv",
+          "--spec", QUIZ, "--format", "md")
+    cold = imported(home, out, *grading)
+    first = (out / "grades" / "grades.csv").read_bytes()
+    warm = imported(home, out, *grading)
+    assert "sympy.core" in cold and not {m for m in warm if m.startswith("sympy")}
+    assert (out / "grades" / "grades.csv").read_bytes() == first
+
+
 def imported(cache_home: Path, out: Path, *args) -> set[str]:
     """The modules one exgen command imports (`python -X importtime`)."""
     proc = subprocess.run([EXGEN[0], "-X", "importtime", *EXGEN[1:], *map(str, args),

@@ -63,9 +63,9 @@ def list_command(ctx: click.Context, lang: str) -> None:
     width = max(len(label) for label in labels) + 1
     for ex in bank.exercises.values():
         click.echo(f"{ex.number:>2}  {ex.id:<24} {ex.title(lang)}")
-        for label, value in zip(labels, (", ".join(ex.space.names) or "—",
+        for label, value in zip(labels, (", ".join(ex.drawing.names) or "—",
                                          ", ".join(ex.answers),
-                                         language.style.integer(ex.space.size))):
+                                         language.style.integer(ex.drawing.size))):
             click.echo(f"    {label + ':':<{width}} {value}")
 
 

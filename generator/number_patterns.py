@@ -8,7 +8,8 @@ language below, that reading.py reads as a number within `tolerance` of `value`:
 
 - digits 0–9 with `.` or `,` as the decimal sign, and spaces (any of SPACES) or `'`
   anywhere between them, which reading drops (`1 048 576`, `1 234,5`);
-- `+`, `-` or `−` in front; `≈` or `~` before that; spaces around;
+- `+`, `-` or `−` in front (after `+`, reading takes no digit groups); `≈` or `~`
+  before that; spaces around;
 - after the number, one of the key's suffixes (Key.suffixes: `%`, `×`, "times",
   „пъти“, the key's own unit), its letters compared as reading compares them (case and
   the Cyrillic letters that look alike: `МБ`, `mb` and a Cyrillic `МВ` are all MB);
@@ -228,12 +229,15 @@ def pattern(value, tolerance: float, key: Key) -> str:
     low, high = centre - spread, centre + spread
     numbers = []
     if high >= 0:
-        numbers.append("[+]?" + _GAP + _unsigned(max(low, Decimal(0)), high, key.whole))
-    if low < 0:
+        positive = max(low, Decimal(0)), high
+        numbers.append(_GAP + _unsigned(*positive, key.whole))
+        # reading's digit groups take no `+`: after one, `1,000` is one (and 1000 is
+        # `+1000`), whatever the key
+        numbers.append("[+]" + _GAP + _unsigned(*positive, False))
+    if low <= 0:                                # `-0` is zero too
         numbers.append("[\\-−]" + _GAP + _unsigned(max(-high, Decimal(0)), -low, key.whole))
     if key.whole and tolerance == 0:
-        sign = "[+]?" if centre >= 0 else "[\\-−]"
-        numbers.append(sign + _GAP + _grouped(int(centre)))
+        numbers.append(("" if centre >= 0 else "[\\-−]") + _GAP + _grouped(int(centre)))
     suffix = _group([_spelled(s) for s in key.suffixes])
     return (_AROUND + "[≈~]*" + _AROUND + _group(numbers) + _GAP
             + (f"({suffix}{_AROUND})?" if suffix else ""))

@@ -32,18 +32,35 @@ from decimal import Decimal
 from .reading import LOOKALIKE, Key
 from .reading import _lower as compared   # reading's own comparison of a unit's letters
 
-# Spaces reading.py strips around an answer (a tab written as XML Schema's escape).
-SPACES = " \\t\u00a0\u2007\u2009\u202f"
-_AROUND = f"[{SPACES}]*"
-_GAP = f"[{SPACES}']*"            # between digits: reading drops spaces and `'`
-_DIGIT = "[0-9]"
-_DECIMAL_SIGN = "[.,]"
+# Spaces reading.py strips around an answer (a tab as XML Schema's escape `\\t`).
+SPACES = (" ", "\\t", "\u00a0", "\u2007", "\u2009", "\u202f")
 _CLASS_ESCAPES = "\\[]-^"
 
 
-def _chars(chars: str) -> str:
-    """A character class of the given characters, none of them special."""
-    return "[" + "".join("\\" + c if c in _CLASS_ESCAPES else c for c in chars) + "]"
+def _one_of(*chars: str) -> str:
+    """One of the characters: the ASCII ones in a class, each other one as itself in a
+    group. A class holds no other character, so that an engine that matches bytes —
+    TAO's qti-sdk hands the pattern to PCRE without the /u flag — reads it as one that
+    matches characters does."""
+    ascii_ = [c for c in chars if c.isascii()]
+    others = [c for c in chars if not c.isascii()]
+    klass = "[" + "".join(c if len(c) > 1 or c not in _CLASS_ESCAPES else "\\" + c
+                          for c in ascii_) + "]" if ascii_ else ""
+    if not others:
+        return klass
+    return "(" + "|".join(([klass] if klass else []) + others) + ")"
+
+
+def _any(unit: str) -> str:
+    """`unit` any number of times (see _repeat for why not `*` after a group)."""
+    return unit + "*" if unit.startswith("[") and unit.endswith("]") else unit + "{0,}"
+
+
+_AROUND = _any(_one_of(*SPACES))
+_GAP = _any(_one_of(*SPACES, "'"))          # between digits: reading drops spaces and `'`
+_DIGIT = "[0-9]"
+_DECIMAL_SIGN = "[.,]"
+_PLUS, _MINUS = "[+]", _one_of("-", "−")
 
 
 def _group(alternatives: list[str]) -> str:
@@ -218,7 +235,7 @@ def _spelled(spelling: str) -> str:
     for ch in spelling:
         same = {c for c in pool | {ch, ch.lower(), ch.upper()} if len(c) == 1 and
                 compared(c) == compared(ch)}
-        out.append(_chars("".join(sorted(same))))
+        out.append(_one_of(*sorted(same)))
     return "".join(out)
 
 
@@ -233,11 +250,11 @@ def pattern(value, tolerance: float, key: Key) -> str:
         numbers.append(_GAP + _unsigned(*positive, key.whole))
         # reading's digit groups take no `+`: after one, `1,000` is one (and 1000 is
         # `+1000`), whatever the key
-        numbers.append("[+]" + _GAP + _unsigned(*positive, False))
+        numbers.append(_PLUS + _GAP + _unsigned(*positive, False))
     if low <= 0:                                # `-0` is zero too
-        numbers.append("[\\-−]" + _GAP + _unsigned(max(-high, Decimal(0)), -low, key.whole))
+        numbers.append(_MINUS + _GAP + _unsigned(max(-high, Decimal(0)), -low, key.whole))
     if key.whole and tolerance == 0:
-        numbers.append(("" if centre >= 0 else "[\\-−]") + _GAP + _grouped(int(centre)))
+        numbers.append(("" if centre >= 0 else _MINUS) + _GAP + _grouped(int(centre)))
     suffix = _group([_spelled(s) for s in key.suffixes])
-    return (_AROUND + "[≈~]*" + _AROUND + _group(numbers) + _GAP
+    return (_AROUND + _any(_one_of("~", "≈")) + _AROUND + _group(numbers) + _GAP
             + (f"({suffix}{_AROUND})?" if suffix else ""))

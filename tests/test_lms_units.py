@@ -348,22 +348,29 @@ def typed_answers(draw):
 @given(typed_answers())
 def test_a_pattern_matches_what_reading_reads_as_right(case):
     """number_patterns.pattern against reading.judge on typed answers of the language
-    the pattern states, matched by two engines: libxml2's XML Schema regular expressions
-    (what a QTI engine's patternMatch is) and Python's `re`."""
+    the pattern states, matched by three engines: libxml2's XML Schema regular
+    expressions (what QTI's patternMatch is), Python's `re`, and a regular expression
+    engine that matches bytes, as TAO's qti-sdk runs a pattern (PatternMatchProcessor:
+    PCRE, `/^…$/s`, no /u flag)."""
     key, text = case
     written = pattern(key.value, key.tolerance, key)
     expected = judge(text, key).status == "right"
     assert pattern_matches(written, text) == expected, (key, text)
     assert (re.fullmatch(written, text) is not None) == expected, (key, text)
+    assert (re.fullmatch(written.encode(), text.encode(), re.S) is not None) == expected, \
+        (key, text)
 
 
 def test_a_pattern_is_plain_xml_schema():
     """Nothing that XML Schema and Python read differently: no anchors, `\\d`, `\\s`,
-    a `.` outside a class, or a starred group (see number_patterns._repeat)."""
+    a `.` outside a class, or a starred group (see number_patterns._repeat); no
+    character beyond ASCII in a class, which an engine matching bytes splits."""
     for unit in (None, "MB", "B", "%", "times"):
         for value, tolerance, whole in ((16, 0.0, True), (1048576, 0.0, True),
                                         (0.5, 0.005, False), (-5.86, 0.005, False)):
             written = pattern(value, tolerance, Key(value, tolerance, whole, (), (),
                                                     *unit_key(unit)))
+            classes = re.findall(r"\[(?:\\.|[^\]])*\]", written)
+            assert all(c.isascii() for c in classes), classes
             outside = re.sub(r"\[(\\.|[^\]])*\]", "C", written)
             assert not re.search(r"[\^$.]|\\[ds]|\)\*", outside), outside

@@ -17,12 +17,13 @@ language below, that reading.py reads as a number within `tolerance` of `value`:
   as a million, as reading reads them (Key.whole: of two readings, the larger).
 
 Not in it (a QTI box refuses them, though reading takes them): fractions (`3/8`), digits
-other than 0–9, leading zeros (`016`), digit groups split by `,` or `.` around a key that is not
-a whole number given exactly.
+other than 0–9, leading zeros (`016`), digit groups split by `,` or `.` around a key
+that is not a whole number given exactly.
 
-A pattern uses only what means the same in XML Schema and in Python's `re` (character
-classes, groups, `|`, `?`, `*` after a class, `{m,n}`; never `^`, `$`, `\\d`, `\\s` or
-a `.` outside a class), and an XML Schema pattern always matches the whole text.
+A pattern uses only what XML Schema, Python's `re` and PCRE read alike: classes of ASCII
+characters (any other character stands alone, in a group, so an engine matching bytes
+reads it whole), groups, `|`, `?`, `*` after a class, `{m,n}`; never `^`, `$`, `\\d`,
+`\\s`, `(…)*` or a `.` outside a class. An XML Schema pattern matches the whole text.
 """
 
 from __future__ import annotations

@@ -9,12 +9,13 @@ choice in a choiceInteraction. A number the bank counts in a unit (`unit = "MB"`
 "times") is typed as text, since a student writes `16 MB`, `0,5 МБ` or `5,86 пъти` and a
 QTI float holds no unit: its response is a `string` compared by `patternMatch` with the
 texts reading.py reads as a number within the tolerance, followed by the unit, `%`,
-`×`, "times" or „пъти“ (number_patterns.py) — so another unit (`16 GB`) is not right. Its RAW score adds the same whole-number gap weights as
-the Moodle file; SCORE is RAW / MAXSCORE, so an item scores 0 … 1 and the test's
-weights turn that into the slot's points. The worked solution is a modal feedback, and
-so is each misconception a wrong answer shows: a gap that is not right but equals one of
-a mistake's printed forms (its own tolerance, as grade and the Moodle gaps compare it)
-adds the mistake to FEEDBACK.
+`×`, "times" or „пъти“ (number_patterns.py) — so another unit (`16 GB`) is not right.
+Its RAW score adds the same whole-number gap weights as the Moodle file; SCORE is
+RAW / MAXSCORE, so an item scores 0 … 1 and the test's weights turn that into the
+slot's points. The worked solution is a modal feedback, and so is each misconception a
+wrong answer shows: a gap that is not right but equals one of a mistake's printed forms
+(its own tolerance, as grade and the Moodle gaps compare it) adds the mistake to
+FEEDBACK (a whole key whose mistake is not whole is an exact float, see `declared`).
 """
 
 from __future__ import annotations

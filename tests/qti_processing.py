@@ -24,6 +24,7 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 NS = {"q": "http://www.imsglobal.org/xsd/imsqti_v2p1"}
+VARIABLE = f"{{{NS['q']}}}variable"
 INTEGER_LIMIT = 2**31 - 1
 
 
@@ -180,7 +181,7 @@ class Item:
         rules = {}
         for condition in self.root.iterfind(".//q:responseIf", NS):
             if condition.find("q:setOutcomeValue", NS).get("identifier") == "RAW":
-                names = {v.get("identifier") for v in condition[0].iter(f"{{{NS['q']}}}variable")}
+                names = {v.get("identifier") for v in condition[0].iter(VARIABLE)}
                 (identifier,) = names
                 rules[identifier] = condition[0]
         return rules
@@ -192,7 +193,7 @@ class Item:
             action = condition.find("q:setOutcomeValue", NS)
             if action.get("identifier") != "FEEDBACK":
                 continue
-            names = {v.get("identifier") for v in condition[0].iter(f"{{{NS['q']}}}variable")}
+            names = {v.get("identifier") for v in condition[0].iter(VARIABLE)}
             (identifier,) = names
             shown = action.find("q:multiple/q:baseValue", NS).text
             rules.setdefault(identifier, []).append(

@@ -3,7 +3,8 @@
 
 Moodle — a cloze NUMERICAL gap, transcribed below from Moodle's PHP (moodle/moodle):
 
-- question/type/multianswer/questiontype.php, `qtype_multianswer_extract_question`: a
+- question/type/multianswer/questiontype.php (a Moodle 4 version, with MULTIRESPONSE
+  gaps and MDL-54724's lost-subquestion stand-in), `qtype_multianswer_extract_question`: a
   NUMERICAL gap becomes a numerical subquestion with `multiplier = []` and `units = []`
   (cloze syntax has no place for a unit), its answers numbers or `*`
   (`qtype_multianswer_validate_question`: `answermustbenumberorstar`);
@@ -50,7 +51,8 @@ from generator.number_patterns import pattern
 from generator.reading import Key, judge, unit_key
 from generator.spec import default_spec
 from qti_processing import Item as QtiItem, pattern_matches
-from test_export import moodle_questions, package_files, typed_text, validator  # noqa: F401
+from test_export import (moodle_gaps, moodle_questions, package_files, typed_text,  # noqa: F401
+                         validator)
 
 SEED = 1
 
@@ -179,7 +181,6 @@ def test_a_moodle_cloze_gap_reads_the_number_and_drops_any_unit(gap, typed, valu
     graded; the unit, any unit, is dropped — full points for `16 GB` too. The answer is
     "incomplete" (so an interactive quiz's Check asks to type it without the unit), but
     finishing the attempt grades it as it stands."""
-    from test_export import moodle_gaps
     (parsed,) = moodle_gaps(gap)
     assert apply_units(typed)[:2] == (value, unit)
     assert grade_gap(parsed, typed)[0] == 1.0

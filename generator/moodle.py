@@ -9,6 +9,17 @@ tag), a numerical gap is `{weight:NUMERICAL:=number:tolerance}` with a plain num
 (no digit grouping), a MULTICHOICE gap has two options or more with one marked `=`
 (fraction 100 %, the others 0 %, both on Moodle's fixed list), and a gap's feedback is
 written so that the import's unescaping gives back its HTML (gap_feedback).
+
+A NUMERICAL gap reads a typed answer as Moodle's numerical question does
+(`qtype_numerical_answer_processor::apply_units`): the leading number, the rest as its
+unit. A cloze gap has no units (`qtype_multianswer_extract_question` gives it none;
+`save_unit_options` no unit grading), so whatever follows the number is dropped and the
+number alone is graded (`grade_response`): `16 MB`, `16MB`, `0,5 MB`, `5,86 пъти` earn the
+gap's points, and so does `16 GB` for an answer in MB — no cloze syntax can refuse it, as
+a NUMERICAL gap's answers are numbers or `*`, matched by value alone. Moodle calls an
+answer with a unit incomplete ("do not include a unit"): in an interactive quiz Check
+asks again; finishing the attempt grades it as typed. tests/test_lms_units.py
+transcribes these rules from Moodle's PHP and applies them to the gaps written here.
 """
 
 from __future__ import annotations

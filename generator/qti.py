@@ -5,12 +5,17 @@ weight it by the slot's points.
 An item asks each number in a textEntryInteraction (integers exactly with `match`,
 whole numbers beyond a 32-bit integer as floats with `equal toleranceMode="exact"`,
 decimals with `equal toleranceMode="absolute"` and the answer model's tolerance) and a
-choice in a choiceInteraction. Its RAW score adds the same whole-number gap weights as
-the Moodle file; SCORE is RAW / MAXSCORE, so an item scores 0 … 1 and the test's
-weights turn that into the slot's points. The worked solution is a modal feedback, and
-so is each misconception a wrong answer shows: a gap that is not right but equals one of
-a mistake's printed forms (its own tolerance, as grade and the Moodle gaps compare it)
-adds the mistake to FEEDBACK.
+choice in a choiceInteraction. A number the bank counts in a unit (`unit = "MB"`, "%",
+"times") is typed as text, since a student writes `16 MB`, `0,5 МБ` or `5,86 пъти` and a
+QTI float holds no unit: its response is a `string` compared by `patternMatch` with the
+texts reading.py reads as a number within the tolerance, followed by the unit, `%`,
+`×`, "times" or „пъти“ (number_patterns.py) — so another unit (`16 GB`) is not right.
+Its RAW score adds the same whole-number gap weights as the Moodle file; SCORE is
+RAW / MAXSCORE, so an item scores 0 … 1 and the test's weights turn that into the
+slot's points. The worked solution is a modal feedback, and so is each misconception a
+wrong answer shows: a gap that is not right but equals one of a mistake's printed forms
+(its own tolerance, as grade and the Moodle gaps compare it) adds the mistake to
+FEEDBACK (a whole key whose mistake is not whole is an exact float, see `declared`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .bank import Bank
 from .errors import ExgenError
 from .export import Export, Question, Response
 from .html import inline_markdown_to_html, inline_markdown_to_text
+from .number_patterns import pattern
 from .numbers import machine_text
 
 FILENAME = "qti21.zip"
@@ -91,9 +97,10 @@ FLOAT_EXACT_LIMIT = 2**53
 
 
 def base_type(answer: AskedAnswer) -> str:
-    """`identifier` for a choice; `integer` for whole keys (exact) that a 32-bit integer
-    holds; `float` otherwise (a whole key beyond 2^31 − 1, such as 16,384,000,000
-    pairs, is compared exactly as a float)."""
+    """`identifier` for a choice; `string` for a number in a unit (typed with it);
+    `integer` for whole keys (exact) that a 32-bit integer holds; `float` otherwise (a
+    whole key beyond 2^31 − 1, such as 16,384,000,000 pairs, is compared exactly as a
+    float)."""
     return answer.kind.written(_Declared, answer)
 
 
@@ -106,6 +113,8 @@ class _Declared:
 
     @staticmethod
     def number(answer: AskedAnswer) -> str:
+        if answer.answer.unit is not None:
+            return "string"
         values = answer.components
         if all(isinstance(v, int) for v in values) and answer.tolerance == 0:
             if all(abs(v) <= INTEGER_LIMIT for v in values):
@@ -119,6 +128,19 @@ class _Declared:
     vector = matrix = number
 
 
+def declared(response: Response) -> str:
+    """The base type of a response: its answer's (base_type), except that a whole key
+    whose box may show a misconception that is not whole (σ for σ², √2 ≈ 1.41 where the
+    key is 2) is a `float` compared exactly — a QTI integer box cannot take `1.41`, so
+    its mistake could never be shown."""
+    kind = base_type(response.answer)
+    if kind == "integer" and any(not float(value).is_integer()
+                                 for forms in response.gap_mistakes()
+                                 for _, value, _ in forms):
+        return "float"
+    return kind
+
+
 def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
     """responseIf(condition): RAW += weight."""
     rule = _add(_add(parent, "responseCondition"), "responseIf")
@@ -128,17 +150,30 @@ def _score(parent: ET.Element, condition: ET.Element, weight: int) -> None:
     _add(add, "baseValue", str(weight), baseType="float")
 
 
-def _comparison(identifier: str, response: Response) -> ET.Element:
-    if base_type(response.answer) == "float" and response.answer.tolerance == 0:
+def _comparison(identifier: str, value, response: Response) -> ET.Element:
+    """The test that the gap `identifier` (key `value`) is right."""
+    answer, kind = response.answer, declared(response)
+    if kind == "string":
+        return _matches(identifier, value, answer.tolerance, answer)
+    if kind == "float" and answer.tolerance == 0:
         element = ET.Element(_q("equal"), {"toleranceMode": "exact"})
-    elif base_type(response.answer) == "float":
-        tolerance = machine_text(response.answer.tolerance)
+    elif kind == "float":
+        tolerance = machine_text(answer.tolerance)
         element = ET.Element(_q("equal"), {"toleranceMode": "absolute",
                                            "tolerance": f"{tolerance} {tolerance}"})
     else:
         element = ET.Element(_q("match"))
     ET.SubElement(element, _q("variable"), {"identifier": identifier})
     ET.SubElement(element, _q("correct"), {"identifier": identifier})
+    return element
+
+
+def _matches(identifier: str, value, tolerance: float, answer: AskedAnswer) -> ET.Element:
+    """patternMatch: the typed text reads as `value` within `tolerance`, as reading.py
+    reads an answer of this key (its unit and suffixes)."""
+    element = ET.Element(_q("patternMatch"), {"pattern": pattern(value, tolerance,
+                                                                 answer.key)})
+    ET.SubElement(element, _q("variable"), {"identifier": identifier})
     return element
 
 
@@ -159,17 +194,22 @@ def _mistake_rules(parent: ET.Element, question: Question) -> list[str]:
     of the mistakes that can show, in order."""
     names: dict[str, None] = {}
     for response in question.responses:
-        for identifier, forms in zip(response.identifiers, response.gap_mistakes()):
+        for identifier, key, forms in zip(response.identifiers, response.values,
+                                          response.gap_mistakes()):
             for name, value, tolerance in forms:
                 condition = ET.Element(_q("and"))
                 ET.SubElement(condition, _q("not")).append(
-                    _comparison(identifier, response))
-                shown = machine_text(tolerance)
-                equal = ET.SubElement(condition, _q("equal"), {
-                    "toleranceMode": "absolute", "tolerance": f"{shown} {shown}"})
-                ET.SubElement(equal, _q("variable"), {"identifier": identifier})
-                ET.SubElement(equal, _q("baseValue"), {"baseType": "float"}).text = \
-                    machine_text(value)
+                    _comparison(identifier, key, response))
+                if declared(response) == "string":
+                    condition.append(_matches(identifier, value, tolerance,
+                                              response.answer))
+                else:
+                    shown = machine_text(tolerance)
+                    equal = ET.SubElement(condition, _q("equal"), {
+                        "toleranceMode": "absolute", "tolerance": f"{shown} {shown}"})
+                    ET.SubElement(equal, _q("variable"), {"identifier": identifier})
+                    ET.SubElement(equal, _q("baseValue"), {"baseType": "float"}).text = \
+                        machine_text(value)
                 rule = _add(_add(parent, "responseCondition"), "responseIf")
                 rule.append(condition)
                 _feedback(rule, _mistake_id(name))
@@ -219,11 +259,13 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
     for response in question.responses:
         for identifier, value in zip(response.identifiers, response.values):
             declaration = _add(root, "responseDeclaration", identifier=identifier,
-                               cardinality="single", baseType=base_type(response.answer))
+                               cardinality="single", baseType=declared(response))
             _value(_add(declaration, "correctResponse"),
                    machine_text(value) if response.answer.kind.gaps_per_number else value)
+    # FEEDBACK: the modal feedbacks to show (the solution, the mistakes a box gives).
     for identifier, kind, default in (("SCORE", "float", "0"), ("RAW", "float", "0"),
-                                      ("MAXSCORE", "float", str(question.mark))):
+                                      ("MAXSCORE", "float", str(question.mark)),
+                                      ("FEEDBACK", "identifier", None)):
         declaration = _add(root, "outcomeDeclaration", identifier=identifier,
                            cardinality="multiple" if identifier == "FEEDBACK" else "single",
                            baseType=kind)
@@ -242,8 +284,8 @@ def item_xml(question: Question, bank: Bank, lang: str) -> bytes:
 
     processing = _add(root, "responseProcessing")
     for response in question.responses:
-        for identifier in response.identifiers:
-            _score(processing, _comparison(identifier, response), response.weight)
+        for identifier, value in zip(response.identifiers, response.values):
+            _score(processing, _comparison(identifier, value, response), response.weight)
     mistakes = _mistake_rules(processing, question)
     total = _add(_add(processing, "setOutcomeValue", identifier="SCORE"), "divide")
     _add(total, "variable", identifier="RAW")

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import re
 import zipfile
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from conftest import QUIZ, ROOT, SPEC_SECTIONS, tex_required
+from qti_processing import Item as QtiItem
 from generator.bank import load_bank
 from generator.cli import main
 from generator.export import plan_export
@@ -377,80 +379,36 @@ def test_gap_weights_share_the_points_as_grade_does(quiz_export):
 # ---------------------------------------------------------------- the same verdict everywhere
 
 
-def qti_rules(folder: Path) -> dict[str, dict[str, tuple]]:
-    """Per item, per response identifier: (correct value, base type, rule, tolerance)."""
-    rules = {}
-    for name, content in package_files(folder).items():
-        if not name.startswith("items/"):
-            continue
-        item = etree.fromstring(content)
-        correct = {d.get("identifier"): (d.findtext("q:correctResponse/q:value",
-                                                    namespaces=QTI_NS), d.get("baseType"))
-                   for d in item.findall("q:responseDeclaration", QTI_NS)}
-        item_rules = {}
-        for condition in item.findall(".//q:responseIf", QTI_NS):
-            if condition.find("q:setOutcomeValue", QTI_NS).get("identifier") != "RAW":
-                continue                    # a misconception's feedback (qti_mistakes)
-            test = condition[0]
-            if test.find("q:variable", QTI_NS) is None:
-                continue            # a misconception's feedback (and(not …, equal …))
-            identifier = test.find("q:variable", QTI_NS).get("identifier")
-            tag = etree.QName(test).localname
-            tolerance = None
-            if tag == "equal" and test.get("toleranceMode") == "exact":
-                tolerance = [0.0, 0.0]
-            elif tag == "equal":
-                assert test.get("toleranceMode") == "absolute"
-                tolerance = [float(t) for t in test.get("tolerance").split()]
-            item_rules[identifier] = (*correct[identifier], tag, tolerance)
-        rules[item.get("identifier")] = item_rules
-    return rules
+def qti_items(folder: Path) -> dict[str, QtiItem]:
+    """The package's items, by identifier, with their response processing."""
+    items = [QtiItem(content) for name, content in package_files(folder).items()
+             if name.startswith("items/")]
+    return {item.identifier: item for item in items}
 
 
-def qti_mistakes(folder: Path) -> dict[str, dict[str, set]]:
-    """Per item, per response identifier: the misconceptions its feedback explains, as
-    (name, value, tolerance), each under `and(not(right), equal(response, value))`; and
-    per item the modal feedbacks it has ("" for the solution)."""
-    found: dict[str, dict[str, set]] = {}
-    for name, content in package_files(folder).items():
-        if not name.startswith("items/"):
-            continue
-        item = etree.fromstring(content)
-        mistakes: dict[str, set] = {}
-        for condition in item.findall(".//q:responseIf", QTI_NS):
-            action = condition.find("q:setOutcomeValue", QTI_NS)
-            if action.get("identifier") != "FEEDBACK":
-                continue
-            test = condition[0]
-            assert etree.QName(test).localname == "and"
-            right, equal = test
-            assert etree.QName(right).localname == "not"
-            identifier = equal.find("q:variable", QTI_NS).get("identifier")
-            assert right[0].find("q:variable", QTI_NS).get("identifier") == identifier
-            tolerance = 0.0 if equal.get("toleranceMode") == "exact" else \
-                float(equal.get("tolerance").split()[0])
-            shown = action.find("q:multiple/q:baseValue", QTI_NS).text
-            mistakes.setdefault(identifier, set()).add(
-                (shown.removeprefix("MISTAKE_"), float(equal.findtext("q:baseValue",
-                                                                      namespaces=QTI_NS)),
-                 tolerance))
-        mistakes[""] = {f.get("identifier").removeprefix("MISTAKE_")
-                        for f in item.findall("q:modalFeedback", QTI_NS)}
-        found[item.get("identifier")] = mistakes
-    return found
+def typed_text(value) -> str:
+    """A number as a student types it into a QTI box: plain digits, a decimal point."""
+    if isinstance(value, str):
+        return value
+    return format(Decimal(repr(value)).normalize(), "f")
 
 
 def test_qti_explains_each_mistake_where_moodle_does_and_only_where_it_is_true(
         default_export):
-    """QTI's feedback for a misconception is Moodle's gap for gap: the same printed forms
-    and tolerances; in a mask, only in the cells where the mistaken mask differs from the
-    key (a transposed causal mask is right on the diagonal)."""
+    """QTI's feedback for a misconception is Moodle's gap for gap, run as a QTI engine
+    runs the item (qti_processing): each value a Moodle gap explains (its 0 % answers),
+    typed in the QTI box, and within that form's tolerance, shows a mistake; the key
+    shows none; every mistake rule is one of Moodle's forms; in a mask, only the cells
+    where the mistaken mask differs from the key (a transposed causal mask is right on
+    the diagonal) carry one."""
     exported = data(default_export)
     moodle = {q["idnumber"]: q["gaps"] for q in moodle_questions(default_export)}
-    qti = qti_mistakes(default_export)
+    items = qti_items(default_export)
     masks = 0
     for question in exported["questions"]:
         qid = question["idnumber"]
+        item = items[qid]
+        rules = item.mistake_rules()
         explained = set()
         for response in question["responses"]:
             keys = _flat(response["value"]) if response["kind"] != "choice" else [None]
@@ -459,41 +417,55 @@ def test_qti_explains_each_mistake_where_moodle_does_and_only_where_it_is_true(
                 gap = moodle[qid][number - 1]
                 in_moodle = {(a["value"], a["tolerance"]) for a in gap["answers"]
                              if a["fraction"] == 0 and gap["type"] == "NUMERICAL"}
-                in_qti = qti[qid].get(identifier, set())
-                assert {(v, t) for _, v, t in in_qti} == in_moodle, (qid, identifier)
-                assert all(abs(v - key) > response["tolerance"] for _, v, _ in in_qti)
-                explained |= {n for n, _, _ in in_qti}
+                mine = rules.get(identifier, [])
+
+                def shown(value):
+                    return {name for name, condition in mine
+                            if item.holds(condition, {identifier: typed_text(value)})}
+
+                assert len(mine) == len(in_moodle), (qid, identifier)
+                fired = set()
+                for value, tolerance in in_moodle:
+                    for delta in (0, 0.99 * tolerance, -0.99 * tolerance):
+                        names = shown(value + delta)
+                        assert names, (qid, identifier, value, delta)
+                        fired |= names
+                assert fired == {name for name, _ in mine}, (qid, identifier)
+                if key is not None:
+                    assert not shown(key), (qid, identifier)
+                explained |= fired
             if response["kind"] == "matrix" and response["misconceptions"]:
                 masks += 1
                 cells = [i for i, identifier in enumerate(response["qti_responses"])
-                         if qti[qid].get(identifier)]
+                         if rules.get(identifier)]
                 wrong = set()
                 for printed in response["misconceptions"].values():
                     for value, _ in printed:
                         wrong |= {i for i, (v, k) in enumerate(zip(_flat(value), keys))
                                   if v != k}
                 assert cells == sorted(wrong), (qid, response["id"])
-        assert qti[qid][""] == explained | {"SOLUTION"}, qid
+        assert item.feedbacks() == {f"MISTAKE_{n}" for n in explained} | {"SOLUTION"}, qid
     assert masks, "no mask with a misconception in the export"
-    assert any(len(v) > 1 for q in qti.values() for v in q.values()), \
-        "no item explains a mistake"
-    layernorm = next(rules for qid, rules in qti.items() if qid.startswith("layernorm-"))
-    assert {m for identifier, rules in layernorm.items() if identifier
-            for m, _, _ in rules} == {"sample_variance", "variance_std_swapped",
-                                      "divided_by_variance"}
+    assert any(len(r) > 1 for item in items.values() for r in item.mistake_rules().values()), \
+        "no box explains two mistakes"
+    layernorm = next(item for qid, item in items.items() if qid.startswith("layernorm-"))
+    layernorm = {name for rules in layernorm.mistake_rules().values() for name, _ in rules}
+    assert layernorm == {"sample_variance", "variance_std_swapped", "divided_by_variance"}
 
 
-def qti_right(rule: tuple, given) -> bool:
-    """QTI 2.1's `match` (exact, same base type) and `equal` with toleranceMode absolute:
-    y − t0 ≤ x ≤ y + t1."""
-    value, base_type, tag, tolerance = rule
-    if base_type == "identifier":
-        return given == value
-    if tag == "match":
-        assert base_type == "integer" and abs(int(value)) <= 2**31 - 1   # 32-bit engines
-        return float(given).is_integer() and int(given) == int(value)
-    t0, t1 = tolerance if len(tolerance) == 2 else tolerance * 2
-    return float(value) - t0 <= given <= float(value) + t1
+def test_an_item_runs_as_a_qti_engine_runs_it(default_export):
+    """The key typed in every box scores 1 and shows only the solution; nothing typed
+    scores 0; every variable the rules set is declared (FEEDBACK among them)."""
+    exported = {q["idnumber"]: q for q in data(default_export)["questions"]}
+    for qid, item in qti_items(default_export).items():
+        key = {}
+        for response in exported[qid]["responses"]:
+            values = _flat(response["value"]) if response["kind"] != "choice" \
+                else [response["value"]]
+            key.update({i: typed_text(v) for i, v in zip(response["qti_responses"], values)})
+        outcomes = item.process(key)
+        assert (outcomes["SCORE"], outcomes["FEEDBACK"]) == (1.0, ["SOLUTION"]), qid
+        assert item.process({})["SCORE"] == 0.0, qid
 
 
 def moodle_right(gap: dict, given) -> bool:
@@ -518,7 +490,12 @@ def test_grade_moodle_and_qti_agree_on_every_answer(default_export):
     model = {q.idnumber: q for q in
              plan_export(bank, default_spec(bank), SEED, exported["variants"], "bg").questions}
     gaps = {q["idnumber"]: q["gaps"] for q in moodle_questions(default_export)}
-    rules = qti_rules(default_export)
+    items = qti_items(default_export)
+    rules = {qid: item.scoring_rules() for qid, item in items.items()}
+
+    def qti_right(qid: str, identifier: str, given) -> bool:
+        return items[qid].holds(rules[qid][identifier],
+                                {identifier: typed_text(given)}) is True
     checked = 0
     disagreements = []
     for question in exported["questions"]:
@@ -530,7 +507,7 @@ def test_grade_moodle_and_qti_agree_on_every_answer(default_export):
                 for letter in response["options"]:
                     verdicts = (judge(letter, answer.answer, answer.exact) == "right",
                                 moodle_right(gaps[qid][response["moodle_gaps"][0] - 1], letter),
-                                qti_right(rules[qid][response["qti_responses"][0]], letter))
+                                qti_right(qid, response["qti_responses"][0], letter))
                     if len(set(verdicts)) != 1 or verdicts[0] != (letter == response["value"]):
                         disagreements.append((qid, response["id"], letter, verdicts))
                     checked += 1
@@ -551,7 +528,7 @@ def test_grade_moodle_and_qti_agree_on_every_answer(default_export):
                     verdicts = (accepted(given if len(key) > 1 else given[0], answer.answer,
                                          answer.exact),
                                 moodle_right(gaps[qid][gap - 1], given[index]),
-                                qti_right(rules[qid][rid], given[index]))
+                                qti_right(qid, rid, given[index]))
                     if set(verdicts) != {expected}:
                         disagreements.append((qid, response["id"], index, delta, verdicts))
                     checked += 1

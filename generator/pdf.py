@@ -36,7 +36,7 @@ from .documents import (AnswerBox, ClassDocuments, KeyRow, PrintedExercise,
 from .spec import Heading
 from .tex import ORIGIN, TWO_PASSES, Started, compile_tex, started
 from .files import write_bytes
-from .latex import PAGE_MARGIN_CM
+from .latex import PAGE_MARGIN_CM, save_conversions
 from .typesetting import Typesetting, preamble_packages
 from .layouts import answer_form_context, latex_format, render, sheet_context
 from .markdown import instructor_markdown
@@ -184,9 +184,14 @@ def running_head(text: str, language: Language) -> str:
 
 
 def start_exam(build: ClassDocuments, staging: Path) -> Callable[[], None]:
-    """The class's PDFs, made beside the rest of the build (background.start); returns
-    the function that waits for them."""
-    return background.start(lambda: write_exam(build, staging))
+    """The class's PDFs, made beside the rest of the build (background.start), which
+    keeps the Markdown it converted to LaTeX for the next build (latex.save_conversions);
+    returns the function that waits for them."""
+    def work() -> None:
+        write_exam(build, staging)
+        save_conversions()
+
+    return background.start(work)
 
 
 def write_exam(build: ClassDocuments, staging: Path) -> None:

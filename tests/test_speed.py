@@ -88,9 +88,11 @@ def test_a_pdf_build_imports_its_stacks_only_in_the_processes_that_use_them(tmp_
                 if line.startswith("import time:")}
     assert (tmp_path / "pdf" / "print-all.pdf").is_file()
     assert (tmp_path / "pdf" / "answers-template.xlsx").is_file()
-    writers = {"pikepdf", "pylatex", "markdown_it", "openpyxl", "generator.workbook"}
+    writers = {"pikepdf", "pylatex", "openpyxl", "generator.workbook"}
     assert writers <= anywhere, sorted(writers - anywhere)
-    assert "generator.pdf" in build and not build & writers, sorted(build & writers)
+    # markdown-it too, where the PDF writer converts a text the cache does not hold
+    stacks = writers | {"markdown_it"}
+    assert "generator.pdf" in build and not build & stacks, sorted(build & stacks)
     unused = {"matplotlib", "playwright", "tqdm", "generator.report", "generator.grade",
               "generator.site", "generator.export"}
     assert not (build | anywhere) & unused, sorted((build | anywhere) & unused)

@@ -54,7 +54,16 @@ ONE_PASS = (Path(__file__).with_name("one_pass.tex")).read_text(encoding="utf-8"
 ONE_PASS_LIMIT = 200_000
 # How many LaTeX documents a class is typeset as: fixed, not the number of cores, since
 # each per-student file carries the fonts of its document (the same bytes everywhere).
+# A class of at most ONE_DOCUMENT entries is one document: a document's own cost
+# (pdflatex's start, its format, its fonts embedded: 0.2 s of CPU) is more than a second
+# one beside it would save.
 DOCUMENTS = 2
+ONE_DOCUMENT = 10
+
+
+def document_count(entries: int) -> int:
+    """How many documents `entries` entries are typeset as."""
+    return 1 if entries <= ONE_DOCUMENT else min(DOCUMENTS, entries)
 
 
 def to_latex(markdown: str, language: Language, origin: str) -> str:
@@ -161,7 +170,7 @@ def class_preamble(bank: Bank, main: Language, codes: Iterable[str] = ()) -> str
 
 @contextlib.contextmanager
 def starting(bank: Bank, lang: str, codes: Iterable[str], work: Path,
-             count: int = DOCUMENTS) -> Iterator[list[Started | None]]:
+             count: int) -> Iterator[list[Started | None]]:
     """The first passes of `count` class documents (as `typeset` names them in `work`),
     started before their entries are written; none is left running on leaving."""
     preamble = class_preamble(bank, bank.language(lang), codes)
@@ -202,8 +211,9 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
     ordered = [by_id[se.student.id] for se in sorted(
         build.exam.students, key=lambda se: print_order(se.student))]
     bank, lang, codes = build.exam.bank, build.lang, {doc.lang for doc, _ in ordered}
+    count = document_count(entry_count(build))
     with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp, \
-            starting(bank, lang, codes, Path(tmp)) as early:
+            starting(bank, lang, codes, Path(tmp), count) as early:
         sheets, keys, instructor = _exam_entries(build, ordered, staging)
         entries = [*sheets, *keys, instructor]
         typeset(bank, lang, [(origin, latex) for origin, latex, _ in entries], Path(tmp),
@@ -211,6 +221,12 @@ def write_exam(build: ClassDocuments, staging: Path) -> None:
                 [Collected(staging / "print-all.pdf", 0, len(sheets), odd_starts=True),
                  Collected(staging / "keys-all.pdf", len(sheets), len(sheets) + len(keys))],
                 early)
+
+
+def entry_count(build: ClassDocuments) -> int:
+    """How many entries _exam_entries makes, known before they are written: a sheet, an
+    answer form if the class has them, and a key per student; the instructor's key."""
+    return len(build.documents) * (3 if build.answer_sheets else 2) + 1
 
 
 def _exam_entries(build: ClassDocuments, ordered: Sequence, staging: Path):
@@ -292,7 +308,7 @@ def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
     each entry's pages are. Each entry is written to its target file, and each collected
     file, as soon as the documents they come from are typeset. `early`: the documents'
     first passes, started already (`starting`)."""
-    chunks = _balanced(entries, min(DOCUMENTS, len(entries)))
+    chunks = _balanced(entries, document_count(len(entries)))
     main = bank.language(lang)
     firsts = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
     typeset_so_far: dict[int, PageRange] = {}          # by entry

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from conftest import needs_tex, pdf_text
+from conftest import QUIZ, needs_tex, pdf_text
 from generator.errors import ExgenError
 
 
@@ -89,8 +89,8 @@ def test_a_failure_while_the_entries_are_written_stops_the_started_passes(tmp_pa
     from generator import pdf
 
     with pytest.raises(RuntimeError, match="a template broke"):
-        with pdf.starting(bank, "bg", {"bg", "en"}, tmp_path) as early:
-            assert len(early) == pdf.DOCUMENTS
+        with pdf.starting(bank, "bg", {"bg", "en"}, tmp_path, 2) as early:
+            assert len(early) == 2
             pids = [started.proc.pid for started in early]
             assert all(_alive(pid) for pid in pids)
             raise RuntimeError("a template broke")
@@ -131,3 +131,27 @@ def test_without_a_format_nothing_is_started_and_the_document_is_typeset(tmp_pat
         assert early is None
         compiled = tex.compile_tex(source, tmp_path, "doc", early)
     assert "Typeset with its preamble." in pdf_text(compiled.pdf)
+
+
+def test_a_class_is_typeset_as_as_many_documents_as_were_started(bank, tmp_path):
+    """The writer starts its passes before it has the entries: as many as `typeset`
+    then makes of them, one for a small class."""
+    from generator import pdf
+    from generator.documents import (ClassDocuments, TextsByLanguage, instructor_rows,
+                                     student_documents)
+    from generator.exam import plan
+    from generator.roster import numbered
+    from generator.spec import load_spec
+
+    spec = load_spec(QUIZ, bank)
+    for students, forms in ((1, True), (3, True), (4, False), (5, True)):
+        exam = plan(bank, 1, numbered(students), "bg", spec.slots)
+        texts = TextsByLanguage(bank)
+        documents = tuple(student_documents(se, spec.headings, texts) for se in exam.students)
+        build = ClassDocuments(exam, documents, spec.headings, "bg",
+                               tuple(instructor_rows(exam, "bg")), forms, (), "write")
+        sheets, keys, _ = pdf._exam_entries(build, documents, tmp_path)
+        entries = len(sheets) + len(keys) + 1
+        assert pdf.entry_count(build) == entries
+    assert pdf.document_count(pdf.ONE_DOCUMENT) == 1
+    assert pdf.document_count(pdf.ONE_DOCUMENT + 1) == pdf.DOCUMENTS

@@ -425,11 +425,12 @@ def write_handout_pdf(bank: Bank, lang: str, heading: Heading,
                       exercises: Sequence[PrintedExercise], target: Path,
                       exam: bool = False) -> None:
     language = bank.language(lang)
-    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp, \
+            started(class_preamble(bank, language), Path(tmp), "handout") as early:
         latex = in_language(running_head(heading.course, language)
                             + handout_latex(bank, lang, heading, exercises, exam), lang, bank)
         source = class_document(bank, language, [(f"the {lang} handout", latex)])
-        compiled = compile_tex(source, Path(tmp), "handout")
+        compiled = compile_tex(source, Path(tmp), "handout", early)
         shutil.copyfile(compiled.pdf, target)
 
 
@@ -446,28 +447,30 @@ def write_feedback_pdfs(bank: Bank, lang: str, feedback: Sequence[tuple[str, str
     """feedback/<id>.pdf per student and the print-ready feedback-all.pdf (each student
     on an odd page); `feedback` holds (student id, their language, running head,
     Markdown)."""
-    entries = [(f"the feedback of student {sid}",
-                in_language(running_head(head, bank.language(student_lang))
-                            + to_latex(text, bank.language(student_lang),
-                                       f"the feedback of student {sid}"),
-                            student_lang, bank))
-               for sid, student_lang, head, text in feedback]
-    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
-        typeset(bank, lang, entries, Path(tmp),
-                {student_lang for _, student_lang, _, _ in feedback},
+    codes = {student_lang for _, student_lang, _, _ in feedback}
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp, \
+            starting(bank, lang, codes, Path(tmp), document_count(len(feedback))) as early:
+        entries = [(f"the feedback of student {sid}",
+                    in_language(running_head(head, bank.language(student_lang))
+                                + to_latex(text, bank.language(student_lang),
+                                           f"the feedback of student {sid}"),
+                                student_lang, bank))
+                   for sid, student_lang, head, text in feedback]
+        typeset(bank, lang, entries, Path(tmp), codes,
                 [folder / f"{sid}.pdf" for sid, _, _, _ in feedback],
-                [Collected(print_all, 0, len(entries), odd_starts=True)])
+                [Collected(print_all, 0, len(entries), odd_starts=True)], early)
 
 
 def write_report_pdf(bank: Bank, lang: str, heading: Heading, markdown: str,
                      histogram: Path, target: Path) -> None:
     """The grading report; its histogram picture sits beside the LaTeX source."""
-    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp:
+    language = bank.language(lang)
+    with tempfile.TemporaryDirectory(prefix="exgen-tex-") as tmp, \
+            started(class_preamble(bank, language), Path(tmp), "report") as early:
         work = Path(tmp)
         shutil.copyfile(histogram, work / histogram.name)
-        language = bank.language(lang)
         latex = in_language(running_head(heading.course, language)
                             + to_latex(markdown, language, "the grading report"), lang, bank)
         compiled = compile_tex(class_document(bank, language, [("the grading report", latex)]),
-                               work, "report")
+                               work, "report", early)
         shutil.copyfile(compiled.pdf, target)

@@ -207,21 +207,14 @@ def _formats(text: str | None) -> tuple[str, ...]:
 def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
           with_mistakes, out, replace_out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
-    from .build import writing_class_files
-
-    # A spec (or --answer-sheet) means answer forms, and their workbook: its writer
-    # imports openpyxl while the bank is loaded and the exam drawn.
-    with writing_class_files(answer_sheet or (answer_sheet is None and spec_path is not None)
-                             ) as class_files:
-        _exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
-               with_mistakes, out, replace_out, class_files)
-
-
-def _exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
-           with_mistakes, out, replace_out, class_files):
-    from .build import progress_bar, write_exams
+    from .build import progress_bar, write_exams, writing_class_files
     from .exam import plan
 
+    # A spec (or --answer-sheet) means answer forms, and their workbook: its writer
+    # imports openpyxl while the bank is loaded and the exam drawn (until the command
+    # ends, whatever happens).
+    class_files = ctx.with_resource(writing_class_files(
+        answer_sheet or (answer_sheet is None and spec_path is not None)))
     bank = _bank(ctx)
     lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)

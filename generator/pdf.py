@@ -1,6 +1,6 @@
 """PDF documents through pdfLaTeX.
 
-A class is typeset as a few LaTeX documents (PyLaTeX), one per core, each holding many
+A class is typeset as a few LaTeX documents (PyLaTeX; one for a small class), each of many
 entries — a student's sheet, answer form or key, the instructor's key — that restart the
 page counter and whose footers count to their own last page. A sheet, key and answer
 form come from the same layouts and contexts as their Markdown (`layouts.py`,
@@ -341,15 +341,15 @@ def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
 
     with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
         typesetting = pool.map(compile_chunk, range(len(chunks)))
-        import pikepdf  # noqa: F401 — while pdflatex runs, for writing the pages after it
+        import pikepdf
 
         return [r for ranges in typesetting for r in ranges]
 
 
 # What an entry costs pdflatex, in characters of text: its blank answer spaces, its table
 # cells (one_pass.tex measures a longtable's columns), and its page break and footer.
-# Fitted to the CPU time of documents of 30 sheets, 30 answer forms, 30 keys and an
-# instructor's key each (12, 1.5, 1.5 and 2.2 µs per character as weighed).
+# Fitted to the CPU time pdflatex took for documents of 30 sheets, of 30 answer forms, of
+# 30 keys and of an instructor's key (about 1.2 µs per unit of weight, for each).
 VSPACE_WEIGHT = 90
 CELL_WEIGHT = 200
 ENTRY_WEIGHT = 2700

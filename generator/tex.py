@@ -15,11 +15,11 @@ the document is given, and a process whose document never comes is killed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import shutil
-import contextlib
 import subprocess
 import tempfile
 import threading
@@ -98,9 +98,9 @@ def _preamble_format(preamble: str) -> Path | None:
 
 class Started:
     """A pdflatex pass started before its document exists: the process loads the format
-    `fmt` and waits, in scroll mode, for a line on its terminal. `run`
-    gives it the document's name, switching to the non-stop mode of every pass (the PDF
-    is the same bytes as `pdflatex name.tex` makes); `close` kills it if it still runs."""
+    `fmt` and waits, in scroll mode, for a line on its terminal. `run` gives it the
+    document's name, switching to the non-stop mode of every pass (the PDF is the same
+    bytes as `pdflatex name.tex` makes); `close` kills it if it still runs."""
 
     def __init__(self, fmt: Path, workdir: Path, name: str):
         self.fmt, self.workdir, self.name = fmt, workdir, name

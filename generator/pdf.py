@@ -341,7 +341,8 @@ def typeset(bank: Bank, lang: str, entries: Sequence[tuple[str, str]],
 
     with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
         typesetting = pool.map(compile_chunk, range(len(chunks)))
-        import pikepdf
+        # pikepdf, for the pages written after each document: imported while pdflatex runs
+        import pikepdf  # noqa: F401
 
         return [r for ranges in typesetting for r in ranges]
 

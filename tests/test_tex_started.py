@@ -6,6 +6,7 @@ is reported by its origin, and no started pdflatex outlives a failure."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,46 @@ def test_a_class_is_typeset_as_as_many_documents_as_were_started(bank, tmp_path)
         assert pdf.entry_count(build) == entries
     assert pdf.document_count(pdf.ONE_DOCUMENT) == 1
     assert pdf.document_count(pdf.ONE_DOCUMENT + 1) == pdf.DOCUMENTS
+
+
+def _tex_processes_under(folder: Path) -> list[int]:
+    """pdflatex processes working in a folder under `folder`."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip().startswith("pdf") and \
+                    Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (CI has it)")
+@pytest.mark.parametrize("broken, said", [
+    ("$\\begin{matrix} a \\end{pmatrix}$", "pdflatex failed on student 0"),   # TeX's
+    ("![a picture](../secret.png)", "an image must be"),   # Python's, while TeX waits
+])
+def test_a_class_whose_text_breaks_leaves_no_pdflatex_and_no_output(broken, said, bank_copy,
+                                                                     run, tmp_path,
+                                                                     monkeypatch):
+    """Both documents of a class are started early; a text breaks TeX, or the writing
+    of the entries: the error names the student and exercise, no pdflatex of the build is
+    left, and nothing is written."""
+    needs_tex()
+    import tempfile
+
+    work = tmp_path / "tex"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))   # the TeX work folders
+    template = bank_copy / "templates" / "bg" / "residual.md"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block question %}", "{% block question %}\n" + broken + "\n", 1),
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("--bank", bank_copy, "exams", "--seed", 1, "--students", 5, "--spec", QUIZ,
+                 "--lang", "bg", "--format", "pdf", "--out", out)
+    assert result.code == 2, result.err
+    assert said in result.err and "residual" in result.err, result.err
+    assert _tex_processes_under(work) == []
+    assert not out.exists() and list(work.iterdir()) == []

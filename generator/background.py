@@ -5,17 +5,23 @@ else, and Python runs one thread at a time: so the PDF writer forks, and its Pyt
 runs on the other core while this process writes the Markdown and the workbook. The
 child shares everything computed before it started (the bank, the exam, the documents)
 without copying or pickling it. Where there is no fork (Windows), a thread does it.
+
+A process can also be started before its work is known (`prepared`): it imports what
+the work needs while this process is still busy on one core (loading the bank, drawing
+the variants), then waits for the work's data, sent when known.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import pickle
 import signal
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 from .errors import ExgenError, from_os_error
 
@@ -57,6 +63,11 @@ def start(work: Callable[[], None], yielding: bool = False) -> Callable[[], None
         job = pool.submit(work)
         pool.shutdown(wait=False)
         return job.result
+    return _forked(work, yielding)
+
+
+def _forked(work: Callable[[], None], yielding: bool) -> Callable[[], None]:
+    """Fork a child that runs `work`; the function that waits for it."""
     sys.stdout.flush()
     sys.stderr.flush()
     gc.freeze()                       # the child does not copy pages to collect them
@@ -107,3 +118,68 @@ def start(work: Callable[[], None], yielding: bool = False) -> Callable[[], None
                                f"\n{report}")
 
     return wait
+
+
+class Prepared:
+    """A process started before its work's data is known (see `prepared`): `give` sends
+    the data and returns the function that waits for the work, as `start` does."""
+
+    def __init__(self, wait: Callable[[], None] | None, send: int | None,
+                 work: Callable[[Any], None], yielding: bool):
+        self._wait, self._send, self._work, self._yielding = wait, send, work, yielding
+
+    def give(self, data: Any) -> Callable[[], None]:
+        if self._send is None and self._wait is None:   # no fork: a thread does it now
+            return start(lambda: self._work(data), self._yielding)
+        self._post(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        return self._wait
+
+    def cancel(self) -> None:
+        """No data will come: the process leaves at once, and is waited for."""
+        if self._send is not None:
+            self._post(b"")
+            with contextlib.suppress(ExgenError, KeyboardInterrupt, RuntimeError):
+                self._wait()
+
+    def _post(self, message: bytes) -> None:
+        """The message, after its length (processes forked since hold the pipe open
+        too: the end of the message is not the end of the pipe)."""
+        send, self._send = self._send, None
+        try:
+            with os.fdopen(send, "wb") as pipe:
+                pipe.write(len(message).to_bytes(8, "big") + message)
+        except BrokenPipeError:       # the process has failed: wait() says how
+            pass
+
+
+@contextlib.contextmanager
+def prepared(prepare: Callable[[], None], work: Callable[[Any], None],
+             yielding: bool = False) -> Iterator[Prepared]:
+    """A process that runs `prepare()` now (its imports), then `work(data)` once this
+    process gives it the data (Prepared.give: plain data, pickled through a pipe). If
+    none is given by the end of the block (the build failed first), it leaves without
+    working. Only the work `yields` (see start): the imports are done while this process
+    is alone on its core, and are waited for."""
+    if not hasattr(os, "fork"):
+        yield Prepared(None, None, work, yielding)
+        return
+    receive, send = os.pipe()
+
+    def waiting() -> None:
+        os.close(send)
+        prepare()
+        with os.fdopen(receive, "rb") as pipe:
+            size = int.from_bytes(pipe.read(8) or b"\0", "big")
+            given = pipe.read(size) if size else b""
+        if given:                     # nothing: the build failed before it had the data
+            if yielding:
+                os.nice(10)
+            work(pickle.loads(given))
+
+    wait = _forked(waiting, False)
+    os.close(receive)
+    job = Prepared(wait, send, work, yielding)
+    try:
+        yield job
+    finally:
+        job.cancel()

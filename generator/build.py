@@ -228,19 +228,25 @@ def sorted_for_print(exam: Exam):
 def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
                 formats: Sequence[str], lang: str, progress=None,
                 answer_sheets: bool = False, with_mistakes: bool = False,
-                replace: bool = False, form: str = "write") -> ExamBuild:
+                replace: bool = False, form: str = "write",
+                class_files: background.Prepared | None = None) -> ExamBuild:
     """Everything of a class build. What needs only the exam (the manifest, the answers
-    workbook) is written by a process of its own from the start, which yields the cores
-    to the rest; a background writer (the PDFs) starts as soon as the documents are made,
-    in another, while the Markdown is written."""
+    workbook) is written by a process of its own from the start (`class_files`, if
+    it was started before the exam was drawn: see writing_class_files), which yields
+    the cores to the rest; a background writer (the PDFs) starts as soon as the
+    documents are made, in another, while the Markdown is written."""
     bank = exam.bank
     texts = TextsByLanguage(bank)
     word = bank.language(lang).word("problem")
     result = ExamBuild(out)
     with replacing(out, "exams", keep=tuple(GATHERED), replace=replace) as staging, \
             contextlib.ExitStack() as waiting:
-        waiting.callback(background.start(
-            lambda: _write_class_files(exam, lang, staging, answer_sheets), yielding=True))
+        if class_files is not None:
+            waiting.callback(class_files.give(
+                _class_files(exam, lang, staging, answer_sheets)))
+        else:
+            waiting.callback(background.start(lambda: _write_class_files(
+                _class_files(exam, lang, staging, answer_sheets)), yielding=True))
         documents = []
         for se in exam.students:
             documents.append(student_documents(se, headings, texts))
@@ -268,13 +274,41 @@ def write_exams(exam: Exam, headings: Mapping[str, Heading], out: Path,
     return result
 
 
-def _write_class_files(exam: Exam, lang: str, staging: Path, answer_sheets: bool) -> None:
-    """manifest.json, and answers-template.xlsx for a class with answer forms."""
-    write_text(staging / "manifest.json", manifest_json(exam) + "\n")
-    if answer_sheets:
-        from .workbook import write_answers_template
+def writing_class_files(workbook: bool) -> contextlib.AbstractContextManager:
+    """The process that will write a class build's manifest and answers workbook,
+    started now if the build will write a workbook: it imports openpyxl while this
+    process loads the bank and draws the exam (write_exams gives it their data). None
+    otherwise: write_exams then starts the writer itself."""
+    if not workbook:
+        return contextlib.nullcontext(None)
+    return background.prepared(_prepare_class_files, _write_class_files, yielding=True)
 
-        write_answers_template(exam, lang, staging / "answers-template.xlsx")
+
+def _prepare_class_files() -> None:
+    from .workbook import prepare_answers_workbook
+
+    prepare_answers_workbook()
+
+
+def _class_files(exam: Exam, lang: str, staging: Path, answer_sheets: bool) -> dict:
+    """What manifest.json and answers-template.xlsx (for a class with answer forms)
+    hold, as plain data: the writer's process is given it."""
+    template = None
+    if answer_sheets:
+        from .workbook import answers_template
+
+        template = answers_template(exam, lang)
+    return {"staging": staging, "manifest": manifest_json(exam) + "\n",
+            "template": template}
+
+
+def _write_class_files(files: dict) -> None:
+    staging = files["staging"]
+    write_text(staging / "manifest.json", files["manifest"])
+    if files["template"] is not None:
+        from .workbook import write_answers_workbook
+
+        write_answers_workbook(files["template"], staging / "answers-template.xlsx")
 
 
 def _exercises_of(exam: Exam) -> list:

@@ -207,9 +207,14 @@ def _formats(text: str | None) -> tuple[str, ...]:
 def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
           with_mistakes, out, replace_out):
     """Every student's exam sheet and answer key, the instructor key and manifest.json."""
-    from .build import progress_bar, write_exams
+    from .build import progress_bar, write_exams, writing_class_files
     from .exam import plan
 
+    # A spec (or --answer-sheet) means answer forms, and their workbook: its writer
+    # imports openpyxl while the bank is loaded and the exam drawn (until the command
+    # ends, whatever happens).
+    class_files = ctx.with_resource(writing_class_files(
+        answer_sheet or (answer_sheet is None and spec_path is not None)))
     bank = _bank(ctx)
     lang = _lang(bank, lang)
     spec = _spec(bank, spec_path)
@@ -233,7 +238,7 @@ def exams(ctx, seed, students, roster, lang, spec_path, fmt, answer_sheet, form,
     with progress_bar(len(people), label) as update:
         build = write_exams(exam, spec.headings, out, formats, lang, progress=update,
                             answer_sheets=answer_sheet, with_mistakes=with_mistakes,
-                            replace=replace_out, form=form)
+                            replace=replace_out, form=form, class_files=class_files)
     for note in (*roster_notes, *exam.notes):
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(people)} students, {len(exam.students[0].items)} exercises, "

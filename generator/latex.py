@@ -1,14 +1,20 @@
 """Markdown with dollar math -> LaTeX body text for pdfLaTeX, in any language a bank has:
 a real Markdown parser (markdown-it) walked token by token, tables sized to the page,
 text and math written by typesetting.py's rules for the language.
+
+A conversion is a pure function of the text, the language's typesetting and exgen: a
+build keeps those it made in exgen's cache (cache.py), and a build that finds them
+there imports no Markdown parser.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from . import cache
 from .typesetting import (Typesetting, escape_code, escape_math, is_cyrillic,
                           pair_quotes, running_text)
 
@@ -316,5 +322,39 @@ def _parser() -> MarkdownIt:
 
 
 def markdown_to_latex(text: str, ts: Typesetting) -> str:
-    """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX."""
-    return _TokenWriter(ts).render(_parser().parse(text))
+    """Convert exgen's Markdown (with ``$``/``$$`` math) to LaTeX body text for pdfLaTeX;
+    a conversion an earlier build kept is taken from the cache."""
+    kept = _kept(ts)
+    found = kept.get(text) if kept is not None else None
+    if isinstance(found, str):
+        return found
+    latex = _TokenWriter(ts).render(_parser().parse(text))
+    if kept is not None:
+        kept.put(text, latex)
+    return latex
+
+
+_KEPT: dict[str, cache.Store] = {}     # this process's stores of conversions, by identity
+
+
+def _kept(ts: Typesetting) -> cache.Store | None:
+    """The cache of conversions for this typesetting; None when the cache is off."""
+    if not cache.enabled():
+        return None
+    identity = _identity(ts, cache.exgen_identity())
+    kept = _KEPT[identity] = cache.store("latex", identity)
+    return kept
+
+
+@lru_cache(maxsize=None)
+def _identity(ts: Typesetting, exgen: str) -> str:
+    return hashlib.sha256(f"latex\n{ts!r}\n{exgen}".encode()).hexdigest()
+
+
+def save_conversions() -> None:
+    """Write the conversions this process added, and no other store: a writer in a
+    process of its own (background.py) keeps what it converted, and leaves the build's
+    other stores to the build's own process, which saves them (cache.save)."""
+    if cache.enabled():
+        for kept in _KEPT.values():
+            kept.save()

@@ -6,10 +6,16 @@ memory cannot hold an entry; every pass runs with kpathsea's paranoid file acces
 shell escape, reproducible dates and a time limit that grows with the document, and dies
 with the process that started it. A failure becomes an ExgenError naming the student and
 exercise whose text broke (the `%exgen-origin:` comments the document writers leave).
+
+A pass can be started before its document is written (`started`): pdflatex then starts,
+loads the format and waits for the document's name on its terminal while Python writes
+the text, so that its start-up costs the build nothing; the time limit counts from when
+the document is given, and a process whose document never comes is killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -20,6 +26,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from . import background
 from .errors import ExgenError
@@ -89,23 +96,99 @@ def _preamble_format(preamble: str) -> Path | None:
         return None
 
 
-def compile_tex(source: str, workdir: Path, name: str) -> Compiled:
+class Started:
+    """A pdflatex pass started before its document exists: the process loads the format
+    `fmt` and waits, in scroll mode, for a line on its terminal. `run` gives it the
+    document's name, switching to the non-stop mode of every pass (the PDF is the same
+    bytes as `pdflatex name.tex` makes); `close` kills it if it still runs."""
+
+    def __init__(self, fmt: Path, workdir: Path, name: str):
+        self.fmt, self.workdir, self.name = fmt, workdir, name
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.proc: subprocess.Popen | None = subprocess.Popen(
+            [*PDFLATEX, f"-fmt={fmt}", f"-jobname={name}"], cwd=workdir,
+            env={**os.environ, **TEX_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, preexec_fn=background.die_with_parent)
+        try:
+            # The first line makes TeX load the format; at its end TeX waits for the next.
+            self.proc.stdin.write(b"\\scrollmode\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.close()
+
+    def usable(self, fmt: Path | None, workdir: Path, name: str) -> bool:
+        """Still waiting, for this document (its format, folder and name)?"""
+        return (self.proc is not None and self.proc.poll() is None
+                and (fmt, workdir, name) == (self.fmt, self.workdir, self.name))
+
+    def run(self, limit: float) -> subprocess.CompletedProcess:
+        """The pass on {name}.tex, now written. Raises TimeoutExpired, with what TeX
+        printed, when it takes longer than `limit` seconds."""
+        proc = self.proc
+        try:
+            out, err = proc.communicate(f"\\nonstopmode\\input {self.name}.tex\n".encode(),
+                                        timeout=limit)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise subprocess.TimeoutExpired(proc.args, limit, out, err) from None
+        finally:
+            self.close()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+    def close(self) -> None:
+        """Kill the process if it still runs (it waits, or was interrupted)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+@contextlib.contextmanager
+def started(preamble: str, workdir: Path, name: str) -> Iterator[Started | None]:
+    """A pass of the document `name` in `workdir` whose preamble is `preamble`, started
+    now (None if its format cannot be made): give it to compile_tex once the document
+    is written. Whatever happens meanwhile, it is not left running."""
+    fmt = preamble_format(preamble)
+    try:
+        early = Started(fmt, workdir, name) if fmt else None
+    except OSError:
+        early = None
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.close()
+
+
+def compile_tex(source: str, workdir: Path, name: str,
+                early: Started | None = None) -> Compiled:
     """Run pdflatex once (twice if the log asks for it, or in two passes a document too
     long for one); on error, raise naming the student and exercise whose text broke,
-    with the relevant lines of the log."""
+    with the relevant lines of the log. `early`: its first pass, started already (used
+    if it was started for this document and its preamble)."""
     try:
-        return _compile_tex(source, workdir, name)
+        return _compile_tex(source, workdir, name, early)
     except _OutOfMemory:
         (workdir / f"{name}.aux").unlink(missing_ok=True)
         preamble, marker, body = source.partition("\\begin{document}")
         return _compile_tex(preamble + marker + TWO_PASSES + "%\n" + body, workdir, name)
+    finally:
+        if early is not None:
+            early.close()
 
 
 class _OutOfMemory(Exception):
     """TeX's memory did not hold the pages of an entry typeset in one pass."""
 
 
-def _compile_tex(source: str, workdir: Path, name: str) -> Compiled:
+def _compile_tex(source: str, workdir: Path, name: str,
+                 early: Started | None = None) -> Compiled:
     workdir.mkdir(parents=True, exist_ok=True)
     preamble, marker, body = source.partition("\\begin{document}")
     fmt = preamble_format(preamble) if marker else None
@@ -114,15 +197,20 @@ def _compile_tex(source: str, workdir: Path, name: str) -> Compiled:
     command = [*PDFLATEX, f"-fmt={fmt}"] if fmt else PDFLATEX
     limit = tex_time_limit(text)
     two_passes = TWO_PASSES in body
+    if early is not None and (two_passes or not early.usable(fmt, workdir, name)):
+        early.close()             # a draft first pass, or another document: not this one
     for passes in range(1, MAX_PASSES + 1):
         # In two passes, the first only counts pages: -draftmode skips writing the PDF.
         draft = ["-draftmode"] if two_passes and passes == 1 else []
         try:
-            proc = subprocess.run(
-                [*command, *draft, f"{name}.tex"], cwd=workdir,
-                env={**os.environ, **TEX_ENV}, capture_output=True,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=background.die_with_parent, timeout=limit)
+            if passes == 1 and early is not None and early.proc is not None:
+                proc = early.run(limit)
+            else:
+                proc = subprocess.run(
+                    [*command, *draft, f"{name}.tex"], cwd=workdir,
+                    env={**os.environ, **TEX_ENV}, capture_output=True,
+                    stdin=subprocess.DEVNULL,
+                    preexec_fn=background.die_with_parent, timeout=limit)
         except subprocess.TimeoutExpired as exc:
             reached = re.findall(rb"\[exgen-origin (\d+)\]", exc.stdout or b"")
             where = origins[int(reached[-1])] if reached else "the document's layout"

@@ -96,21 +96,55 @@ def _label(exam: Exam, column: str, lang: str, positions: dict[str, str]) -> str
 def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
     """answers-template.xlsx: a row per student (in print order, as the papers come
     back), a column per answer box."""
+    write_answers_workbook(answers_template(exam, lang), path)
+
+
+def answers_template(exam: Exam, lang: str) -> dict:
+    """What answers-template.xlsx holds, as plain data (no openpyxl): its two heading
+    rows, each choice column's drop-down list, and per student the id, name and group and
+    which of the answer columns apply to them."""
+    words = exam.bank.language(lang).words
+    columns = answer_columns(exam)
+    positions = _positions(exam)
+    asked = {entry.id: entry for se in exam.students for item in se.items
+             for entry in asked_answers(item)}      # a written part's column has none
+    choices = {}
+    for column in columns:
+        if column in asked and (listed := asked[column].kind.written(
+                _Validation, asked[column], dict)) is not None:
+            choices[column] = listed
+    students = sorted(exam.students, key=lambda se: print_order(se.student))
+    return {"columns": columns,
+            "labels": [words["student_id"], words["name"], words["group"],
+                       *[_label(exam, c, lang, positions) for c in columns]],
+            "choices": choices,
+            "students": [([se.student.id, se.student.name, se.student.group],
+                          [column in applies for column in columns])
+                         for se in students for applies in [set(student_columns(se))]]}
+
+
+def prepare_answers_workbook() -> None:
+    """Import what write_answers_workbook needs (openpyxl), ahead of its data."""
+    load_openpyxl()
+    import openpyxl.styles
+    import openpyxl.worksheet.datavalidation
+
+
+def write_answers_workbook(template: dict, path: Path) -> None:
+    """answers-template.xlsx from answers_template's data: the cells that do not apply to
+    a student shaded and locked, choices as drop-down lists."""
     load_openpyxl()
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    words = exam.bank.language(lang).words
-    columns = answer_columns(exam)
-    positions = _positions(exam)
+    columns = template["columns"]
     book = Workbook()
     sheet = book.active
     sheet.title = "answers"
     _append(sheet, ["id", "name", "group", *columns])
-    _append(sheet, [words["student_id"], words["name"], words["group"],
-                    *[_label(exam, c, lang, positions) for c in columns]])
+    _append(sheet, template["labels"])
     bold, head = Font(bold=True), PatternFill("solid", fgColor=HEAD)
     for row in (1, 2):
         for cell in sheet[row]:
@@ -118,22 +152,15 @@ def write_answers_template(exam: Exam, lang: str, path: Path) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     shade = PatternFill("solid", fgColor=SHADE)
     choices: dict[str, DataValidation] = {}
-    asked = {entry.id: entry for se in exam.students for item in se.items
-             for entry in asked_answers(item)}      # a written part's column has none
-    for column in columns:
-        if column in asked and (listed := asked[column].kind.written(
-                _Validation, asked[column], DataValidation)) is not None:
-            choices[column] = listed
-            sheet.add_data_validation(listed)
-    students = sorted(exam.students, key=lambda se: print_order(se.student))
-    for row, se in enumerate(students, start=3):
-        _append(sheet, [se.student.id, se.student.name, se.student.group,
-                        *[""] * len(columns)])
-        applies = set(student_columns(se))
-        for index, column in enumerate(columns, start=4):
+    for column, listed in template["choices"].items():
+        choices[column] = DataValidation(**listed)
+        sheet.add_data_validation(choices[column])
+    for row, (student, applies) in enumerate(template["students"], start=3):
+        _append(sheet, [*student, *[""] * len(columns)])
+        for index, (column, applying) in enumerate(zip(columns, applies), start=4):
             cell = sheet.cell(row=row, column=index)
             cell.number_format = "@"                  # kept as typed: 1,63 or [1; 0]
-            if column in applies:
+            if applying:
                 cell.protection = Protection(locked=False)
                 if column in choices:
                     choices[column].add(cell)

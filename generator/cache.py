@@ -40,9 +40,20 @@ _banks: dict[Path, str] = {}
 _asked: dict[tuple, "Store"] = {}
 
 
+_commands = 0
+
+
 def enable() -> None:
-    global _enabled
+    global _enabled, _commands
     _enabled = True
+    _commands += 1
+
+
+def command_number() -> int:
+    """Which command of this process runs: what is read once per command (a template,
+    whose file is not looked at again while it runs) is keyed by it, and read again by
+    the next one (a file may change in between)."""
+    return _commands
 
 
 def disable() -> None:

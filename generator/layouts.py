@@ -29,6 +29,7 @@ from typing import Callable, Mapping, Sequence
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import cache
 from .bank import Bank, Language
 from .documents import KeyRow, Mistake, PrintedExercise
 from .errors import ExgenError
@@ -162,9 +163,14 @@ _ENVIRONMENTS = {
 }
 
 
-@lru_cache(maxsize=None)
 def _environment(folder: Path, ext: str) -> SandboxedEnvironment:
-    """Layouts (and the macros they import) from the bank's folder, else exgen's."""
+    return _environment_of(folder, ext, cache.command_number())
+
+
+@lru_cache(maxsize=16)
+def _environment_of(folder: Path, ext: str, command: int) -> SandboxedEnvironment:
+    """Layouts (and the macros they import) from the bank's folder, else exgen's; read
+    once per command (cache.command_number)."""
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)),
                                   jinja2.FileSystemLoader(str(SHIPPED))])
     return SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,

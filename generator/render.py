@@ -55,8 +55,14 @@ def _finalize(style: NumberStyle):
     return finalize
 
 
-@lru_cache(maxsize=None)
 def environment(template_dir: Path, style: NumberStyle) -> SandboxedEnvironment:
+    """The exercise templates of one language folder, read once per command
+    (cache.command_number: a template's file is not looked at again while it runs)."""
+    return _environment(template_dir, style, cache.command_number())
+
+
+@lru_cache(maxsize=16)
+def _environment(template_dir: Path, style: NumberStyle, command: int) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,

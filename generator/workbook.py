@@ -126,8 +126,8 @@ def answers_template(exam: Exam, lang: str) -> dict:
 def prepare_answers_workbook() -> None:
     """Import what write_answers_workbook needs (openpyxl), ahead of its data."""
     load_openpyxl()
-    import openpyxl.styles
-    import openpyxl.worksheet.datavalidation
+    import openpyxl.styles  # noqa: F401 (imported now, used by the writer)
+    import openpyxl.worksheet.datavalidation  # noqa: F401
 
 
 def write_answers_workbook(template: dict, path: Path) -> None:

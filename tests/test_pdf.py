@@ -184,7 +184,7 @@ def test_caches_change_no_byte(tmp_path, run, monkeypatch):
     from generator import layouts, render, tex
 
     def forget():
-        for cached in (tex._preamble_format, render.environment, layouts._environment):
+        for cached in (tex._preamble_format, render._environment, layouts._environment_of):
             cached.cache_clear()
 
     assert run("exams", "--seed", 6, "--students", 2, "--format", "md,pdf",

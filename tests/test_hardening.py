@@ -182,7 +182,7 @@ def test_math_that_reaches_for_files_is_refused_by_build_and_check(attack, bank_
                 "--format", "md", "--out", out)
     assert built.code == 2 and "residual.md, line 2" in built.err, built.err
     assert "not allowed" in built.err and not out.exists()
-    checked = run("--bank", bank_copy, "check")
+    checked = run("--bank", bank_copy, "check", "residual")
     assert checked.code == 2 and "residual.md, line 2" in checked.err
 
 
@@ -194,7 +194,7 @@ def test_math_made_by_jinja_is_checked_where_it_reaches_tex(bank_copy, run, tmp_
                  "--format", "md", "--out", tmp_path / "out")
     # Markdown output is not TeX, so only the PDF build and check must refuse it.
     assert result.code == 0
-    checked = run("--bank", bank_copy, "check")
+    checked = run("--bank", bank_copy, "check", "residual")
     assert checked.code == 2 and "\\input" in checked.err and "residual" in checked.err
 
 
@@ -247,7 +247,8 @@ def test_a_tex_loop_stops_in_time_naming_student_and_exercise(bank_copy, run, tm
     # Past the whitelist (which would refuse \def), TeX's own time limit must hold.
     monkeypatch.setattr(render, "template_problems", lambda env, path: [])
     monkeypatch.setattr(typesetting, "unsafe_math", lambda math: None)
-    monkeypatch.setattr(tex, "TEX_TIME_FLOOR", 4.0)
+    monkeypatch.setattr(tex, "TEX_TIME_FLOOR", 2.0)
+    monkeypatch.setattr(tex, "TEX_SECONDS_PER_MB", 20.0)
     _poison(bank_copy, "bg", "$\\def\\x{\\x}\\x$", exercise="rope")
     started = time.monotonic()
     result = run("--bank", bank_copy, "exams", "--seed", 1, "--students", 2, "--format",
@@ -306,7 +307,7 @@ def test_text_after_the_last_block_is_an_error_in_build_and_check(bank_copy, run
     built = run("--bank", bank_copy, "exams", "--seed", 1, "--students", 1, "--lang", "en",
                 "--format", "md", "--out", tmp_path / "out")
     assert built.code == 2 and where in built.err and "outside" in built.err
-    checked = run("--bank", bank_copy, "check")
+    checked = run("--bank", bank_copy, "check", "rope")
     assert checked.code == 2 and where in checked.err
 
 

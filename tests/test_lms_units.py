@@ -345,7 +345,7 @@ def typed_answers(draw):
     return key, outer + text + space + suffix + outer
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(typed_answers())
 def test_a_pattern_matches_what_reading_reads_as_right(case):
     """number_patterns.pattern against reading.judge on typed answers of the language

@@ -234,7 +234,7 @@ def test_check_reports_a_misconception_that_coincides_with_the_key(bank_copy, ru
     variants.write_text(variants.read_text(encoding="utf-8").replace(
         'sign_reversed = "pos_k - pos_q"', 'sign_reversed = "abs(pos_k - pos_q)"'),
         encoding="utf-8")
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "rope")
     assert result.code == 0
     assert "misconception `sign_reversed`" in result.err and "rope.toml" in result.err
 

@@ -109,5 +109,5 @@ def test_check_finds_text_the_pdfs_cannot_typeset(bank_copy, run):
     template = bank_copy / "templates" / "en" / "residual.md"
     template.write_text(template.read_text().replace("{% block question %}",
                                                      "{% block question %}\n🙂\n", 1))
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "residual")
     assert result.code == 2 and "residual.md" in result.err

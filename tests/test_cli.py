@@ -86,7 +86,7 @@ def test_malformed_variants_file_names_file_and_line(bank_copy, run):
 def test_template_with_an_unknown_name_is_reported(bank_copy, run):
     path = bank_copy / "templates" / "en" / "gqa_kv_cache.md"
     path.write_text(path.read_text().replace("{{ d_k }}", "{{ d_head }}", 1))
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "gqa_kv_cache")
     assert result.code == 2 and "d_head" in result.err and "gqa_kv_cache.md" in result.err
     shown = run("--bank", bank_copy, "show", "gqa_kv_cache", "--lang", "en")
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "d_head" in text)

@@ -665,7 +665,7 @@ def test_an_exercise_that_cannot_be_exported_is_named(bank_copy, tmp_path, run):
     assert result.code == 2 and "Traceback" not in result.err
     assert "rope.toml" in result.err and "two options or more" in result.err
     assert not (tmp_path / "x").exists()
-    checked = run("--bank", bank_copy, "check")
+    checked = run("--bank", bank_copy, "check", "rope")
     assert checked.code == 2 and "two options or more" in checked.err
 
 

@@ -53,7 +53,7 @@ def add_ratio_exercise(bank_dir: Path) -> None:
 def test_check_fails_naming_exercise_variant_and_step_when_printed_arithmetic_misses(
         bank_copy, run):
     add_ratio_exercise(bank_copy)
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "ratio")
     assert result.code == 2
     message = result.err
     assert "ratio.toml" in message and "`b`" in message
@@ -68,7 +68,7 @@ def test_check_passes_when_the_step_prints_what_it_substitutes_exactly(bank_copy
     path = bank_copy / "variants" / "ratio.toml"
     path.write_text(RATIO_VARIANTS.replace('"1000 * a"', '"1000 * p / 127"'),
                     encoding="utf-8")
-    assert run("--bank", bank_copy, "check").code == 0
+    assert run("--bank", bank_copy, "check", "ratio").code == 0
 
 
 def test_every_step_of_the_shipped_bank_lands_on_its_boxed_answer(bank):
@@ -163,12 +163,12 @@ def test_alternatives_must_be_a_list_of_formulas_over_known_names(bank_copy, run
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('alternatives = ["sqrt(round(variance, 2))"]',
                                  'alternatives = "sqrt(variance)"'), encoding="utf-8")
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "layernorm")
     assert result.code == 2
     assert "layernorm.toml, line" in result.err and "alternatives" in result.err
     path.write_text(text.replace('alternatives = ["sqrt(round(variance, 2))"]',
                                  'alternatives = ["sqrt(varience)"]'), encoding="utf-8")
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "layernorm")
     assert result.code == 2 and "varience" in result.err and "Traceback" not in result.err
 
 
@@ -198,7 +198,7 @@ def test_check_fails_when_a_key_boxes_what_is_not_asked(bank_copy, run):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace('{{ calc("mha_mb") }}', "$= {{ mha_mb }}$"),
                         encoding="utf-8")
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "gqa_kv_cache")
     assert result.code == 2
     assert "gqa_kv_cache.md" in result.err and "boxes" in result.err
 
@@ -230,7 +230,7 @@ def test_check_fails_when_a_question_does_not_say_how_to_round(bank_copy, run):
     path = bank_copy / "templates" / "en" / "kv_cache_generation.md"
     path.write_text(path.read_text(encoding="utf-8").replace('{{ rounding("speedup") }}', ""),
                     encoding="utf-8")
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "kv_cache_generation")
     assert result.code == 2
     assert "en/kv_cache_generation.md" in result.err and "`speedup`" in result.err
     assert "bg/kv_cache_generation.md" not in result.err

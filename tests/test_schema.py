@@ -344,7 +344,7 @@ def test_a_parameter_written_as_a_table_is_checked_by_its_schema(bank_copy, writ
 def test_check_names_the_languages_file_of_a_label_the_pdfs_cannot_set(bank_copy, run):
     edit(bank_copy / "templates" / "en" / "exercises.toml", 'output = "output"',
          'output = "output 🙂"')
-    result = run("--bank", bank_copy, "check")
+    result = run("--bank", bank_copy, "check", "residual")
     assert result.code == 2
     assert "templates/en/exercises.toml: the en label of `output` of residual" in result.err
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -130,10 +131,18 @@ def test_a_changed_bank_file_is_never_answered_from_the_cache(tmp_path, bank_cop
     assert tree(tmp_path / "again") == tree(tmp_path / "after")
 
 
+@pytest.fixture(scope="module")
+def cold_export(tmp_path_factory) -> tuple[Path, Path]:
+    """An export and the cache it left: (the cache folder, the export)."""
+    folder = tmp_path_factory.mktemp("cold")
+    build(folder / "cache", folder / "cold", *COMMANDS["export"])
+    return folder / "cache", folder / "cold"
+
+
 @pytest.mark.parametrize("damage", ["garbage", "foreign", "wrong shape"])
-def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
+def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage, cold_export):
     home = tmp_path / "cache"
-    build(home, tmp_path / "cold", *COMMANDS["export"])
+    shutil.copytree(cold_export[0], home)
     files = [*kept(home, "texts"), *kept(home, "mistakes"), *kept(home, "html"),
              *kept(home, "solutions"), *kept(home, "avoided"), *kept(home, "spaces"),
              *kept(home, "printed")]
@@ -155,7 +164,7 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path, damage):
             data["entries"] = {key: {"not": "an entry"} for key in data["entries"]}
             path.write_text(json.dumps(data), encoding="utf-8")
     build(home, tmp_path / "after", *COMMANDS["export"])
-    assert tree(tmp_path / "after") == tree(tmp_path / "cold")
+    assert tree(tmp_path / "after") == tree(cold_export[1])
     for path in files:                    # rewritten whole, with the right identity
         data = json.loads(path.read_text(encoding="utf-8"))
         assert data["identity"] != "0" * 64 and data["entries"]

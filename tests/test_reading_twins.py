@@ -35,7 +35,7 @@ CASES = json.loads((Path(__file__).parent / "reading_cases.json").read_text(enco
 VERDICTS = ("right", "alternative", "wrong", "unparseable", "blank")
 TWINS = (ROOT / "generator" / "reading.py", ROOT / "generator" / "site_assets" / "reading.js")
 RECORD = Path(__file__).parent / "reading_twins.json"
-EXAMPLES = 4000
+EXAMPLES = 2500
 # The page's side: the verdict and the misconception of every case, in one call.
 BATCH = ("([keys, cases]) => cases.map(([k, text]) => {"
          " const v = exgenReading.judge(text, keys[k]);"

@@ -29,6 +29,7 @@ reads it whole), groups, `|`, `?`, `*` after a class, `{m,n}`; never `^`, `$`, `
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from .reading import LOOKALIKE, Key
 from .reading import _lower as compared   # reading's own comparison of a unit's letters
@@ -229,6 +230,12 @@ def _grouped(value: int) -> str:
 # ---------------------------------------------------------------- the pattern
 
 
+@lru_cache(maxsize=None)
+def _suffix(spellings: tuple[str, ...]) -> str:
+    """Any of a key's suffixes (the same few for every box: made once)."""
+    return _group([_spelled(s) for s in spellings])
+
+
 def _spelled(spelling: str) -> str:
     """A suffix, each letter as any character reading compares equal to it."""
     pool = set(LOOKALIKE) | {c.upper() for c in LOOKALIKE}
@@ -256,6 +263,6 @@ def pattern(value, tolerance: float, key: Key) -> str:
         numbers.append(_MINUS + _GAP + _unsigned(max(-high, Decimal(0)), -low, key.whole))
     if key.whole and tolerance == 0:
         numbers.append(("" if centre >= 0 else _MINUS) + _GAP + _grouped(int(centre)))
-    suffix = _group([_spelled(s) for s in key.suffixes])
+    suffix = _suffix(tuple(key.suffixes))
     return (_AROUND + _any(_one_of("~", "≈")) + _AROUND + _group(numbers) + _GAP
             + (f"({suffix}{_AROUND})?" if suffix else ""))

@@ -28,18 +28,14 @@ class NumberStyle:
     def _grouped(self, text: str) -> str:
         if self.group_separator is None:
             return text
-        return text.replace(get_group_symbol(self.locale), self.group_separator)
+        return text.replace(_group_symbol(self.locale), self.group_separator)
 
     def integer(self, value: int) -> str:
-        digits = len(str(abs(value)))
-        with _room_for(digits):
-            return self._grouped(format_decimal(
-                value, format="#,##0", locale=self.locale,
-                group_separator=digits >= 3 + self.min_grouping_digits))
+        return _integer(self, value)
 
     def points(self, value) -> str:
         """Points as written on a sheet: `3`, `1,5` (bg) or `1.5` (en)."""
-        return show_fraction(Fraction(str(value)), self, 2).text
+        return _points(self, value)
 
     def decimal(self, value: Decimal, places: int) -> str:
         integer_digits = len(str(abs(int(value))))
@@ -48,6 +44,27 @@ class NumberStyle:
         with _room_for(integer_digits + places):
             return self._grouped(format_decimal(value, format=pattern, locale=self.locale,
                                                 group_separator=grouped))
+
+
+# A class's sheets print the same few integers and points hundreds of times, and Babel
+# looks the locale up on every call: each is formatted once per style.
+@lru_cache(maxsize=65536)
+def _integer(style: NumberStyle, value: int) -> str:
+    digits = len(str(abs(value)))
+    with _room_for(digits):
+        return style._grouped(format_decimal(
+            value, format="#,##0", locale=style.locale,
+            group_separator=digits >= 3 + style.min_grouping_digits))
+
+
+@lru_cache(maxsize=4096)
+def _points(style: NumberStyle, value) -> str:
+    return show_fraction(Fraction(str(value)), style, 2).text
+
+
+@lru_cache(maxsize=None)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
 
 
 @contextmanager

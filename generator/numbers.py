@@ -200,12 +200,16 @@ def plain(value):
         return value
     if isinstance(value, bool):
         return value
-    if isinstance(value, sympy.MatrixBase):
-        return [[plain(v) for v in value.row(i)] for i in range(value.rows)]
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     if isinstance(value, (int, Fraction)):
         return value if isinstance(value, int) else float(value)
+    if getattr(value, "is_Integer", False):      # a sympy Integer, without sympify
+        return int(value)
+    if getattr(value, "is_Rational", False):
+        return float(value)
+    if isinstance(value, sympy.MatrixBase):
+        return [[plain(v) for v in value.row(i)] for i in range(value.rows)]
     value = sympy.sympify(value)
     if value.is_Integer:
         return int(value)

@@ -47,6 +47,36 @@ def needs_tex():
     pytest.skip("pdflatex is not installed (make test installs it; under CI=true this fails)")
 
 
+def needs_proc():
+    """Tests that watch processes read Linux's /proc: skip without it outside CI; under
+    CI=true, fail instead."""
+    if Path("/proc/self/task").is_dir():
+        return
+    if tex_required():
+        pytest.fail("CI=true but /proc is not mounted: these tests need Linux's /proc")
+    pytest.skip("needs Linux's /proc (under CI=true this fails)")
+
+
+def children(pid: int) -> set[int]:
+    """The child processes of `pid` (every thread's)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive, and not a zombie waiting to be waited for."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.fixture(scope="session")
 def bank():
     return load_bank()

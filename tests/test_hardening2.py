@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import children, needs_proc, running
 from generator.build import MARKER
 
 from test_hardening import WRITERS, _tree, _users_folder
@@ -142,26 +143,8 @@ def test_control_characters_in_a_bank_file_are_refused_naming_file_and_line(
 
 # ------------------------------------------------------ full disks, killed builds
 
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found |= {int(c) for c in (task / "children").read_text().split()}
-        except OSError:
-            pass
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc (CI has it)")
 def test_a_killed_builds_workers_die_with_it_and_the_next_build_cleans_up(tmp_path):
+    needs_proc()
     import signal
     import subprocess
     import time
@@ -177,17 +160,17 @@ def test_a_killed_builds_workers_die_with_it_and_the_next_build_cleans_up(tmp_pa
     workers: set[int] = set()
     typesetting: set[int] = set()              # pdflatex, started by the PDF writer
     while time.monotonic() < deadline and not typesetting:
-        workers = _children(proc.pid)
-        typesetting = {g for w in workers for g in _children(w)}
+        workers = children(proc.pid)
+        typesetting = {g for w in workers for g in children(w)}
         time.sleep(0.02)
     assert typesetting, "the build started no worker typesetting"
     workers |= typesetting
     os.kill(proc.pid, signal.SIGKILL)          # the parent alone, as the OOM killer does
     proc.wait()
     deadline = time.monotonic() + 2          # at once, not when their work is done
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+    while time.monotonic() < deadline and any(running(w) for w in workers):
         time.sleep(0.05)
-    assert not any(_alive(w) for w in workers), "a worker outlived its build"
+    assert not any(running(w) for w in workers), "a worker outlived its build"
     again = subprocess.run([*EXGEN, "exams", "--seed", "5", "--students", "2", "--format",
                             "md", "--out", str(out)], cwd=ROOT, capture_output=True)
     assert again.returncode == 0, again.stderr

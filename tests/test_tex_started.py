@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import QUIZ, needs_tex, pdf_text
+from conftest import QUIZ, needs_proc, needs_tex, pdf_text
 from generator.errors import ExgenError
 
 
@@ -162,7 +162,6 @@ def _tex_processes_under(folder: Path) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (CI has it)")
 @pytest.mark.parametrize("broken, said", [
     ("$\\begin{matrix} a \\end{pmatrix}$", "pdflatex failed on student 0"),   # TeX's
     ("![a picture](../secret.png)", "an image must be"),   # Python's, while TeX waits
@@ -173,6 +172,7 @@ def test_a_class_whose_text_breaks_leaves_no_pdflatex_and_no_output(broken, said
     """Both documents of a class are started early; a text breaks TeX, or the writing
     of the entries: the error names the student and exercise, no pdflatex of the build is
     left, and nothing is written."""
+    needs_proc()
     needs_tex()
     import tempfile
 
